@@ -1,0 +1,87 @@
+import type { EventMap, EventTopic } from '../../shared/contract.ts';
+import type { SecretStorageStatus } from '../../shared/domain.ts';
+
+/**
+ * Everything the core needs from its surroundings. The Electron app passes electron-store,
+ * safeStorage and native dialogs; tests and scripts pass conf, a passphrase box and fakes.
+ * Nothing under electron/core imports 'electron'.
+ */
+
+/** Small documents (sites, connectors, cameras, app-password records) kept as one JSON file. */
+export interface DocumentStore {
+  readonly path: string;
+  get(key: string): unknown;
+  /** Writes all entries in one atomic file write, or nothing. */
+  setMany(entries: Record<string, unknown>): void;
+}
+
+/** Encrypts secrets at rest. Sealed values are opaque strings safe to put in the document store. */
+export interface SecretBox {
+  status(): Promise<SecretStorageStatus>;
+  seal(plain: string): Promise<string>;
+  open(sealed: string): Promise<string>;
+}
+
+export interface Clock {
+  now(): number;
+  /** Resolves after `ms`, or rejects with an AbortError when the signal fires first. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface Logger {
+  debug(message: string, data?: Record<string, unknown>): void;
+  info(message: string, data?: Record<string, unknown>): void;
+  warn(message: string, data?: Record<string, unknown>): void;
+  error(message: string, data?: Record<string, unknown>): void;
+}
+
+export interface PickedFileRef {
+  path: string;
+  filename: string;
+  size: number;
+}
+
+/** Native open-file dialog in the app; a fixed list in tests. */
+export interface FilePicker {
+  pickAttachments(): Promise<PickedFileRef[]>;
+}
+
+export type EventSink = <K extends EventTopic>(topic: K, payload: EventMap[K]) => void;
+
+/** Name resolution, injectable so tests can point it at a DNS server on loopback. */
+export type HostLookup = (host: string) => Promise<Array<{ address: string; family: number }>>;
+
+export interface CoreAdapters {
+  dataDir: string;
+  store: DocumentStore;
+  secrets: SecretBox;
+  clock: Clock;
+  logger: Logger;
+  files: FilePicker;
+  /** The OS account using the app, recorded in audit events. */
+  osUser: string;
+  appVersion: string;
+  lookup?: HostLookup;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason ?? new DOMException('Aborted', 'AbortError'));
+        return;
+      }
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal?.reason ?? new DOMException('Aborted', 'AbortError'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+};
+
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -1,0 +1,197 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { EventMessage, EventTopic, EventMap, Handlers } from '../../shared/contract.ts';
+import type { PickedFile } from '../../shared/domain.ts';
+import { parseJavaMailProperties } from '../../shared/javamail.ts';
+import { AppError, notFound } from '../../shared/result.ts';
+import type { TestMessageParsed } from '../../shared/schemas.ts';
+import { systemClock, silentLogger, type CoreAdapters, type PickedFileRef } from './adapters.ts';
+import { inspectCertificate } from './certificates.ts';
+import { AuditLog } from './history/audit.ts';
+import { openHistory, type Db } from './history/db.ts';
+import { DeliveryHistory } from './history/deliveries.ts';
+import { ConnectorService } from './inventory/connectors.ts';
+import { Inventory } from './inventory/inventory.ts';
+import { SiteService } from './inventory/sites.ts';
+import { composeMessage } from './mail/compose.ts';
+import { DeliveryEngine } from './mail/engine.ts';
+
+export const HISTORY_FILE = 'history.sqlite';
+
+export interface Core {
+  readonly handlers: Handlers;
+  readonly dataDir: string;
+  readonly db: Db;
+  readonly inventory: Inventory;
+  readonly sites: SiteService;
+  readonly connectors: ConnectorService;
+  readonly deliveries: DeliveryHistory;
+  readonly engine: DeliveryEngine;
+  readonly audit: AuditLog;
+  /** Every event the core pushes (delivery progress…); returns the function that unsubscribes. */
+  onEvent(listener: (message: EventMessage) => void): () => void;
+  close(): Promise<void>;
+}
+
+export type CoreOptions = Omit<CoreAdapters, 'clock' | 'logger'> &
+  Partial<Pick<CoreAdapters, 'clock' | 'logger'>> & {
+    /** Sessions open at once across all connectors (default 64). */
+    globalSessions?: number;
+  };
+
+/**
+ * Builds the whole core from its adapters. The Electron main process, the tests, the benchmarks
+ * and any script call this (or `openCore` in node.ts), so they all run the same code.
+ */
+export function createCore(options: CoreOptions): Core {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const now = () => clock.now();
+  const db = openHistory(join(options.dataDir, HISTORY_FILE));
+  const inventory = new Inventory(options.store);
+  const audit = new AuditLog(db, options.osUser, now);
+  const sites = new SiteService(inventory, audit, now);
+  const connectors = new ConnectorService(inventory, audit, options.secrets, now);
+  const deliveries = new DeliveryHistory(db);
+
+  const listeners = new Set<(message: EventMessage) => void>();
+  const emit = <K extends EventTopic>(topic: K, payload: EventMap[K]) => {
+    for (const listener of listeners) listener({ topic, payload } as EventMessage);
+  };
+
+  const engine = new DeliveryEngine({
+    history: deliveries,
+    connector: (id) => connectors.route(id),
+    secrets: options.secrets,
+    clock,
+    logger,
+    emit,
+    ...(options.lookup ? { lookup: options.lookup } : {}),
+    ...(options.globalSessions ? { globalSessions: options.globalSessions } : {}),
+    onFinished: (job, detail) => {
+      if (job.kind === 'test') connectors.recordTest(job.connectorId, detail);
+    },
+  });
+
+  /** Files picked in the open dialog, by the opaque token the renderer gets instead of a path. */
+  const picked = new Map<string, PickedFileRef>();
+
+  async function attachmentsOf(input: TestMessageParsed) {
+    return Promise.all(
+      input.attachments.map(async (a, i) => {
+        if (a.fileToken !== undefined) {
+          const ref = picked.get(a.fileToken);
+          if (!ref)
+            throw new AppError(
+              'invalid-input',
+              'The picked file is no longer available; pick it again.',
+              `attachments.${i}.fileToken`,
+            );
+          try {
+            return { filename: a.filename ?? ref.filename, content: await readFile(ref.path) };
+          } catch {
+            throw new AppError(
+              'invalid-input',
+              `${ref.filename} can no longer be read (moved or deleted?).`,
+              `attachments.${i}.fileToken`,
+            );
+          }
+        }
+        return { filename: a.filename!, content: Buffer.from(a.content!.replace(/\s+/g, ''), 'base64') };
+      }),
+    );
+  }
+
+  const handlers: Handlers = {
+    app: {
+      info: async () => ({
+        version: options.appVersion,
+        dataDir: options.dataDir,
+        osUser: options.osUser,
+        platform: process.platform,
+        secretStorage: await options.secrets.status(),
+      }),
+    },
+    sites: {
+      list: () => sites.list(),
+      create: (input) => sites.create(input),
+      update: (input) => sites.update(input),
+      remove: (input) => sites.remove(input),
+    },
+    connectors: {
+      list: (input) => connectors.list(input?.siteId),
+      get: ({ id }) => connectors.get(id),
+      create: (input) => connectors.create(input),
+      update: (input) => connectors.update(input),
+      remove: ({ id }) => connectors.remove(id),
+      setState: ({ id, state }) => connectors.setState(id, state),
+      inspectCertificate: ({ pem }) => inspectCertificate(pem, 'pem'),
+      importProperties: ({ text }) => parseJavaMailProperties(text),
+      exportProperties: ({ id }) => connectors.exportProperties(id),
+    },
+    files: {
+      pickAttachments: async (): Promise<PickedFile[]> => {
+        const refs = await options.files.pickAttachments();
+        return refs.map((ref) => {
+          const token = crypto.randomUUID();
+          picked.set(token, ref);
+          return { token, filename: ref.filename, size: ref.size };
+        });
+      },
+    },
+    mail: {
+      sendTest: async (input) => {
+        const connector = connectors.stored(input.connectorId);
+        const message = await composeMessage({
+          from: connector.sender,
+          fromName: connector.senderName,
+          to: input.to,
+          cc: input.cc,
+          bcc: input.bcc,
+          replyTo: input.replyTo || connector.replyTo,
+          subject: input.subject,
+          body: input.body,
+          contentType: input.contentType,
+          importance: input.importance,
+          attachments: await attachmentsOf(input),
+          headers: { 'X-Mailer': `AlertDesk ${options.appVersion}` },
+        });
+        const { id } = engine.submit({
+          kind: 'test',
+          connectorId: connector.id,
+          message,
+          allowStopped: true,
+        });
+        return { deliveryId: id };
+      },
+    },
+    deliveries: {
+      get: ({ id }) => {
+        const detail = deliveries.detail(id);
+        if (!detail) throw notFound('Delivery', id);
+        return detail;
+      },
+    },
+  };
+
+  return {
+    handlers,
+    dataDir: options.dataDir,
+    db,
+    inventory,
+    sites,
+    connectors,
+    deliveries,
+    engine,
+    audit,
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      await engine.close();
+      listeners.clear();
+      db.close();
+    },
+  };
+}

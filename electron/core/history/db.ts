@@ -1,0 +1,117 @@
+import { DatabaseSync } from 'node:sqlite';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/**
+ * History that grows without bound — delivery attempts, audit events, bulk runs — lives in SQLite
+ * (`node:sqlite`, built into the Node that Electron embeds). Schema changes are numbered
+ * migrations applied in order and recorded in `user_version`.
+ */
+const MIGRATIONS: string[] = [
+  // 1: deliveries, their attempts, the audit trail
+  `
+  CREATE TABLE deliveries (
+    id TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    site_id TEXT NOT NULL,
+    site_name TEXT NOT NULL,
+    connector_id TEXT NOT NULL,
+    connector_title TEXT NOT NULL,
+    camera_id TEXT,
+    camera_name TEXT,
+    run_id TEXT,
+    subject TEXT NOT NULL,
+    from_addr TEXT NOT NULL,
+    to_json TEXT NOT NULL,
+    cc_json TEXT NOT NULL DEFAULT '[]',
+    bcc_json TEXT NOT NULL DEFAULT '[]',
+    attempt_count INTEGER NOT NULL DEFAULT 0,
+    failure_class TEXT,
+    reply TEXT,
+    message_id TEXT,
+    server_message_id TEXT,
+    duration_ms INTEGER,
+    next_attempt_at INTEGER,
+    accepted_json TEXT NOT NULL DEFAULT '[]',
+    rejected_json TEXT NOT NULL DEFAULT '[]',
+    failure_json TEXT
+  );
+  CREATE INDEX deliveries_created ON deliveries(created_at);
+  CREATE INDEX deliveries_site ON deliveries(site_id, created_at);
+  CREATE INDEX deliveries_connector ON deliveries(connector_id, created_at);
+  CREATE INDEX deliveries_camera ON deliveries(camera_id, created_at);
+  CREATE INDEX deliveries_status ON deliveries(status, created_at);
+  CREATE INDEX deliveries_class ON deliveries(failure_class, created_at);
+  CREATE INDEX deliveries_run ON deliveries(run_id, created_at);
+
+  CREATE TABLE attempts (
+    delivery_id TEXT NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+    n INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    failure_class TEXT,
+    failure_json TEXT,
+    accepted_json TEXT NOT NULL DEFAULT '[]',
+    rejected_json TEXT NOT NULL DEFAULT '[]',
+    response TEXT,
+    timings_json TEXT NOT NULL DEFAULT '[]',
+    tls_json TEXT,
+    transcript BLOB,
+    PRIMARY KEY (delivery_id, n)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    os_user TEXT NOT NULL,
+    action TEXT NOT NULL,
+    record_type TEXT NOT NULL,
+    record_id TEXT,
+    record_label TEXT NOT NULL DEFAULT '',
+    site_id TEXT,
+    camera_id TEXT,
+    result TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT ''
+  );
+  CREATE INDEX audit_at ON audit(at);
+  CREATE INDEX audit_record ON audit(record_id, at);
+  CREATE INDEX audit_site ON audit(site_id, at);
+  CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+  CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+  `,
+];
+
+export type Db = DatabaseSync;
+
+export function openHistory(file: string): Db {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new DatabaseSync(file);
+  db.exec(
+    'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;',
+  );
+  const row = db.prepare('PRAGMA user_version').get() as { user_version: number };
+  for (let v = row.user_version; v < MIGRATIONS.length; v++) {
+    transaction(db, () => {
+      db.exec(MIGRATIONS[v]!);
+      db.exec(`PRAGMA user_version = ${v + 1}`);
+    });
+  }
+  return db;
+}
+
+/** Runs `work` in one transaction: all of it lands, or none of it. */
+export function transaction<T>(db: Db, work: () => T): T {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const result = work();
+    db.exec('COMMIT');
+    return result;
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
+}

@@ -1,0 +1,274 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type {
+  AttemptView,
+  DeliveryDetail,
+  DeliveryKind,
+  DeliveryStatus,
+  DeliverySummary,
+  FailureDetails,
+  RejectedRecipient,
+} from '../../../shared/delivery.ts';
+import type { FailureClass } from '../../../shared/failures.ts';
+import { transaction, type Db } from './db.ts';
+
+export interface NewDelivery {
+  id: string;
+  createdAt: number;
+  kind: DeliveryKind;
+  siteId: string;
+  siteName: string;
+  connectorId: string;
+  connectorTitle: string;
+  cameraId: string | null;
+  cameraName: string | null;
+  runId: string | null;
+  subject: string;
+  from: string;
+  to: string[];
+  cc: string[];
+  bcc: string[];
+}
+
+export interface AttemptRecord {
+  n: number;
+  startedAt: number;
+  durationMs: number;
+  outcome: 'sent' | 'failed';
+  failure: FailureDetails | null;
+  accepted: string[];
+  rejected: RejectedRecipient[];
+  response: string | null;
+  timings: AttemptView['timings'];
+  tls: AttemptView['tls'];
+  transcript: AttemptView['transcript'];
+}
+
+export interface DeliveryState {
+  status: DeliveryStatus;
+  failureClass: FailureClass | null;
+  failure: FailureDetails | null;
+  reply: string | null;
+  messageId: string | null;
+  serverMessageId: string | null;
+  durationMs: number | null;
+  nextAttemptAt: number | null;
+  accepted: string[];
+  rejected: RejectedRecipient[];
+}
+
+interface DeliveryRow {
+  id: string;
+  created_at: number;
+  updated_at: number;
+  kind: string;
+  status: string;
+  site_id: string;
+  site_name: string;
+  connector_id: string;
+  connector_title: string;
+  camera_id: string | null;
+  camera_name: string | null;
+  run_id: string | null;
+  subject: string;
+  from_addr: string;
+  to_json: string;
+  cc_json: string;
+  bcc_json: string;
+  attempt_count: number;
+  failure_class: string | null;
+  reply: string | null;
+  message_id: string | null;
+  server_message_id: string | null;
+  duration_ms: number | null;
+  next_attempt_at: number | null;
+  accepted_json: string;
+  rejected_json: string;
+  failure_json: string | null;
+}
+
+interface AttemptRow {
+  n: number;
+  started_at: number;
+  duration_ms: number;
+  outcome: string;
+  failure_json: string | null;
+  accepted_json: string;
+  rejected_json: string;
+  response: string | null;
+  timings_json: string;
+  tls_json: string | null;
+  transcript: Uint8Array | null;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export const SUMMARY_COLUMNS =
+  'id, created_at, updated_at, kind, status, site_id, site_name, connector_id, connector_title, camera_id, camera_name, run_id, subject, from_addr, to_json, attempt_count, failure_class, reply, message_id, duration_ms, next_attempt_at';
+
+export function toSummary(row: Pick<DeliveryRow, keyof DeliveryRow>): DeliverySummary {
+  return {
+    id: row.id,
+    createdAt: iso(row.created_at)!,
+    updatedAt: iso(row.updated_at)!,
+    kind: row.kind as DeliveryKind,
+    status: row.status as DeliveryStatus,
+    siteId: row.site_id,
+    siteName: row.site_name,
+    connectorId: row.connector_id,
+    connectorTitle: row.connector_title,
+    cameraId: row.camera_id,
+    cameraName: row.camera_name,
+    runId: row.run_id,
+    subject: row.subject,
+    from: row.from_addr,
+    to: JSON.parse(row.to_json) as string[],
+    attemptCount: row.attempt_count,
+    failureClass: row.failure_class as FailureClass | null,
+    reply: row.reply,
+    messageId: row.message_id,
+    durationMs: row.duration_ms,
+    nextAttemptAt: iso(row.next_attempt_at),
+  };
+}
+
+/** The delivery history: one row per message, one per attempt, transcripts compressed. */
+export class DeliveryHistory {
+  private readonly insertDelivery;
+  private readonly insertAttempt;
+  private readonly updateState;
+  private readonly selectOne;
+  private readonly selectAttempts;
+
+  private readonly db: Db;
+
+  constructor(db: Db) {
+    this.db = db;
+    this.insertDelivery = db.prepare(`
+      INSERT INTO deliveries (id, created_at, updated_at, kind, status, site_id, site_name, connector_id, connector_title,
+        camera_id, camera_name, run_id, subject, from_addr, to_json, cc_json, bcc_json)
+      VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertAttempt = db.prepare(`
+      INSERT INTO attempts (delivery_id, n, started_at, duration_ms, outcome, failure_class, failure_json, accepted_json,
+        rejected_json, response, timings_json, tls_json, transcript)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.updateState = db.prepare(`
+      UPDATE deliveries SET updated_at = ?, status = ?, failure_class = ?, failure_json = ?, reply = ?, message_id = ?,
+        server_message_id = ?, duration_ms = ?, next_attempt_at = ?, accepted_json = ?, rejected_json = ?,
+        attempt_count = (SELECT COUNT(*) FROM attempts WHERE delivery_id = ?)
+      WHERE id = ?`);
+    this.selectOne = db.prepare('SELECT * FROM deliveries WHERE id = ?');
+    this.selectAttempts = db.prepare('SELECT * FROM attempts WHERE delivery_id = ? ORDER BY n');
+  }
+
+  create(d: NewDelivery): void {
+    this.insertDelivery.run(
+      d.id,
+      d.createdAt,
+      d.createdAt,
+      d.kind,
+      d.siteId,
+      d.siteName,
+      d.connectorId,
+      d.connectorTitle,
+      d.cameraId,
+      d.cameraName,
+      d.runId,
+      d.subject,
+      d.from,
+      JSON.stringify(d.to),
+      JSON.stringify(d.cc),
+      JSON.stringify(d.bcc),
+    );
+  }
+
+  /** Appends an attempt and moves the delivery to its new state, in one transaction. */
+  appendAttempt(deliveryId: string, attempt: AttemptRecord, state: DeliveryState, at: number): void {
+    transaction(this.db, () => {
+      this.insertAttempt.run(
+        deliveryId,
+        attempt.n,
+        attempt.startedAt,
+        attempt.durationMs,
+        attempt.outcome,
+        attempt.failure?.class ?? null,
+        attempt.failure ? JSON.stringify(attempt.failure) : null,
+        JSON.stringify(attempt.accepted),
+        JSON.stringify(attempt.rejected),
+        attempt.response,
+        JSON.stringify(attempt.timings),
+        attempt.tls ? JSON.stringify(attempt.tls) : null,
+        deflateRawSync(Buffer.from(JSON.stringify(attempt.transcript))),
+      );
+      this.setState(deliveryId, state, at);
+    });
+  }
+
+  setState(deliveryId: string, s: DeliveryState, at: number): void {
+    this.updateState.run(
+      at,
+      s.status,
+      s.failureClass,
+      s.failure ? JSON.stringify(s.failure) : null,
+      s.reply,
+      s.messageId,
+      s.serverMessageId,
+      s.durationMs,
+      s.nextAttemptAt,
+      JSON.stringify(s.accepted),
+      JSON.stringify(s.rejected),
+      deliveryId,
+      deliveryId,
+    );
+  }
+
+  summary(id: string): DeliverySummary | null {
+    const row = this.selectOne.get(id) as DeliveryRow | undefined;
+    return row ? toSummary(row) : null;
+  }
+
+  detail(id: string): DeliveryDetail | null {
+    const row = this.selectOne.get(id) as DeliveryRow | undefined;
+    if (!row) return null;
+    const attempts = (this.selectAttempts.all(id) as unknown as AttemptRow[]).map((a): AttemptView => ({
+      n: a.n,
+      startedAt: iso(a.started_at)!,
+      durationMs: a.duration_ms,
+      outcome: a.outcome as AttemptView['outcome'],
+      failure: a.failure_json ? (JSON.parse(a.failure_json) as FailureDetails) : null,
+      accepted: JSON.parse(a.accepted_json) as string[],
+      rejected: JSON.parse(a.rejected_json) as RejectedRecipient[],
+      response: a.response,
+      timings: JSON.parse(a.timings_json) as AttemptView['timings'],
+      tls: a.tls_json ? (JSON.parse(a.tls_json) as AttemptView['tls']) : null,
+      transcript: a.transcript
+        ? (JSON.parse(inflateRawSync(a.transcript).toString('utf8')) as AttemptView['transcript'])
+        : [],
+    }));
+    return {
+      ...toSummary(row),
+      cc: JSON.parse(row.cc_json) as string[],
+      bcc: JSON.parse(row.bcc_json) as string[],
+      accepted: JSON.parse(row.accepted_json) as string[],
+      rejected: JSON.parse(row.rejected_json) as RejectedRecipient[],
+      serverMessageId: row.server_message_id,
+      failure: row.failure_json ? (JSON.parse(row.failure_json) as FailureDetails) : null,
+      attempts,
+    };
+  }
+
+  /** Messages sent through a connector since a time, for its daily limit. */
+  sentSince(connectorId: string, since: number): number {
+    const row = this.db
+      .prepare(
+        "SELECT COUNT(*) AS n FROM deliveries WHERE connector_id = ? AND created_at >= ? AND status = 'sent'",
+      )
+      .get(connectorId, since) as { n: number };
+    return row.n;
+  }
+
+  /** Drops deliveries (and their attempts) older than the retention period. */
+  prune(olderThan: number): number {
+    const result = this.db.prepare('DELETE FROM deliveries WHERE created_at < ?').run(olderThan);
+    return Number(result.changes);
+  }
+}

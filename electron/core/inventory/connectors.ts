@@ -1,0 +1,301 @@
+import type { Connector, ConnectorState, ConnectorTestSummary } from '../../../shared/domain.ts';
+import type { DeliveryDetail } from '../../../shared/delivery.ts';
+import { FAILURE_CATALOG } from '../../../shared/failures.ts';
+import { formatJavaMailProperties } from '../../../shared/javamail.ts';
+import { DEFAULT_PORTS } from '../../../shared/presets.ts';
+import { AppError, notFound } from '../../../shared/result.ts';
+import type { ConnectorParsed } from '../../../shared/schemas.ts';
+import type { SecretBox } from '../adapters.ts';
+import { inspectCertificate, normalizePem } from '../certificates.ts';
+import type { AuditLog } from '../history/audit.ts';
+import type { RouteConnector } from '../mail/engine.ts';
+import type { Inventory, StoredConnector } from './inventory.ts';
+
+type ConnectorUpdateParsed = ConnectorParsed & { id: string };
+
+/** Google shows app passwords as four groups of four letters; the spaces are not part of it. */
+export function normalizePassword(password: string): string {
+  return /^([a-z]{4} ){3}[a-z]{4}$/i.test(password.trim()) ? password.replace(/\s+/g, '') : password;
+}
+
+const CONNECTION_FIELDS = [
+  'host',
+  'port',
+  'security',
+  'auth',
+  'username',
+  'trustedCertificatePem',
+  'pop',
+] as const;
+
+export class ConnectorService {
+  private readonly certInfo = new Map<string, ReturnType<typeof inspectCertificate>>();
+
+  private readonly inventory: Inventory;
+  private readonly audit: AuditLog;
+  private readonly secrets: SecretBox;
+  private readonly now: () => number;
+
+  constructor(inventory: Inventory, audit: AuditLog, secrets: SecretBox, now: () => number) {
+    this.inventory = inventory;
+    this.audit = audit;
+    this.secrets = secrets;
+    this.now = now;
+  }
+
+  view(c: StoredConnector): Connector {
+    const { passwordSealed, trustedCertificatePem, pop, ...rest } = c;
+    return {
+      ...rest,
+      hasPassword: passwordSealed !== null,
+      trustedCertificate: trustedCertificatePem
+        ? { pem: trustedCertificatePem, info: this.info(trustedCertificatePem) }
+        : null,
+      pop: pop ? { ...omitSealed(pop), hasPassword: pop.passwordSealed !== null } : null,
+    };
+  }
+
+  list(siteId?: string): Connector[] {
+    return this.inventory.connectors.filter((c) => !siteId || c.siteId === siteId).map((c) => this.view(c));
+  }
+
+  get(id: string): Connector {
+    return this.view(this.stored(id));
+  }
+
+  stored(id: string): StoredConnector {
+    const c = this.inventory.connector(id);
+    if (!c) throw notFound('Connector', id);
+    return c;
+  }
+
+  async create(input: ConnectorParsed): Promise<Connector> {
+    const site = this.inventory.site(input.siteId);
+    if (!site) throw new AppError('invalid-input', 'Choose an existing site for the connector.', 'siteId');
+    const at = new Date(this.now()).toISOString();
+    const fields = await this.prepare(input, null);
+    const connector: StoredConnector = {
+      id: crypto.randomUUID(),
+      ...fields,
+      state: 'STOPPED',
+      lastTest: null,
+      createdAt: at,
+      updatedAt: at,
+    };
+    this.inventory.commit({ connectors: [...this.inventory.connectors, connector] });
+    this.audit.record({
+      action: 'create',
+      recordType: 'connector',
+      recordId: connector.id,
+      recordLabel: connector.title,
+      siteId: connector.siteId,
+      detail: `${connector.host}:${connector.port} ${connector.security}, auth ${connector.auth}${connector.passwordSealed ? ', password stored' : ''}`,
+    });
+    return this.view(connector);
+  }
+
+  async update(input: ConnectorUpdateParsed): Promise<Connector> {
+    const existing = this.stored(input.id);
+    if (!this.inventory.site(input.siteId)) {
+      throw new AppError('invalid-input', 'Choose an existing site for the connector.', 'siteId');
+    }
+    const fields = await this.prepare(input, existing);
+    const passwordChanged = fields.passwordSealed !== existing.passwordSealed;
+    const connectionChanged =
+      passwordChanged ||
+      CONNECTION_FIELDS.some((k) => JSON.stringify(fields[k]) !== JSON.stringify(existing[k]));
+    const updated: StoredConnector = {
+      ...existing,
+      ...fields,
+      lastTest: connectionChanged ? null : existing.lastTest,
+      updatedAt: new Date(this.now()).toISOString(),
+    };
+    this.inventory.commit({
+      connectors: this.inventory.connectors.map((c) => (c.id === updated.id ? updated : c)),
+    });
+    const changed = Object.keys(fields).filter(
+      (k) =>
+        k !== 'passwordSealed' &&
+        JSON.stringify(existing[k as keyof StoredConnector]) !==
+          JSON.stringify(updated[k as keyof StoredConnector]),
+    );
+    if (passwordChanged) changed.push(fields.passwordSealed ? 'password (replaced)' : 'password (cleared)');
+    this.audit.record({
+      action: 'update',
+      recordType: 'connector',
+      recordId: updated.id,
+      recordLabel: updated.title,
+      siteId: updated.siteId,
+      detail: changed.length ? `changed: ${changed.join(', ')}` : 'no change',
+    });
+    return this.view(updated);
+  }
+
+  remove(id: string): { id: string } {
+    const c = this.stored(id);
+    this.inventory.commit({ connectors: this.inventory.connectors.filter((x) => x.id !== id) });
+    this.audit.record({
+      action: 'delete',
+      recordType: 'connector',
+      recordId: id,
+      recordLabel: c.title,
+      siteId: c.siteId,
+    });
+    return { id };
+  }
+
+  setState(id: string, state: ConnectorState, detail = 'by the user'): Connector {
+    const c = this.stored(id);
+    if (c.state === state) return this.view(c);
+    const updated = { ...c, state, updatedAt: new Date(this.now()).toISOString() };
+    this.inventory.commit({ connectors: this.inventory.connectors.map((x) => (x.id === id ? updated : x)) });
+    this.audit.record({
+      action: state === 'RUN' ? 'start' : 'stop',
+      recordType: 'connector',
+      recordId: id,
+      recordLabel: c.title,
+      siteId: c.siteId,
+      detail,
+    });
+    return this.view(updated);
+  }
+
+  /** Remembers the outcome of a test e-mail; a passing test starts a STOPPED connector. */
+  recordTest(id: string, detail: DeliveryDetail): void {
+    const c = this.inventory.connector(id);
+    if (!c) return;
+    const ok = detail.status === 'sent';
+    const lastTest: ConnectorTestSummary = {
+      at: detail.updatedAt,
+      ok,
+      deliveryId: detail.id,
+      failureClass: detail.failureClass,
+      summary: ok
+        ? `Accepted by ${c.host} for ${detail.accepted.length} recipient(s)`
+        : (detail.failure?.explanation ?? FAILURE_CATALOG[detail.failureClass ?? 'unexpected'].title),
+    };
+    const startNow = ok && c.state === 'STOPPED';
+    const updated: StoredConnector = { ...c, lastTest, state: startNow ? 'RUN' : c.state };
+    this.inventory.commit({ connectors: this.inventory.connectors.map((x) => (x.id === id ? updated : x)) });
+    this.audit.record({
+      action: 'test',
+      recordType: 'connector',
+      recordId: id,
+      recordLabel: c.title,
+      siteId: c.siteId,
+      result: ok ? 'ok' : 'failed',
+      detail: ok ? lastTest.summary : `${detail.failureClass}: ${lastTest.summary}`,
+    });
+    if (startNow)
+      this.audit.record({
+        action: 'start',
+        recordType: 'connector',
+        recordId: id,
+        recordLabel: c.title,
+        siteId: c.siteId,
+        detail: 'after a passing test e-mail',
+      });
+  }
+
+  exportProperties(id: string): { filename: string; text: string } {
+    const c = this.stored(id);
+    const text = formatJavaMailProperties(c, new Date(this.now()).toISOString());
+    this.audit.record({
+      action: 'export',
+      recordType: 'connector',
+      recordId: id,
+      recordLabel: c.title,
+      siteId: c.siteId,
+      detail: 'JavaMail properties (no password)',
+    });
+    const slug =
+      c.title
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '') || 'connector';
+    return { filename: `${slug}.properties`, text };
+  }
+
+  /** The connector as the delivery engine sees it at the moment of an attempt. */
+  route(id: string): RouteConnector | undefined {
+    const c = this.inventory.connector(id);
+    if (!c) return undefined;
+    return {
+      ...c,
+      siteName: this.inventory.site(c.siteId)?.name ?? '(deleted site)',
+      pop: c.pop ? { ...c.pop } : null,
+    };
+  }
+
+  private info(pem: string) {
+    let info = this.certInfo.get(pem);
+    if (!info) {
+      info = inspectCertificate(pem);
+      this.certInfo.set(pem, info);
+    }
+    return info;
+  }
+
+  /** Validates and seals a connector input; throws at the first field that cannot be stored. */
+  private async prepare(
+    input: ConnectorParsed,
+    existing: StoredConnector | null,
+  ): Promise<Omit<StoredConnector, 'id' | 'state' | 'lastTest' | 'createdAt' | 'updatedAt'>> {
+    let trustedCertificatePem: string | null = null;
+    if (input.trustedCertificatePem && input.trustedCertificatePem.trim() !== '') {
+      inspectCertificate(input.trustedCertificatePem);
+      trustedCertificatePem = normalizePem(input.trustedCertificatePem);
+    }
+    const passwordSealed = await this.sealed(
+      input.password,
+      input.clearPassword,
+      existing?.passwordSealed ?? null,
+      'password',
+    );
+    let pop: StoredConnector['pop'] = null;
+    if (input.pop) {
+      const { password, clearPassword, ...popFields } = input.pop;
+      pop = {
+        ...popFields,
+        passwordSealed: await this.sealed(
+          password,
+          clearPassword,
+          existing?.pop?.passwordSealed ?? null,
+          'pop.password',
+        ),
+      };
+    }
+    const { password: _p, clearPassword: _c, trustedCertificatePem: _t, pop: _pop, ...plain } = input;
+    return {
+      ...plain,
+      port: input.portIsManual ? input.port : DEFAULT_PORTS[input.security],
+      trustedCertificatePem,
+      passwordSealed,
+      pop,
+    };
+  }
+
+  private async sealed(
+    password: string | undefined,
+    clear: boolean,
+    current: string | null,
+    field: string,
+  ): Promise<string | null> {
+    if (clear) return null;
+    if (password === undefined || password === '') return current;
+    const status = await this.secrets.status();
+    if (!status.available) {
+      throw new AppError(
+        'secret-storage-unavailable',
+        `${status.reason ?? 'This computer offers no encrypted storage for passwords.'} AlertDesk does not store passwords unprotected, so the connector was not saved.`,
+        field,
+      );
+    }
+    return this.secrets.seal(normalizePassword(password));
+  }
+}
+
+function omitSealed<T extends { passwordSealed: string | null }>(value: T): Omit<T, 'passwordSealed'> {
+  const { passwordSealed: _s, ...rest } = value;
+  return rest;
+}

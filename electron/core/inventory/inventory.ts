@@ -1,0 +1,68 @@
+import type { Connector, PopBeforeSmtp, Site } from '../../../shared/domain.ts';
+import type { DocumentStore } from '../adapters.ts';
+
+/** A connector as stored: secrets sealed by the secret box, the certificate as PEM. */
+export interface StoredConnector extends Omit<Connector, 'hasPassword' | 'trustedCertificate' | 'pop'> {
+  passwordSealed: string | null;
+  trustedCertificatePem: string | null;
+  pop: (Omit<PopBeforeSmtp, 'hasPassword'> & { passwordSealed: string | null }) | null;
+}
+
+export type StoredSite = Omit<Site, 'connectorCount' | 'cameraCount'>;
+
+/** Everything kept in the document store, by key. Later capabilities add their own keys. */
+export interface InventoryState {
+  sites: StoredSite[];
+  connectors: StoredConnector[];
+}
+
+const KEYS: Array<keyof InventoryState> = ['sites', 'connectors'];
+export const STORE_FORMAT_VERSION = 1;
+
+/**
+ * The small, frequently read documents, held in memory and written through to the store. A change
+ * is computed as new arrays and committed with one atomic write; memory is only updated after the
+ * write succeeded, so a failed write leaves nothing half-stored.
+ */
+export class Inventory {
+  private state: InventoryState;
+
+  private readonly store: DocumentStore;
+
+  constructor(store: DocumentStore) {
+    this.store = store;
+    const version = store.get('formatVersion');
+    if (version !== undefined && version !== STORE_FORMAT_VERSION) {
+      throw new Error(
+        `The data in ${store.path} was written by a newer AlertDesk (format ${String(version)}).`,
+      );
+    }
+    this.state = {
+      sites: (store.get('sites') as StoredSite[] | undefined) ?? [],
+      connectors: (store.get('connectors') as StoredConnector[] | undefined) ?? [],
+    };
+  }
+
+  get sites(): readonly StoredSite[] {
+    return this.state.sites;
+  }
+
+  get connectors(): readonly StoredConnector[] {
+    return this.state.connectors;
+  }
+
+  site(id: string): StoredSite | undefined {
+    return this.state.sites.find((s) => s.id === id);
+  }
+
+  connector(id: string): StoredConnector | undefined {
+    return this.state.connectors.find((c) => c.id === id);
+  }
+
+  commit(change: Partial<InventoryState>): void {
+    const entries: Record<string, unknown> = { formatVersion: STORE_FORMAT_VERSION };
+    for (const key of KEYS) if (change[key] !== undefined) entries[key] = change[key];
+    this.store.setMany(entries);
+    this.state = { ...this.state, ...change };
+  }
+}

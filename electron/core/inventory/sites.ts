@@ -1,0 +1,136 @@
+import type { z } from 'zod';
+import type { Site, SiteRemoval } from '../../../shared/domain.ts';
+import { AppError, notFound } from '../../../shared/result.ts';
+import type { SiteFields, SiteRemove, SiteUpdate } from '../../../shared/schemas.ts';
+import type { AuditLog } from '../history/audit.ts';
+import type { Inventory, StoredSite } from './inventory.ts';
+
+export class SiteService {
+  private readonly inventory: Inventory;
+  private readonly audit: AuditLog;
+  private readonly now: () => number;
+  private readonly cameraCount: (siteId: string) => number;
+
+  constructor(
+    inventory: Inventory,
+    audit: AuditLog,
+    now: () => number,
+    cameraCount: (siteId: string) => number = () => 0,
+  ) {
+    this.inventory = inventory;
+    this.audit = audit;
+    this.now = now;
+    this.cameraCount = cameraCount;
+  }
+
+  list(): Site[] {
+    const connectors = new Map<string, number>();
+    for (const c of this.inventory.connectors) connectors.set(c.siteId, (connectors.get(c.siteId) ?? 0) + 1);
+    return this.inventory.sites.map((s) => ({
+      ...s,
+      connectorCount: connectors.get(s.id) ?? 0,
+      cameraCount: this.cameraCount(s.id),
+    }));
+  }
+
+  get(id: string): Site {
+    const site = this.list().find((s) => s.id === id);
+    if (!site) throw notFound('Site', id);
+    return site;
+  }
+
+  create(input: z.output<typeof SiteFields>): Site {
+    this.assertUniqueName(input.name);
+    const at = new Date(this.now()).toISOString();
+    const site: StoredSite = {
+      id: crypto.randomUUID(),
+      ...input,
+      handedOverAt: input.handover === 'handed-over' ? at : null,
+      createdAt: at,
+      updatedAt: at,
+    };
+    this.inventory.commit({ sites: [...this.inventory.sites, site] });
+    this.audit.record({
+      action: 'create',
+      recordType: 'site',
+      recordId: site.id,
+      recordLabel: site.name,
+      siteId: site.id,
+    });
+    return this.get(site.id);
+  }
+
+  update(input: z.output<typeof SiteUpdate>): Site {
+    const existing = this.inventory.site(input.id);
+    if (!existing) throw notFound('Site', input.id);
+    this.assertUniqueName(input.name, input.id);
+    const at = new Date(this.now()).toISOString();
+    const { id, ...fields } = input;
+    const handedOverAt =
+      fields.handover === 'handed-over'
+        ? existing.handover === 'handed-over'
+          ? existing.handedOverAt
+          : at
+        : null;
+    const updated: StoredSite = { ...existing, ...fields, handedOverAt, updatedAt: at };
+    this.inventory.commit({ sites: this.inventory.sites.map((s) => (s.id === id ? updated : s)) });
+    const changed = Object.keys(fields).filter(
+      (k) =>
+        JSON.stringify(existing[k as keyof StoredSite]) !== JSON.stringify(updated[k as keyof StoredSite]),
+    );
+    this.audit.record({
+      action: 'update',
+      recordType: 'site',
+      recordId: id,
+      recordLabel: updated.name,
+      siteId: id,
+      detail: changed.length ? `changed: ${changed.join(', ')}` : 'no change',
+    });
+    return this.get(id);
+  }
+
+  remove(input: z.output<typeof SiteRemove>): SiteRemoval {
+    const site = this.inventory.site(input.id);
+    if (!site) throw notFound('Site', input.id);
+    const own = this.inventory.connectors.filter((c) => c.siteId === site.id);
+    if (own.length > 0 && !input.connectors) {
+      throw new AppError(
+        'site-has-connectors',
+        `"${site.name}" has ${own.length} connector${own.length === 1 ? '' : 's'}. Choose whether to delete ${own.length === 1 ? 'it' : 'them'} with the site or move ${own.length === 1 ? 'it' : 'them'} to another site.`,
+        'connectors',
+      );
+    }
+    let connectors = [...this.inventory.connectors];
+    if (own.length > 0 && input.connectors === 'move') {
+      const target = input.moveToSiteId ? this.inventory.site(input.moveToSiteId) : undefined;
+      if (!target || target.id === site.id) {
+        throw new AppError(
+          'invalid-input',
+          'Choose another existing site to move the connectors to.',
+          'moveToSiteId',
+        );
+      }
+      connectors = connectors.map((c) => (c.siteId === site.id ? { ...c, siteId: target.id } : c));
+    } else if (own.length > 0) {
+      connectors = connectors.filter((c) => c.siteId !== site.id);
+    }
+    this.inventory.commit({ sites: this.inventory.sites.filter((s) => s.id !== site.id), connectors });
+    const moved = input.connectors === 'move' ? own.length : 0;
+    this.audit.record({
+      action: 'delete',
+      recordType: 'site',
+      recordId: site.id,
+      recordLabel: site.name,
+      siteId: site.id,
+      detail: own.length ? `${own.length} connector(s) ${moved ? 'moved' : 'deleted'}` : '',
+    });
+    return { siteId: site.id, connectorsDeleted: own.length - moved, connectorsMoved: moved };
+  }
+
+  private assertUniqueName(name: string, exceptId?: string): void {
+    const clash = this.inventory.sites.find(
+      (s) => s.id !== exceptId && s.name.toLowerCase() === name.toLowerCase(),
+    );
+    if (clash) throw new AppError('duplicate', `A site named "${clash.name}" already exists.`, 'name');
+  }
+}

@@ -1,0 +1,447 @@
+import type { FailureDetails } from '../../../shared/delivery.ts';
+import type { AuthMethod, SecurityMode } from '../../../shared/domain.ts';
+import { FAILURE_CATALOG, type FailureClass } from '../../../shared/failures.ts';
+import { DEFAULT_PORTS } from '../../../shared/presets.ts';
+import type { RawFailure } from './failure.ts';
+
+export interface ClassifyContext {
+  host: string;
+  port: number;
+  security: SecurityMode;
+  auth: AuthMethod;
+  username: string;
+  sender: string;
+}
+
+const CERT_EXPIRED = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
+const CERT_NAME = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH']);
+const CERT_UNTRUSTED = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_REJECTED',
+  'INVALID_CA',
+]);
+const TLS_ON_PLAIN =
+  /wrong version number|packet length too long|unknown protocol|record layer failure|http request|ssl3_get_record|tls_get_more_records|ERR_SSL_/i;
+const DNS_CODES = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENODATA',
+  'ESERVFAIL',
+  'ETIMEOUT',
+  'EDNS',
+  'ECONNREFUSED_DNS',
+  'EAI_FAIL',
+  'EAI_NONAME',
+]);
+const DNS_TRANSIENT = new Set(['EAI_AGAIN', 'ESERVFAIL', 'ETIMEOUT']);
+const THROTTLE =
+  /rate|limit|too many|throttl|exceeded|slow down|try again later|quota|temporarily deferred|busy/i;
+const DAILY_LIMIT =
+  /\b5\.4\.5\b|daily (user )?sending (quota|limit)|sending limit exceeded|SubmissionQuotaExceeded|quota exceeded/i;
+
+const enhanced = (reply: string | null): string | null =>
+  /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(reply ?? '')?.[1] ?? null;
+
+const commandOf = (raw: RawFailure): string => {
+  const c = (raw.command ?? '').toUpperCase();
+  if (c.startsWith('MAIL')) return 'MAIL FROM';
+  if (c.startsWith('RCPT')) return 'RCPT TO';
+  if (c.startsWith('AUTH')) return c;
+  return c;
+};
+
+interface Verdict {
+  cls: FailureClass;
+  explanation: string;
+  fix?: string;
+  retryable?: boolean;
+}
+
+/**
+ * Gives a failed attempt exactly one class, a one-line explanation and a fix. It reads every clue
+ * — the stage AlertDesk was in, nodemailer's code and the system code beneath it, the command,
+ * the reply code and enhanced status code, the reply text — because the code alone is ambiguous:
+ * a refused connection and SSL spoken to a STARTTLS port both arrive as ESOCKET.
+ */
+export function classify(raw: RawFailure, ctx: ClassifyContext): FailureDetails {
+  const verdict = decide(raw, ctx);
+  const info = FAILURE_CATALOG[verdict.cls];
+  return {
+    class: verdict.cls,
+    explanation: verdict.explanation,
+    fix: verdict.fix ?? info.fix,
+    retryable: verdict.retryable ?? info.transient,
+    command: raw.command ?? (raw.stage ? stageCommand(raw.stage) : null),
+    responseCode: raw.responseCode,
+    enhancedCode: enhanced(raw.response),
+    reply: raw.response,
+    errorCode: raw.originalCode ?? raw.code,
+    message: raw.message,
+  };
+}
+
+function stageCommand(stage: string): string | null {
+  switch (stage) {
+    case 'dns':
+      return 'DNS';
+    case 'connect':
+    case 'tls':
+    case 'greeting':
+      return 'CONN';
+    case 'ehlo':
+      return 'EHLO';
+    case 'starttls':
+      return 'STARTTLS';
+    case 'auth':
+      return 'AUTH';
+    case 'envelope':
+      return 'MAIL FROM';
+    case 'data':
+      return 'DATA';
+    case 'pop3':
+      return 'POP3';
+    default:
+      return null;
+  }
+}
+
+function decide(raw: RawFailure, ctx: ClassifyContext): Verdict {
+  const where = `${ctx.host}:${ctx.port}`;
+  const reply = raw.response ?? '';
+  const code = raw.responseCode;
+  const enh = enhanced(raw.response);
+  const sys = raw.originalCode ?? raw.code ?? '';
+  const text = `${raw.message} ${reply}`;
+  const quoted = reply ? ` The server said: "${reply.trim()}".` : '';
+
+  // ── Decisions AlertDesk made itself ──────────────────────────────────────────────
+  switch (raw.local) {
+    case 'connector-stopped':
+      return {
+        cls: 'connector-stopped',
+        explanation: 'The connector is STOPPED, so AlertDesk refused to send through it.',
+      };
+    case 'daily-limit':
+      return {
+        cls: 'rate-limited',
+        retryable: false,
+        explanation: `AlertDesk held this message back: the connector's daily limit (${raw.facts.limit}) is used up.`,
+        fix: "Wait for tomorrow's quota, raise the connector's daily limit if the provider allows more, or use another account.",
+      };
+    case 'auth-not-offered':
+      return {
+        cls: 'auth-not-offered',
+        explanation: `A login is configured, but ${where} offers no AUTH${raw.facts.encrypted ? '' : ' on this unencrypted connection'}. Sending without logging in would pass silently here and fail at the real site.`,
+        fix:
+          !raw.facts.encrypted && raw.facts.starttlsOffered
+            ? 'The server offers STARTTLS and probably allows login only after it: set security to STARTTLS.'
+            : ctx.port === 25
+              ? 'Port 25 is for server-to-server mail: use the submission port 587 (STARTTLS) or 465 (SSL/TLS), or set authentication to none if this relay trusts the site by address.'
+              : FAILURE_CATALOG['auth-not-offered'].fix,
+      };
+    case 'auth-mechanism-unsupported':
+      return {
+        cls: 'auth-mechanism-unsupported',
+        explanation: `${where} does not offer AUTH ${raw.facts.mechanism}; it offers ${raw.facts.offered || 'no login method'}.`,
+        fix: `Set the connector's authentication to one of: ${raw.facts.offered}.`,
+      };
+    case 'missing-password':
+      return {
+        cls: 'auth-failed',
+        explanation: 'No password is stored for this login, so AlertDesk could not log in.',
+        fix: 'Enter the password (or app password) in the connector and save it.',
+      };
+    case 'message-too-large':
+      return {
+        cls: 'message-too-large',
+        explanation: `The message is ${kb(raw.facts.size)}; ${ctx.host} accepts at most ${kb(raw.facts.limit)} (its SIZE limit). Nothing was sent.`,
+      };
+    case 'pop3':
+      return {
+        cls: 'pop-before-smtp-failed',
+        explanation: `POP-before-SMTP failed: ${raw.message}.${quoted}`,
+      };
+    default:
+      break;
+  }
+
+  // ── Name resolution and TCP ───────────────────────────────────────────────────────
+  if (raw.stage === 'dns' || raw.code === 'EDNS' || DNS_CODES.has(sys)) {
+    const transient = DNS_TRANSIENT.has(sys);
+    return {
+      cls: 'dns-failure',
+      retryable: transient,
+      explanation: transient
+        ? `The DNS server did not answer for ${ctx.host} (${sys}).`
+        : `The host name ${ctx.host} does not exist in DNS (${sys || 'not found'}).`,
+      fix: transient
+        ? 'The DNS server is slow or unreachable: check the DNS servers of the network (on 4G sites, set 8.8.8.8 or 1.1.1.1).'
+        : 'Check the spelling of the SMTP host (for example smtp.gmail.com, smtp.office365.com).',
+    };
+  }
+  if (sys === 'ECONNREFUSED') {
+    return {
+      cls: 'connection-refused',
+      explanation: `${where} refused the connection: nothing is listening on port ${ctx.port}, or a firewall rejects it.`,
+      fix:
+        ctx.port === DEFAULT_PORTS[ctx.security]
+          ? 'Check that the server is running and reachable from this network; the port matches the security mode.'
+          : `Check the port: ${ctx.security === 'tls' ? '465' : ctx.security === 'starttls' ? '587' : '25'} is usual for ${ctx.security === 'tls' ? 'SSL/TLS' : ctx.security === 'starttls' ? 'STARTTLS' : 'plain SMTP'}. Then check that the server is running.`,
+    };
+  }
+  if (
+    raw.stage === 'connect' ||
+    raw.timeoutType === 'CONNECT_TIMEOUT' ||
+    sys === 'EHOSTUNREACH' ||
+    sys === 'ENETUNREACH'
+  ) {
+    return {
+      cls: 'connect-timeout',
+      explanation:
+        sys === 'EHOSTUNREACH' || sys === 'ENETUNREACH'
+          ? `There is no network route to ${ctx.host} (${sys}).`
+          : `${where} did not answer the connection attempt in time; packets are probably dropped by a firewall.`,
+    };
+  }
+
+  // ── TLS ───────────────────────────────────────────────────────────────────────────
+  if (CERT_EXPIRED.has(sys)) {
+    return {
+      cls: 'certificate-expired',
+      explanation: `The certificate of ${ctx.host} ${sys === 'CERT_NOT_YET_VALID' ? 'is not valid yet (check the clock of this computer)' : 'has expired'}.`,
+    };
+  }
+  if (CERT_NAME.has(sys) || /does not match certificate|altnames/i.test(text)) {
+    return {
+      cls: 'certificate-name-mismatch',
+      explanation: `The certificate presented by ${ctx.host} is issued for another name. ${raw.message}`,
+    };
+  }
+  if (CERT_UNTRUSTED.has(sys)) {
+    return {
+      cls: 'certificate-untrusted',
+      explanation: `The certificate of ${ctx.host} is not signed by an authority this computer trusts (${sys === 'DEPTH_ZERO_SELF_SIGNED_CERT' ? 'it is self-signed' : sys}).`,
+    };
+  }
+  const tlsStage = raw.stage === 'tls' || raw.stage === 'starttls' || raw.code === 'ETLS';
+  if (tlsStage && TLS_ON_PLAIN.test(`${sys} ${raw.message}`)) {
+    return {
+      cls: 'tls-mode-mismatch',
+      explanation:
+        ctx.security === 'tls'
+          ? `AlertDesk spoke SSL/TLS from the first byte, but ${where} answered in plain SMTP: this port expects STARTTLS or no encryption.`
+          : `The TLS handshake on ${where} failed: the server's answer was not TLS.`,
+      fix:
+        ctx.security === 'tls'
+          ? `Set security to STARTTLS${ctx.port === 465 ? '' : ` (port ${ctx.port} is usually STARTTLS)`}, or use port 465 for SSL/TLS.`
+          : FAILURE_CATALOG['tls-mode-mismatch'].fix,
+    };
+  }
+  if (raw.stage === 'tls' && raw.timeoutType === 'TLS_HANDSHAKE_TIMEOUT') {
+    return {
+      cls: 'greeting-timeout',
+      explanation: `${where} accepted the connection but never answered the TLS handshake.`,
+      fix: 'Check that the port really speaks SSL/TLS (465); for 587 use STARTTLS.',
+    };
+  }
+
+  // ── Greeting ──────────────────────────────────────────────────────────────────────
+  if (raw.timeoutType === 'GREETING_TIMEOUT' || (raw.stage === 'greeting' && raw.code === 'ETIMEDOUT')) {
+    const likelyTls = ctx.security !== 'tls' && (ctx.port === 465 || ctx.port === 993 || ctx.port === 995);
+    return {
+      cls: 'greeting-timeout',
+      retryable: !likelyTls,
+      explanation: likelyTls
+        ? `${where} accepted the connection but never sent its SMTP greeting: port ${ctx.port} expects SSL/TLS from the first byte, and the connector speaks ${ctx.security === 'starttls' ? 'STARTTLS' : 'plain SMTP'}.`
+        : `${where} accepted the connection but never sent its SMTP greeting.`,
+      fix: likelyTls
+        ? 'Set security to SSL/TLS for port 465, or keep STARTTLS and change the port to 587.'
+        : 'If this port expects SSL/TLS from the first byte, set security to SSL/TLS; otherwise the server is overloaded — try again later.',
+    };
+  }
+  if (raw.stage === 'greeting' && code === 421) {
+    return throttled(raw, where, quoted, true);
+  }
+  if (raw.stage === 'greeting' && code !== null && code >= 500) {
+    return { cls: 'server-permanent', explanation: `${where} refused the session in its greeting.${quoted}` };
+  }
+
+  // ── STARTTLS ──────────────────────────────────────────────────────────────────────
+  if (
+    ctx.security === 'starttls' &&
+    (raw.command === 'STARTTLS' || /STARTTLS/i.test(raw.message)) &&
+    raw.code !== 'ESOCKET'
+  ) {
+    if (code !== null && code >= 400) {
+      return { cls: 'starttls-not-offered', explanation: `${where} refused STARTTLS.${quoted}` };
+    }
+    if (/not support|does not support|required STARTTLS/i.test(text) || raw.stage === 'ehlo') {
+      return {
+        cls: 'starttls-not-offered',
+        explanation: `${where} does not offer STARTTLS, and the connector requires it.`,
+      };
+    }
+  }
+  if (raw.stage === 'starttls' && raw.code === 'ETIMEDOUT') {
+    return {
+      cls: 'greeting-timeout',
+      explanation: `${where} accepted STARTTLS but never completed the TLS handshake.`,
+    };
+  }
+
+  // ── Authentication ────────────────────────────────────────────────────────────────
+  const isAuth =
+    raw.stage === 'auth' || raw.code === 'EAUTH' || (raw.command ?? '').toUpperCase().startsWith('AUTH');
+  if (isAuth || /5\.7\.(9|139|30)\b/.test(reply)) {
+    if (code === 534 || enh === '5.7.9' || /application-specific password|app password/i.test(reply)) {
+      return {
+        cls: 'app-password-required',
+        explanation: `Google refused the password of ${ctx.username}: the account requires an app password (534 5.7.9).`,
+      };
+    }
+    if (
+      enh === '5.7.139' ||
+      enh === '5.7.30' ||
+      /basic authentication is disabled|SmtpClientAuthentication is disabled|basic auth/i.test(reply)
+    ) {
+      return {
+        cls: 'basic-auth-disabled',
+        explanation: `Microsoft refused password login for ${ctx.username}: basic SMTP authentication is disabled for the tenant or mailbox (${enh ?? code}).`,
+      };
+    }
+    if (code === 421 || (code !== null && code >= 400 && code < 500 && THROTTLE.test(reply))) {
+      return throttled(raw, where, quoted, true);
+    }
+    if (code !== null && code >= 400 && code < 500) {
+      return {
+        cls: 'server-temporary',
+        explanation: `${where} could not check the login right now.${quoted}`,
+      };
+    }
+    if (code !== null || raw.code === 'EAUTH') {
+      return {
+        cls: 'auth-failed',
+        explanation: `${where} rejected the login of ${ctx.username || '(no user name)'} with AUTH ${ctx.auth.toUpperCase()}.${quoted}`,
+      };
+    }
+  }
+
+  // ── Throttling and size, at any command ───────────────────────────────────────────
+  if (DAILY_LIMIT.test(reply)) {
+    return {
+      cls: 'rate-limited',
+      retryable: code !== null && code < 500,
+      explanation: `The provider's sending quota for ${ctx.username || ctx.sender} is used up.${quoted}`,
+      fix: 'Wait until the quota resets (usually 24 hours), or spread the cameras over several accounts.',
+    };
+  }
+  if (code === 421) return throttled(raw, where, quoted, true);
+  if ((code === 450 || code === 451 || code === 452) && THROTTLE.test(reply))
+    return throttled(raw, where, quoted, true);
+  if (
+    code === 552 ||
+    enh === '5.3.4' ||
+    (code !== null && code >= 500 && /size|too (big|large)/i.test(reply))
+  ) {
+    return { cls: 'message-too-large', explanation: `${where} refused the message as too large.${quoted}` };
+  }
+  if ((code === 530 || enh === '5.7.57' || enh === '5.7.0') && /auth/i.test(reply)) {
+    return {
+      cls: 'auth-failed',
+      explanation: `${where} accepts mail only after a login, and the connector does not log in.${quoted}`,
+      fix: 'Set authentication (LOGIN or PLAIN) with the account user name and password.',
+    };
+  }
+
+  // ── Envelope ──────────────────────────────────────────────────────────────────────
+  const command = commandOf(raw);
+  if (command === 'MAIL FROM' && code !== null) {
+    if (code >= 500) {
+      return {
+        cls: 'sender-rejected',
+        explanation:
+          enh === '5.7.60'
+            ? `${ctx.username} has no right to send as ${ctx.sender} (550 5.7.60).${quoted}`
+            : `${where} refused the sender ${ctx.sender}.${quoted}`,
+        fix:
+          ctx.username && ctx.username.toLowerCase() !== ctx.sender.toLowerCase()
+            ? `Use the login address (${ctx.username}) as the sender, or grant ${ctx.username} "Send As" rights for ${ctx.sender}.`
+            : FAILURE_CATALOG['sender-rejected'].fix,
+      };
+    }
+    return { cls: 'server-temporary', explanation: `${where} temporarily refused the sender.${quoted}` };
+  }
+  if (command === 'RCPT TO' || raw.code === 'EENVELOPE') {
+    if (code !== null && code >= 400 && code < 500) {
+      return {
+        cls: 'server-temporary',
+        explanation: `${where} temporarily refused the recipients (greylisting or a busy server).${quoted}`,
+      };
+    }
+    return {
+      cls: 'recipient-rejected',
+      explanation: `${where} refused every recipient of the message.${quoted}`,
+    };
+  }
+
+  // ── Connection lost ───────────────────────────────────────────────────────────────
+  const dropped =
+    raw.code === 'ECONNECTION' ||
+    sys === 'ECONNRESET' ||
+    sys === 'EPIPE' ||
+    /closed unexpectedly|socket hang up/i.test(raw.message);
+  if (dropped && code === null) {
+    const during =
+      raw.stage === 'data'
+        ? 'while the message was being sent (DATA)'
+        : raw.stage
+          ? `during ${raw.stage.toUpperCase()}`
+          : '';
+    return {
+      cls: 'connection-dropped',
+      explanation: `${where} closed the connection ${during}.`.replace(' .', '.'),
+    };
+  }
+  if (raw.timeoutType === 'SOCKET_TIMEOUT' || raw.code === 'ETIMEDOUT') {
+    return {
+      cls: 'server-temporary',
+      explanation: `${where} stopped answering${raw.stage ? ` during ${raw.stage.toUpperCase()}` : ''}.`,
+      fix: 'The server or the line is too slow; AlertDesk retries. Raise the connector timeout if it keeps happening.',
+    };
+  }
+
+  // ── Anything else with a reply code ───────────────────────────────────────────────
+  if (code !== null && code >= 400 && code < 500) {
+    return {
+      cls: 'server-temporary',
+      explanation: `${where} reported a temporary problem at ${command || 'this step'}.${quoted}`,
+    };
+  }
+  if (code !== null && code >= 500) {
+    return {
+      cls: 'server-permanent',
+      explanation: `${where} refused the message at ${command || 'this step'}.${quoted}`,
+    };
+  }
+  return { cls: 'unexpected', explanation: `Sending failed: ${raw.message}` };
+}
+
+function throttled(raw: RawFailure, where: string, quoted: string, transient: boolean): Verdict {
+  return {
+    cls: 'rate-limited',
+    retryable: transient,
+    explanation: `${where} is throttling this account${raw.responseCode ? ` (${raw.responseCode})` : ''}.${quoted}`,
+  };
+}
+
+function kb(value: string | number | boolean | undefined): string {
+  const n = Number(value);
+  if (!Number.isFinite(n)) return String(value);
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`;
+}

@@ -1,0 +1,464 @@
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { lookup as dnsLookup } from 'node:dns/promises';
+import tls from 'node:tls';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { AuthMethod, SecurityMode } from '../../../shared/domain.ts';
+import type { RejectedRecipient, SmtpStep, TlsDetails, TranscriptLine } from '../../../shared/delivery.ts';
+import type { HostLookup } from '../adapters.ts';
+import type { ComposedMessage } from './compose.ts';
+import { SmtpFailure, toSmtpFailure } from './failure.ts';
+import { popBeforeSmtp, type PopTarget } from './pop3.ts';
+import { describeTls, tlsOptionsFor, tlsSummary } from './tls.ts';
+import { secretForms, type Transcript } from './transcript.ts';
+
+export interface SmtpTarget {
+  host: string;
+  port: number;
+  security: SecurityMode;
+  auth: AuthMethod;
+  username: string;
+  password: string;
+  trustedCertificatePem: string | null;
+  connectTimeoutMs: number;
+  greetingTimeoutMs: number;
+  socketTimeoutMs: number;
+  debug: boolean;
+  pop: PopTarget | null;
+}
+
+export interface Capabilities {
+  greeting: string;
+  extensions: string[];
+  authMechanisms: string[];
+  starttls: boolean;
+  pipelining: boolean;
+  /** SIZE limit in bytes; 0 when advertised without a number; null when not advertised. */
+  size: number | null;
+}
+
+export interface SendOutcome {
+  accepted: string[];
+  rejected: RejectedRecipient[];
+  response: string;
+  serverMessageId: string | null;
+}
+
+export const defaultLookup: HostLookup = (host) => dnsLookup(host, { all: true, verbatim: true });
+
+const MECHANISM: Partial<Record<AuthMethod, string>> = {
+  plain: 'PLAIN',
+  login: 'LOGIN',
+  'cram-md5': 'CRAM-MD5',
+};
+const DNS_TIMEOUT_MS = 10_000;
+
+function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    work,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(onTimeout()), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+function tcpConnect(address: string, port: number, timeoutMs: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect({ host: address, port, noDelay: true });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(
+        new SmtpFailure({
+          stage: 'connect',
+          code: 'ETIMEDOUT',
+          timeoutType: 'CONNECT_TIMEOUT',
+          message: `No answer from ${address}:${port} within ${timeoutMs} ms`,
+        }),
+      );
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(
+        new SmtpFailure({ stage: 'connect', code: error.code ?? 'ECONNECTION', message: error.message }),
+      );
+    });
+  });
+}
+
+function tlsHandshake(
+  socket: Socket,
+  options: tls.ConnectionOptions,
+  timeoutMs: number,
+): Promise<tls.TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const secure = tls.connect({ ...options, socket });
+    const timer = setTimeout(() => {
+      secure.destroy();
+      reject(
+        new SmtpFailure({
+          stage: 'tls',
+          code: 'ETIMEDOUT',
+          timeoutType: 'TLS_HANDSHAKE_TIMEOUT',
+          message: `The TLS handshake did not complete within ${timeoutMs} ms`,
+        }),
+      );
+    }, timeoutMs);
+    secure.once('secureConnect', () => {
+      clearTimeout(timer);
+      secure.removeAllListeners('error');
+      resolve(secure);
+    });
+    secure.once('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      secure.destroy();
+      reject(new SmtpFailure({ stage: 'tls', code: error.code ?? 'ETLS', message: error.message }));
+    });
+  });
+}
+
+/**
+ * Runs one nodemailer operation, settling once on its callback or on the connection's 'error'
+ * event (nodemailer reports some failures only through the event).
+ */
+function operate<T>(
+  conn: SMTPConnection,
+  stage: () => SmtpStep | null,
+  run: (done: (err: unknown, value?: T) => void) => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const finish = (err: unknown, value?: T) => {
+      if (settled) return;
+      settled = true;
+      conn.removeListener('error', onError);
+      conn.removeListener('end', onEnd);
+      if (err) reject(toSmtpFailure(err, stage()));
+      else resolve(value as T);
+    };
+    const onError = (err: unknown) => finish(err);
+    const onEnd = () =>
+      finish(
+        new SmtpFailure({ stage: stage(), code: 'ECONNECTION', message: 'Connection closed unexpectedly' }),
+      );
+    conn.on('error', onError);
+    conn.once('end', onEnd);
+    run(finish);
+  });
+}
+
+/**
+ * One SMTP session: DNS, TCP, TLS (done here so every step is timed and the TLS details are
+ * known), then nodemailer's SMTPConnection for the SMTP dialogue over that socket. A session may
+ * carry several messages of the same connector and login.
+ */
+export class SmtpSession {
+  readonly openedAt = Date.now();
+  messagesSent = 0;
+  private broken = false;
+
+  private readonly conn: SMTPConnection;
+  readonly tls: TlsDetails | null;
+  readonly capabilities: Capabilities;
+  /** The opening of the session (connect, TLS, EHLO, AUTH), shown in front of reused attempts. */
+  readonly openingLines: TranscriptLine[];
+  private readonly route: { transcript: Transcript };
+
+  private constructor(
+    conn: SMTPConnection,
+    tls: TlsDetails | null,
+    capabilities: Capabilities,
+    openingLines: TranscriptLine[],
+    route: { transcript: Transcript },
+  ) {
+    this.conn = conn;
+    this.tls = tls;
+    this.capabilities = capabilities;
+    this.openingLines = openingLines;
+    this.route = route;
+    conn.on('error', () => {
+      this.broken = true;
+    });
+    conn.on('end', () => {
+      this.broken = true;
+    });
+  }
+
+  get usable(): boolean {
+    return !this.broken;
+  }
+
+  static async open(
+    target: SmtpTarget,
+    transcript: Transcript,
+    lookup: HostLookup = defaultLookup,
+  ): Promise<SmtpSession> {
+    transcript.protect(secretForms(target.username, target.password));
+    if (target.pop) transcript.protect(secretForms(target.pop.username, target.pop.password));
+
+    if (target.auth === 'pop-before-smtp') {
+      if (!target.pop)
+        throw new SmtpFailure({
+          stage: 'pop3',
+          local: 'pop3',
+          message: 'POP-before-SMTP has no POP3 settings',
+        });
+      transcript.begin('pop3');
+      await popBeforeSmtp(target.pop, transcript, lookup);
+      transcript.close(true);
+    }
+
+    let addresses: string[];
+    if (isIP(target.host)) {
+      addresses = [target.host];
+    } else {
+      transcript.begin('dns');
+      try {
+        const found = await withTimeout(lookup(target.host), DNS_TIMEOUT_MS, () =>
+          Object.assign(new Error(`DNS lookup of ${target.host} timed out`), { code: 'ETIMEOUT' }),
+        );
+        addresses = found.map((a) => a.address);
+        if (addresses.length === 0)
+          throw Object.assign(new Error(`${target.host} has no address`), { code: 'ENODATA' });
+      } catch (error) {
+        transcript.close(false);
+        const e = error as NodeJS.ErrnoException;
+        throw new SmtpFailure({ stage: 'dns', code: e.code ?? 'EDNS', message: e.message });
+      }
+      transcript.note(`Resolved ${target.host} to ${addresses.join(', ')}`);
+    }
+
+    transcript.begin('connect');
+    let socket: Socket | undefined;
+    let lastFailure: unknown;
+    const deadline = performance.now() + target.connectTimeoutMs;
+    for (const address of addresses.slice(0, 3)) {
+      const budget = Math.max(1, Math.round(deadline - performance.now()));
+      try {
+        transcript.note(`Connecting to ${address} port ${target.port}`);
+        socket = await tcpConnect(address, target.port, budget);
+        transcript.note(`Connected to ${address} port ${target.port}`);
+        break;
+      } catch (error) {
+        lastFailure = error;
+        transcript.note(`Could not connect to ${address}: ${(error as Error).message}`);
+        if (performance.now() >= deadline) break;
+      }
+    }
+    if (!socket) {
+      transcript.close(false);
+      throw toSmtpFailure(lastFailure, 'connect');
+    }
+    transcript.close(true);
+
+    const tlsOptions = tlsOptionsFor(target.host, target.trustedCertificatePem);
+    let tlsDetails: TlsDetails | null = null;
+    if (target.security === 'tls') {
+      transcript.begin('tls');
+      try {
+        socket = await tlsHandshake(socket, tlsOptions, target.greetingTimeoutMs);
+      } catch (error) {
+        transcript.close(false);
+        throw error;
+      }
+      tlsDetails = describeTls(socket as tls.TLSSocket, 'implicit');
+      transcript.note(tlsSummary(tlsDetails));
+      transcript.close(true);
+    }
+
+    const route = { transcript };
+    const conn = new SMTPConnection({
+      connection: socket,
+      secure: target.security === 'tls',
+      secured: target.security === 'tls',
+      host: target.host,
+      port: target.port,
+      ignoreTLS: target.security === 'none',
+      requireTLS: target.security === 'starttls',
+      tls: tlsOptions,
+      connectionTimeout: target.connectTimeoutMs,
+      greetingTimeout: target.greetingTimeoutMs,
+      socketTimeout: target.socketTimeoutMs,
+      socketCloseTimeout: 1000,
+      dnsTimeout: DNS_TIMEOUT_MS,
+      logger: proxyLogger(route),
+      transactionLog: true,
+      debug: target.debug,
+    });
+    const stage = () => route.transcript.currentStep();
+    transcript.begin('greeting');
+    try {
+      await operate<undefined>(conn, stage, (done) => conn.connect((err) => done(err)));
+    } catch (error) {
+      transcript.close(false);
+      conn.close();
+      throw error;
+    }
+    transcript.close(true);
+
+    const live = (conn as unknown as { _socket: Socket | false | null })._socket;
+    if (!tlsDetails && live instanceof tls.TLSSocket) {
+      tlsDetails = describeTls(live, 'starttls');
+      transcript.note(tlsSummary(tlsDetails));
+    }
+    const capabilities = readCapabilities(transcript);
+
+    const mechanism = MECHANISM[target.auth];
+    if (mechanism) {
+      transcript.begin('auth');
+      const fail = (failure: SmtpFailure) => {
+        transcript.close(false);
+        conn.close();
+        return failure;
+      };
+      if (!conn.allowsAuth || capabilities.authMechanisms.length === 0) {
+        throw fail(
+          new SmtpFailure({
+            stage: 'auth',
+            local: 'auth-not-offered',
+            message: 'Credentials are configured but the server offers no AUTH',
+            facts: { encrypted: tlsDetails !== null, starttlsOffered: capabilities.starttls },
+          }),
+        );
+      }
+      if (!capabilities.authMechanisms.includes(mechanism)) {
+        throw fail(
+          new SmtpFailure({
+            stage: 'auth',
+            local: 'auth-mechanism-unsupported',
+            message: `The server does not offer AUTH ${mechanism}`,
+            facts: { mechanism, offered: capabilities.authMechanisms.join(' ') },
+          }),
+        );
+      }
+      if (!target.password) {
+        throw fail(
+          new SmtpFailure({
+            stage: 'auth',
+            local: 'missing-password',
+            message: 'No password is stored for this login',
+          }),
+        );
+      }
+      try {
+        await operate<boolean>(conn, stage, (done) =>
+          conn.login({ user: target.username, pass: target.password, method: mechanism }, (err, ok) =>
+            done(err, ok),
+          ),
+        );
+      } catch (error) {
+        throw fail(toSmtpFailure(error, 'auth'));
+      }
+      transcript.close(true);
+    }
+    return new SmtpSession(conn, tlsDetails, capabilities, transcript.lines(), route);
+  }
+
+  async send(message: ComposedMessage, transcript: Transcript): Promise<SendOutcome> {
+    this.route.transcript = transcript;
+    const limit = this.capabilities.size;
+    if (limit && message.raw.length > limit) {
+      throw new SmtpFailure({
+        stage: 'envelope',
+        local: 'message-too-large',
+        message: `The message is ${message.raw.length} bytes; the server accepts at most ${limit}`,
+        facts: { size: message.raw.length, limit },
+      });
+    }
+    transcript.begin('envelope');
+    try {
+      const info = await operate<SMTPConnection.SentMessageInfo>(
+        this.conn,
+        () => transcript.currentStep(),
+        (done) =>
+          this.conn.send(
+            { from: message.envelopeFrom, to: message.recipients, size: message.raw.length },
+            message.raw,
+            (err, value) => done(err, value),
+          ),
+      );
+      transcript.close(true);
+      this.messagesSent++;
+      const rejected = info.rejected.map((address, i) => ({
+        address,
+        reply: info.rejectedErrors?.[i]?.response ?? 'rejected',
+      }));
+      return {
+        accepted: info.accepted,
+        rejected,
+        response: info.response,
+        serverMessageId: info.serverMessageId ?? null,
+      };
+    } catch (error) {
+      transcript.close(false);
+      this.broken = true;
+      throw toSmtpFailure(error, transcript.currentStep() ?? 'envelope');
+    }
+  }
+
+  /** Says goodbye politely; the server's reply is not waited for. */
+  quit(): void {
+    this.broken = true;
+    try {
+      this.conn.quit();
+    } catch {
+      this.conn.close();
+    }
+  }
+
+  close(): void {
+    this.broken = true;
+    this.conn.close();
+  }
+}
+
+function proxyLogger(route: { transcript: Transcript }) {
+  const forward =
+    (level: 'debug') =>
+    (...args: unknown[]) => {
+      const logger = route.transcript.nodemailerLogger();
+      (logger[level] as (...a: unknown[]) => void)(...args);
+    };
+  const f = forward('debug');
+  return { trace: f, debug: f, info: f, warn: f, error: f, fatal: f };
+}
+
+/** Reads the greeting and the last EHLO reply from the transcript. */
+export function readCapabilities(transcript: Transcript): Capabilities {
+  const lines = transcript.lines();
+  const greeting = lines.find((l) => l.dir === 's')?.text ?? '';
+  let ehloAt = -1;
+  lines.forEach((l, i) => {
+    if (l.dir === 'c' && /^(EHLO|HELO)\b/i.test(l.text)) ehloAt = i;
+  });
+  const reply: string[] = [];
+  for (let i = ehloAt + 1; ehloAt >= 0 && i < lines.length; i++) {
+    const l = lines[i]!;
+    if (l.dir === 'c') break;
+    if (l.dir === 's') reply.push(l.text.replace(/^\d{3}[ -]/, '').trim());
+  }
+  const extensions = reply.slice(1);
+  const authLine = extensions.find((e) => /^AUTH[ =]/i.test(e));
+  const authMechanisms = authLine
+    ? authLine
+        .slice(5)
+        .toUpperCase()
+        .split(/[\s=]+/)
+        .filter(Boolean)
+    : [];
+  const sizeLine = extensions.find((e) => /^SIZE\b/i.test(e));
+  const size = sizeLine ? Number(sizeLine.split(/\s+/)[1] ?? 0) || 0 : null;
+  return {
+    greeting,
+    extensions,
+    authMechanisms: [...new Set(authMechanisms)],
+    starttls: extensions.some((e) => /^STARTTLS\b/i.test(e)),
+    pipelining: extensions.some((e) => /^PIPELINING\b/i.test(e)),
+    size,
+  };
+}

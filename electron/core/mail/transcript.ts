@@ -1,0 +1,151 @@
+import { format } from 'node:util';
+import type { SmtpStep, StepTiming, TranscriptLine } from '../../../shared/delivery.ts';
+
+const REDACTED = '/* redacted */';
+/** Lines longer than this (message bodies with mail debug on) are cut in the transcript. */
+const MAX_LINE = 2000;
+
+/** Every form in which a credential could travel over SMTP or POP3. */
+export function secretForms(username: string, password: string): string[] {
+  if (!password) return [];
+  const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+  const forms = new Set<string>([
+    password,
+    b64(password),
+    b64(`\0${username}\0${password}`),
+    b64(`${username}\0${username}\0${password}`),
+  ]);
+  // base64 of the password at the three possible alignments inside a longer base64 string
+  for (const prefix of ['', 'x', 'xx']) {
+    const encoded = b64(prefix + password);
+    const skip = prefix.length === 0 ? 0 : prefix.length === 1 ? 2 : 3;
+    const stable = encoded.slice(skip, Math.max(skip, encoded.length - 4));
+    if (stable.length >= 8) forms.add(stable);
+  }
+  return [...forms].filter((f) => f.length >= 4).sort((a, b) => b.length - a.length);
+}
+
+const STEP_OF_COMMAND: Array<[RegExp, SmtpStep]> = [
+  [/^(EHLO|HELO|LHLO)\b/i, 'ehlo'],
+  [/^STARTTLS\b/i, 'starttls'],
+  [/^AUTH\b/i, 'auth'],
+  [/^(MAIL|RCPT|RSET)\b/i, 'envelope'],
+  [/^DATA\b/i, 'data'],
+  [/^QUIT\b/i, 'quit'],
+];
+
+/**
+ * Records one SMTP conversation: each line with its time, the duration of each step, and never a
+ * credential — AUTH payloads are replaced, and any line still holding the password (or its base64
+ * forms) is scrubbed before it is stored.
+ */
+export class Transcript {
+  private readonly started: number;
+  private readonly out: TranscriptLine[] = [];
+  private readonly steps: StepTiming[] = [];
+  private current: { step: SmtpStep; start: number; last: number } | null = null;
+  private secrets: string[] = [];
+  private authContinuation = false;
+
+  private readonly now: () => number;
+
+  constructor(now: () => number = () => performance.now()) {
+    this.now = now;
+    this.started = now();
+  }
+
+  protect(forms: string[]): void {
+    this.secrets = [...new Set([...this.secrets, ...forms])].sort((a, b) => b.length - a.length);
+  }
+
+  elapsed(): number {
+    return Math.round(this.now() - this.started);
+  }
+
+  note(text: string): void {
+    this.push('i', text);
+  }
+
+  client(text: string): void {
+    let line = text;
+    const step = STEP_OF_COMMAND.find(([re]) => re.test(line))?.[1];
+    if (/^AUTH\s+\S+/i.test(line)) {
+      const mechanism = /^AUTH\s+\S+/i.exec(line)![0];
+      line = line.length > mechanism.length ? `${mechanism} ${REDACTED}` : mechanism;
+      this.authContinuation = true;
+    } else if (this.authContinuation && !step) {
+      // continuation lines of an AUTH exchange (LOGIN user/password, CRAM-MD5 response)
+      line = REDACTED;
+    } else {
+      this.authContinuation = false;
+    }
+    if (step) this.begin(step);
+    this.push('c', line);
+  }
+
+  server(text: string): void {
+    if (this.authContinuation && !/^334\b/.test(text)) this.authContinuation = false;
+    this.push('s', text);
+    if (this.current) this.current.last = this.now();
+  }
+
+  /** Starts a step; the step before it ends when its last server reply arrived. */
+  begin(step: SmtpStep): void {
+    if (this.current?.step === step) return;
+    this.close(true);
+    const t = this.now();
+    this.current = { step, start: t, last: t };
+  }
+
+  /** Ends the current step. A failed step ends now; a passed one ends at its last reply. */
+  close(ok: boolean): void {
+    if (!this.current) return;
+    const end = ok ? Math.max(this.current.last, this.current.start) : this.now();
+    this.steps.push({
+      step: this.current.step,
+      startMs: Math.round(this.current.start - this.started),
+      durationMs: Math.max(0, Math.round(end - this.current.start)),
+      ok,
+    });
+    this.current = null;
+  }
+
+  currentStep(): SmtpStep | null {
+    return this.current?.step ?? null;
+  }
+
+  lines(): TranscriptLine[] {
+    return this.out.slice();
+  }
+
+  timings(): StepTiming[] {
+    return this.steps.slice();
+  }
+
+  /** Copies another transcript's lines in front (a reused session's opening), shifted to start at 0. */
+  prepend(lines: TranscriptLine[], label: string): void {
+    this.out.unshift({ t: 0, dir: 'i', text: label }, ...lines.map((l) => ({ ...l, t: 0 })));
+  }
+
+  /** A bunyan-style logger for nodemailer's SMTPConnection (`transactionLog: true`). */
+  nodemailerLogger() {
+    const log = (entry: unknown, message: unknown, ...args: unknown[]) => {
+      const tnx = (entry as { tnx?: string } | undefined)?.tnx;
+      const text = typeof message === 'string' ? format(message, ...args) : format(String(message), ...args);
+      if (tnx === 'client') for (const l of text.split(/\r?\n/)) this.client(l);
+      else if (tnx === 'server') for (const l of text.split(/\r?\n/)) this.server(l);
+      else if (tnx === 'network' || tnx === 'smtp') this.note(text);
+    };
+    return { trace: log, debug: log, info: log, warn: log, error: log, fatal: log };
+  }
+
+  private push(dir: TranscriptLine['dir'], text: string): void {
+    let clean = text;
+    for (const secret of this.secrets) {
+      if (clean.includes(secret)) clean = clean.split(secret).join(REDACTED);
+    }
+    if (clean.length > MAX_LINE)
+      clean = `${clean.slice(0, MAX_LINE)} … (${clean.length - MAX_LINE} more characters)`;
+    this.out.push({ t: this.elapsed(), dir, text: clean });
+  }
+}

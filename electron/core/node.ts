@@ -1,0 +1,56 @@
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import type { Clock, FilePicker, HostLookup, Logger } from './adapters.ts';
+import { createCore, type Core } from './core.ts';
+import { PassphraseSecretBox } from './secrets/passphrase-box.ts';
+import { createConfStore } from './store/conf-store.ts';
+
+export const KEY_FILE = 'passphrase-key.json';
+
+export interface OpenCoreOptions {
+  /** Folder for the document store, the history database and the key file; created if missing. */
+  dataDir: string;
+  /** Passphrase the secrets are encrypted with (AES-256-GCM under an scrypt-derived key). */
+  passphrase: string;
+  files?: FilePicker;
+  lookup?: HostLookup;
+  clock?: Clock;
+  logger?: Logger;
+  osUser?: string;
+  globalSessions?: number;
+}
+
+const noFiles: FilePicker = { pickAttachments: async () => [] };
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    return pkg.version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/**
+ * The plain-Node entry point: the same core the app runs, on a data folder the caller chooses,
+ * with secrets sealed by a passphrase instead of the OS keychain. Tests, benchmarks and scripts use
+ * it; see the README.
+ */
+export async function openCore(options: OpenCoreOptions): Promise<Core> {
+  const secrets = await PassphraseSecretBox.open(join(options.dataDir, KEY_FILE), options.passphrase);
+  return createCore({
+    dataDir: options.dataDir,
+    store: createConfStore(options.dataDir),
+    secrets,
+    files: options.files ?? noFiles,
+    osUser: options.osUser ?? userInfo().username,
+    appVersion: packageVersion(),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.lookup ? { lookup: options.lookup } : {}),
+    ...(options.globalSessions ? { globalSessions: options.globalSessions } : {}),
+  });
+}

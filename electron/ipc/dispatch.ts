@@ -1,0 +1,69 @@
+import type { z } from 'zod';
+import { contract, contractChannels, type CallSpec, type Handlers } from '../../shared/contract.ts';
+import { AppError, type ApiError, type Result } from '../../shared/result.ts';
+import type { Logger } from '../core/adapters.ts';
+
+export type Dispatch = (channel: string, payload: unknown) => Promise<Result<unknown>>;
+
+/** Turns a schema failure into field errors keyed by dotted path (`port`, `to.1`, `attachments.0.content`). */
+export function inputError(error: z.ZodError): ApiError {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) {
+    let path = issue.path.map(String).join('.');
+    let message = issue.message;
+    if (issue.code === 'unrecognized_keys') {
+      path = [...issue.path.map(String), issue.keys[0]].filter(Boolean).join('.');
+      message = `Unknown field "${issue.keys.join('", "')}".`;
+    }
+    fields[path] ??= message;
+  }
+  const [field, message] = Object.entries(fields)[0] ?? ['', 'The request was not understood.'];
+  const out: ApiError = { code: 'invalid-input', message };
+  if (field) out.field = field;
+  if (Object.keys(fields).length > 1) out.fields = fields;
+  return out;
+}
+
+/**
+ * The guarded door minus the sender check (which needs Electron): parse the unknown payload with
+ * the channel's schema, call the handler, and wrap whatever happens in a result envelope. A payload
+ * that fails its schema reaches no handler, so nothing is stored.
+ */
+export function createDispatcher(
+  handlers: Handlers,
+  logger: Logger,
+): { dispatch: Dispatch; channels: string[] } {
+  const table = new Map<string, { spec: CallSpec; handler: (input: unknown) => unknown }>();
+  for (const [channel, group, method] of contractChannels()) {
+    const spec = (contract as unknown as Record<string, Record<string, CallSpec>>)[group]![method]!;
+    const handler = (handlers as unknown as Record<string, Record<string, (input: unknown) => unknown>>)[
+      group
+    ]![method]!;
+    table.set(channel, { spec, handler });
+  }
+
+  const dispatch: Dispatch = async (channel, payload) => {
+    const entry = table.get(channel);
+    if (!entry)
+      return { ok: false, error: { code: 'unknown-call', message: `There is no call named ${channel}.` } };
+    const parsed = entry.spec.input.safeParse(payload);
+    if (!parsed.success) return { ok: false, error: inputError(parsed.error) };
+    try {
+      return { ok: true, value: await entry.handler(parsed.data) };
+    } catch (error) {
+      if (error instanceof AppError) return { ok: false, error: error.toApiError() };
+      logger.error('call failed', {
+        channel,
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
+      return {
+        ok: false,
+        error: {
+          code: 'internal',
+          message: 'Something went wrong inside AlertDesk; the details are in the log file.',
+        },
+      };
+    }
+  };
+  return { dispatch, channels: [...table.keys()] };
+}

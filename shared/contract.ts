@@ -1,0 +1,116 @@
+import type { z } from 'zod';
+import type { AppInfo, CertificateInfo, Connector, PickedFile, Site, SiteRemoval } from './domain.ts';
+import type { DeliveryDetail, DeliveryEvent } from './delivery.ts';
+import type { JavaMailImport } from './javamail.ts';
+import type { Result } from './result.ts';
+import {
+  ById,
+  CertificateInspect,
+  ConnectorFields,
+  ConnectorList,
+  ConnectorSetState,
+  ConnectorUpdate,
+  NoInput,
+  PropertiesImport,
+  SiteFields,
+  SiteRemove,
+  SiteUpdate,
+  TestMessage,
+} from './schemas.ts';
+
+/**
+ * THE contract: every call the renderer can make, declared once with the schema of its input and
+ * the type of its result. The preload exposes exactly this shape (see bridge.ts), the main process
+ * registers exactly these channels (electron/ipc), and the browser test harness provides the same
+ * object.
+ */
+
+export interface CallSpec<I extends z.ZodType = z.ZodType, O = unknown> {
+  readonly input: I;
+  /** Phantom: carries the result type, never set at run time. */
+  readonly output?: O;
+}
+
+const call = <I extends z.ZodType>(input: I) => ({
+  returns: <O>(): CallSpec<I, O> => ({ input }),
+});
+
+export const contract = {
+  app: {
+    info: call(NoInput).returns<AppInfo>(),
+  },
+  sites: {
+    list: call(NoInput).returns<Site[]>(),
+    create: call(SiteFields).returns<Site>(),
+    update: call(SiteUpdate).returns<Site>(),
+    remove: call(SiteRemove).returns<SiteRemoval>(),
+  },
+  connectors: {
+    list: call(ConnectorList).returns<Connector[]>(),
+    get: call(ById).returns<Connector>(),
+    create: call(ConnectorFields).returns<Connector>(),
+    update: call(ConnectorUpdate).returns<Connector>(),
+    remove: call(ById).returns<{ id: string }>(),
+    setState: call(ConnectorSetState).returns<Connector>(),
+    inspectCertificate: call(CertificateInspect).returns<CertificateInfo>(),
+    importProperties: call(PropertiesImport).returns<JavaMailImport>(),
+    exportProperties: call(ById).returns<{ filename: string; text: string }>(),
+  },
+  files: {
+    pickAttachments: call(NoInput).returns<PickedFile[]>(),
+  },
+  mail: {
+    sendTest: call(TestMessage).returns<{ deliveryId: string }>(),
+  },
+  deliveries: {
+    get: call(ById).returns<DeliveryDetail>(),
+  },
+} as const;
+
+export type Contract = typeof contract;
+
+/** Events pushed from main to the renderer (long work reports progress; the renderer never polls). */
+export interface EventMap {
+  delivery: DeliveryEvent;
+}
+export type EventTopic = keyof EventMap;
+export interface EventMessage<K extends EventTopic = EventTopic> {
+  topic: K;
+  payload: EventMap[K];
+}
+
+type Method<I extends z.ZodType, O> =
+  undefined extends z.input<I>
+    ? (input?: z.input<I>) => Promise<Result<O>>
+    : (input: z.input<I>) => Promise<Result<O>>;
+
+type MethodOf<S> = S extends CallSpec<infer I, infer O> ? Method<I, O> : never;
+
+export type ApiOf<C> = { readonly [G in keyof C]: { readonly [M in keyof C[G]]: MethodOf<C[G][M]> } };
+
+export interface EventsApi {
+  /** Subscribe to a topic; returns the function that unsubscribes. */
+  on<K extends EventTopic>(topic: K, listener: (payload: EventMap[K]) => void): () => void;
+}
+
+/** What `window.alertdesk` is, in the app and in the browser test harness. */
+export type AlertDeskApi = ApiOf<Contract> & { readonly events: EventsApi };
+
+/** What the main process implements for each call: the parsed input in, the value out. */
+type HandlerOf<S> = S extends CallSpec<infer I, infer O> ? (input: z.output<I>) => Promise<O> | O : never;
+export type Handlers = {
+  readonly [G in keyof Contract]: { readonly [M in keyof Contract[G]]: HandlerOf<Contract[G][M]> };
+};
+
+export const CHANNEL_PREFIX = 'alertdesk:';
+export const EVENT_CHANNEL = 'alertdesk:event';
+export const channelName = (group: string, method: string): string => `${CHANNEL_PREFIX}${group}.${method}`;
+
+/** Every channel of the contract, as `[channel, group, method]`. */
+export function contractChannels(): Array<[string, string, string]> {
+  const out: Array<[string, string, string]> = [];
+  for (const [group, methods] of Object.entries(contract)) {
+    for (const method of Object.keys(methods)) out.push([channelName(group, method), group, method]);
+  }
+  return out;
+}

@@ -1,0 +1,167 @@
+/**
+ * Every failed delivery attempt gets exactly one of these classes. The catalog gives the title and
+ * the general advice the UI shows in legends and filters; the core composes the per-attempt
+ * explanation with the host, port, reply and settings that were actually involved.
+ */
+export const FAILURE_CLASSES = [
+  'dns-failure',
+  'connection-refused',
+  'connect-timeout',
+  'greeting-timeout',
+  'tls-mode-mismatch',
+  'certificate-untrusted',
+  'certificate-expired',
+  'certificate-name-mismatch',
+  'starttls-not-offered',
+  'auth-not-offered',
+  'auth-mechanism-unsupported',
+  'auth-failed',
+  'app-password-required',
+  'basic-auth-disabled',
+  'pop-before-smtp-failed',
+  'sender-rejected',
+  'recipient-rejected',
+  'rate-limited',
+  'message-too-large',
+  'connection-dropped',
+  'server-temporary',
+  'server-permanent',
+  'connector-stopped',
+  'unexpected',
+] as const;
+
+export type FailureClass = (typeof FAILURE_CLASSES)[number];
+
+export interface FailureClassInfo {
+  title: string;
+  /** Whether this class is normally worth retrying; a single failure may still override it. */
+  transient: boolean;
+  /** The general fix, shown in legends; each failure carries its own, more specific fix. */
+  fix: string;
+}
+
+export const FAILURE_CATALOG: Record<FailureClass, FailureClassInfo> = {
+  'dns-failure': {
+    title: 'Host name not found',
+    transient: true,
+    fix: 'Check the spelling of the SMTP host. At the site, check the DNS servers the device uses.',
+  },
+  'connection-refused': {
+    title: 'Connection refused',
+    transient: true,
+    fix: 'Check the port (465 for SSL, 587 for STARTTLS, 25 for relays) and that the server is running and reachable through the firewall.',
+  },
+  'connect-timeout': {
+    title: 'No answer from the server',
+    transient: true,
+    fix: 'A firewall is probably dropping the connection: check that outbound SMTP on this port is allowed, and the host and port.',
+  },
+  'greeting-timeout': {
+    title: 'Server never greeted',
+    transient: true,
+    fix: 'The port probably expects SSL from the first byte: use security "SSL/TLS" on port 465, or STARTTLS on port 587.',
+  },
+  'tls-mode-mismatch': {
+    title: 'SSL/STARTTLS mismatch',
+    transient: false,
+    fix: 'The port speaks plain SMTP: use STARTTLS on 587 (or 25), or SSL/TLS on 465.',
+  },
+  'certificate-untrusted': {
+    title: 'Certificate not trusted',
+    transient: false,
+    fix: "Pin the relay's certificate in the connector (Trusted certificate), or ask for a certificate from a public authority. Never turn verification off.",
+  },
+  'certificate-expired': {
+    title: 'Certificate expired',
+    transient: false,
+    fix: "The server's certificate has expired: the mail server's administrator must renew it.",
+  },
+  'certificate-name-mismatch': {
+    title: 'Certificate is for another name',
+    transient: false,
+    fix: 'Use the host name written in the certificate (for example smtp.office365.com, not an IP address).',
+  },
+  'starttls-not-offered': {
+    title: 'STARTTLS not offered',
+    transient: false,
+    fix: 'The server does not offer STARTTLS on this port: use SSL/TLS on 465, or ask for STARTTLS to be enabled.',
+  },
+  'auth-not-offered': {
+    title: 'Server offers no login',
+    transient: false,
+    fix: 'The server does not accept a login here: use the submission port (587/465) or set authentication to none for a relay that trusts your IP.',
+  },
+  'auth-mechanism-unsupported': {
+    title: 'Login method not supported',
+    transient: false,
+    fix: 'Choose one of the login methods the server offers (shown in the diagnosis).',
+  },
+  'auth-failed': {
+    title: 'Login rejected',
+    transient: false,
+    fix: 'Check the user name and password. For Gmail/Outlook use an app password; if it stopped working, it was probably revoked — create a new one.',
+  },
+  'app-password-required': {
+    title: 'App password required',
+    transient: false,
+    fix: 'Turn on 2-Step Verification on the Google account and create an app password for this camera.',
+  },
+  'basic-auth-disabled': {
+    title: 'Password login disabled by Microsoft',
+    transient: false,
+    fix: 'The tenant has SMTP AUTH turned off: enable it for this mailbox (Exchange admin center) or move to a relay / OAuth-capable service.',
+  },
+  'pop-before-smtp-failed': {
+    title: 'POP-before-SMTP login failed',
+    transient: false,
+    fix: 'Check the POP3 host, port, security and credentials of the connector.',
+  },
+  'sender-rejected': {
+    title: 'Sender refused',
+    transient: false,
+    fix: 'Send from the address of the account you log in with, or grant that account "Send As" rights for the sender address.',
+  },
+  'recipient-rejected': {
+    title: 'Recipient refused',
+    transient: false,
+    fix: 'Check the recipient address; a relay may also refuse outside recipients unless you log in.',
+  },
+  'rate-limited': {
+    title: 'Provider rate limit',
+    transient: true,
+    fix: 'The provider is throttling this account: lower the connector rate limit, spread cameras over several accounts, or wait for the daily quota to reset.',
+  },
+  'message-too-large': {
+    title: 'Message too large',
+    transient: false,
+    fix: 'Send fewer or smaller snapshots (sub-stream resolution), keeping the message under the server limit.',
+  },
+  'connection-dropped': {
+    title: 'Connection dropped',
+    transient: true,
+    fix: 'The connection broke mid-message: check the line quality at the site (4G: lower the MTU to 1380) and send smaller messages.',
+  },
+  'server-temporary': {
+    title: 'Temporary server error',
+    transient: true,
+    fix: 'The server reported a temporary problem; AlertDesk retries. If it persists, contact the mail provider.',
+  },
+  'server-permanent': {
+    title: 'Server refused the message',
+    transient: false,
+    fix: "Read the server's reply below; it names the reason. Contact the mail provider if it is not clear.",
+  },
+  'connector-stopped': {
+    title: 'Connector stopped',
+    transient: false,
+    fix: 'Start the connector (state RUN) once its settings are right; a stopped connector sends nothing.',
+  },
+  unexpected: {
+    title: 'Unexpected error',
+    transient: false,
+    fix: 'See the transcript for details.',
+  },
+};
+
+export const isFailureClass = (value: string): value is FailureClass =>
+  (FAILURE_CLASSES as readonly string[]).includes(value);

@@ -1,0 +1,270 @@
+import { z } from 'zod';
+import { AUTH_METHODS, HANDOVER_STATES, SECURITY_MODES } from './domain.ts';
+import {
+  addressList,
+  base64Problem,
+  emailAddress,
+  headerText,
+  host,
+  id,
+  optionalEmailAddress,
+  optionalText,
+  port,
+  requiredText,
+} from './validation.ts';
+
+/** Input schemas, one per call of the contract. Every payload crossing IPC is parsed by one of these. */
+
+export const NoInput = z.undefined().or(z.object({}).strict());
+
+export const ById = z.object({ id: id() }).strict();
+
+// ─── Sites ─────────────────────────────────────────────────────────────────────────────────────
+
+export const SiteFields = z
+  .object({
+    name: requiredText('Site name', 120),
+    customer: optionalText('Customer', 200),
+    address: optionalText('Address', 500),
+    contact: optionalText('Contact', 500),
+    notes: optionalText('Notes', 5000),
+    handover: z
+      .enum(HANDOVER_STATES, { error: 'Handover state must be "commissioning" or "handed-over".' })
+      .default('commissioning'),
+  })
+  .strict();
+export type SiteInput = z.input<typeof SiteFields>;
+
+export const SiteUpdate = SiteFields.extend({ id: id('Site') }).strict();
+export type SiteUpdateInput = z.input<typeof SiteUpdate>;
+
+export const SiteRemove = z
+  .object({
+    id: id('Site'),
+    /** What to do with the site's connectors; required when it has any. */
+    connectors: z
+      .enum(['delete', 'move'], { error: 'Choose whether to delete or move the connectors.' })
+      .optional(),
+    moveToSiteId: id('Target site').optional(),
+  })
+  .strict();
+export type SiteRemoveInput = z.input<typeof SiteRemove>;
+
+// ─── Connectors ────────────────────────────────────────────────────────────────────────────────
+
+const securityMode = z.enum(SECURITY_MODES, {
+  error: 'Security must be "tls" (SSL from the first byte), "starttls" or "none".',
+});
+const authMethod = z.enum(AUTH_METHODS, {
+  error: 'Authentication must be none, plain, login, cram-md5 or pop-before-smtp.',
+});
+
+const secretText = (label: string) =>
+  z
+    .string({ error: `${label} must be text.` })
+    .max(1024, `${label} is longer than 1024 characters.`)
+    .refine((v) => !/[\r\n]/.test(v), `${label} must be on one line.`);
+
+const propertyKey = z
+  .string()
+  .min(1, 'Property name is empty.')
+  .max(200)
+  .refine((k) => !/[\s=:]/.test(k), 'Property names cannot contain spaces, "=" or ":".');
+
+export const PopBeforeSmtpFields = z
+  .object({
+    host: host(),
+    port: port('POP3 port'),
+    security: securityMode,
+    username: requiredText('POP3 user', 320),
+    password: secretText('POP3 password').optional(),
+    clearPassword: z.boolean().default(false),
+    apop: z.boolean().default(false),
+    delayMs: z
+      .number()
+      .int()
+      .min(0, 'Delay cannot be negative.')
+      .max(60000, 'Delay is at most 60000 ms.')
+      .default(5),
+  })
+  .strict();
+
+const connectorShape = {
+  siteId: id('Site'),
+  title: requiredText('Title', 120),
+  host: host(),
+  port: port(),
+  portIsManual: z.boolean().default(false),
+  security: securityMode,
+  auth: authMethod,
+  username: z
+    .string({ error: 'User name must be text.' })
+    .max(320, 'User name is longer than 320 characters.')
+    .refine((v) => !/[\r\n]/.test(v), 'User name must be on one line.')
+    .transform((v) => v.trim())
+    .default(''),
+  /** New password; omitted keeps the stored one. */
+  password: secretText('Password').optional(),
+  clearPassword: z.boolean().default(false),
+  sender: emailAddress('Sender address'),
+  senderName: headerText('Sender name', 200).default(''),
+  replyTo: optionalEmailAddress('Reply-to address'),
+  connectionTimeoutSec: z
+    .number({ error: 'Timeout must be a number of seconds.' })
+    .int('Timeout must be a whole number of seconds.')
+    .min(1, 'Timeout must be at least 1 second.')
+    .max(600, 'Timeout is at most 600 seconds.')
+    .default(60),
+  trustedCertificatePem: z.string().max(50_000, 'Certificate is too long.').nullable().default(null),
+  presetId: z.string().max(64).nullable().default(null),
+  extraProperties: z
+    .array(z.tuple([propertyKey, z.string().max(4000)]))
+    .max(200)
+    .default([]),
+  mailDebug: z.boolean().default(false),
+  pop: PopBeforeSmtpFields.nullable().default(null),
+  maxSessions: z.number().int().min(1, 'At least one session.').max(16, 'At most 16 sessions.').default(4),
+  rateLimitPerMinute: z
+    .number()
+    .int()
+    .min(1, 'Rate limit must be at least 1 a minute.')
+    .max(100_000)
+    .nullable()
+    .default(null),
+  dailyLimit: z
+    .number()
+    .int()
+    .min(1, 'Daily limit must be at least 1.')
+    .max(10_000_000)
+    .nullable()
+    .default(null),
+  retryDelaysSec: z
+    .array(z.number().int().min(0).max(3600, 'A retry wait is at most 3600 s.'))
+    .max(10, 'At most 10 retries.')
+    .default([10, 30]),
+};
+
+type ConnectorShapeOut = {
+  auth: (typeof AUTH_METHODS)[number];
+  username: string;
+  pop: unknown;
+  password?: string | undefined;
+  clearPassword: boolean;
+};
+
+function connectorRules(value: ConnectorShapeOut, ctx: z.RefinementCtx): void {
+  const needsLogin = value.auth === 'plain' || value.auth === 'login' || value.auth === 'cram-md5';
+  if (needsLogin && value.username === '') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['username'],
+      message: 'User name is required for this authentication method.',
+    });
+  }
+  if (value.auth === 'pop-before-smtp' && value.pop === null) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['pop'],
+      message: 'POP-before-SMTP needs the POP3 server settings.',
+    });
+  }
+  if (value.clearPassword && value.password !== undefined && value.password !== '') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['password'],
+      message: 'Either set a new password or clear it, not both.',
+    });
+  }
+}
+
+export const ConnectorFields = z.object(connectorShape).strict().superRefine(connectorRules);
+export type ConnectorInput = z.input<typeof ConnectorFields>;
+export type ConnectorParsed = z.output<typeof ConnectorFields>;
+
+export const ConnectorUpdate = z
+  .object({ ...connectorShape, id: id('Connector') })
+  .strict()
+  .superRefine(connectorRules);
+export type ConnectorUpdateInput = z.input<typeof ConnectorUpdate>;
+
+export const ConnectorList = z
+  .object({ siteId: id('Site').optional() })
+  .strict()
+  .optional();
+
+export const ConnectorSetState = z
+  .object({
+    id: id('Connector'),
+    state: z.enum(['RUN', 'STOPPED'], { error: 'State must be RUN or STOPPED.' }),
+  })
+  .strict();
+
+export const CertificateInspect = z
+  .object({ pem: z.string().min(1, 'Paste a PEM certificate.').max(50_000) })
+  .strict();
+
+export const PropertiesImport = z
+  .object({ text: z.string().max(100_000, 'The properties text is too long.') })
+  .strict();
+
+// ─── Test e-mail ───────────────────────────────────────────────────────────────────────────────
+
+export const IMPORTANCE_LEVELS = ['normal', 'high', 'low'] as const;
+export type Importance = (typeof IMPORTANCE_LEVELS)[number];
+
+export const AttachmentInput = z
+  .object({
+    filename: headerText('File name', 255)
+      .refine((v) => v.trim() !== '', 'Every attachment needs a file name.')
+      .refine((v) => !/[\\/]/.test(v), 'File name must not contain a folder path.')
+      .optional(),
+    /** base64 content as in seed 002 `{filename, content}`. */
+    content: z.string().max(40_000_000, 'Attachment is larger than 30 MB.').optional(),
+    /** A file picked through the open-file dialog. */
+    fileToken: z.string().max(64).optional(),
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    if (a.fileToken === undefined) {
+      if (a.filename === undefined)
+        ctx.addIssue({ code: 'custom', path: ['filename'], message: 'Every attachment needs a file name.' });
+      if (a.content === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['content'],
+          message: 'Attachment content is missing (base64 expected).',
+        });
+      } else {
+        const problem = base64Problem(a.content);
+        if (problem)
+          ctx.addIssue({ code: 'custom', path: ['content'], message: `Attachment content ${problem}.` });
+      }
+    } else if (a.content !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['content'],
+        message: 'Give either a picked file or base64 content, not both.',
+      });
+    }
+  });
+export type AttachmentInputT = z.input<typeof AttachmentInput>;
+
+export const MessageFields = z
+  .object({
+    to: addressList('To', { min: 1 }),
+    cc: addressList('Cc').default([]),
+    bcc: addressList('Bcc').default([]),
+    subject: headerText('Subject', 998).refine((v) => v.trim() !== '', 'Subject is required.'),
+    body: z.string().max(2_000_000, 'Body is longer than 2 MB.').default(''),
+    contentType: z.enum(['text', 'html'], { error: 'Content type must be text or html.' }).default('text'),
+    replyTo: optionalEmailAddress('Reply-to address'),
+    importance: z
+      .enum(IMPORTANCE_LEVELS, { error: 'Importance must be normal, high or low.' })
+      .default('normal'),
+    attachments: z.array(AttachmentInput).max(20, 'At most 20 attachments.').default([]),
+  })
+  .strict();
+
+export const TestMessage = MessageFields.extend({ connectorId: id('Connector') }).strict();
+export type TestMessageInput = z.input<typeof TestMessage>;
+export type TestMessageParsed = z.output<typeof TestMessage>;
