@@ -41,9 +41,12 @@ const DNS_CODES = new Set([
 ]);
 const DNS_TRANSIENT = new Set(['EAI_AGAIN', 'ESERVFAIL', 'ETIMEOUT']);
 const THROTTLE =
-  /rate|limit|too many|throttl|exceeded|slow down|try again later|quota|temporarily deferred|busy/i;
+  /\b(rate|limit(ed|s)?|too many|throttl\w*|exceeded|slow down|quota|temporarily deferred|busy)\b/i;
+const GREYLIST = /gr[ea]y ?list/i;
 const DAILY_LIMIT =
-  /\b5\.4\.5\b|daily (user )?sending (quota|limit)|sending limit exceeded|SubmissionQuotaExceeded|quota exceeded/i;
+  /\b5\.4\.5\b|daily (user )?sending (quota|limit)|sending (quota|limit) exceeded|SubmissionQuotaExceeded/i;
+/** The recipient's mailbox is full (RFC 3463 x.2.2): about the recipient, not the sender's quota. */
+const MAILBOX_FULL = /\b[45]\.2\.2\b|mailbox (is )?full|over quota|mailbox quota/i;
 
 const enhanced = (reply: string | null): string | null =>
   /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(reply ?? '')?.[1] ?? null;
@@ -177,9 +180,12 @@ function decide(raw: RawFailure, ctx: ClassifyContext): Verdict {
     return {
       cls: 'dns-failure',
       retryable: transient,
-      explanation: transient
-        ? `The DNS server did not answer for ${ctx.host} (${sys}).`
-        : `The host name ${ctx.host} does not exist in DNS (${sys || 'not found'}).`,
+      explanation:
+        sys === 'ESERVFAIL'
+          ? `The DNS server failed to look up ${ctx.host} (SERVFAIL).`
+          : transient
+            ? `The DNS server did not answer for ${ctx.host} (${sys}).`
+            : `The host name ${ctx.host} does not exist in DNS (${sys || 'not found'}).`,
       fix: transient
         ? 'The DNS server is slow or unreachable: check the DNS servers of the network (on 4G sites, set 8.8.8.8 or 1.1.1.1).'
         : 'Check the spelling of the SMTP host (for example smtp.gmail.com, smtp.office365.com).',
@@ -218,9 +224,17 @@ function decide(raw: RawFailure, ctx: ClassifyContext): Verdict {
     };
   }
   if (CERT_NAME.has(sys) || /does not match certificate|altnames/i.test(text)) {
+    const names = raw.facts.certNames ? String(raw.facts.certNames).replace(/DNS:|IP Address:/g, '') : null;
     return {
       cls: 'certificate-name-mismatch',
-      explanation: `The certificate presented by ${ctx.host} is issued for another name. ${raw.message}`,
+      explanation: names
+        ? `The certificate presented by ${ctx.host} is issued for ${names}, not for ${ctx.host}.`
+        : `The certificate presented by ${ctx.host} is issued for another name. ${raw.message}`,
+      ...(names
+        ? {
+            fix: `Set the host to a name the certificate covers (${names}), or pin this relay's own certificate in the connector.`,
+          }
+        : {}),
     };
   }
   if (CERT_UNTRUSTED.has(sys)) {
@@ -278,6 +292,12 @@ function decide(raw: RawFailure, ctx: ClassifyContext): Verdict {
     (raw.command === 'STARTTLS' || /STARTTLS/i.test(raw.message)) &&
     raw.code !== 'ESOCKET'
   ) {
+    if (raw.facts.starttlsOffered === false) {
+      return {
+        cls: 'starttls-not-offered',
+        explanation: `${where} does not offer STARTTLS (its EHLO reply does not list it), and the connector requires it.${quoted}`,
+      };
+    }
     if (code !== null && code >= 400) {
       return { cls: 'starttls-not-offered', explanation: `${where} refused STARTTLS.${quoted}` };
     }
@@ -333,6 +353,15 @@ function decide(raw: RawFailure, ctx: ClassifyContext): Verdict {
   }
 
   // ── Throttling and size, at any command ───────────────────────────────────────────
+  if (MAILBOX_FULL.test(reply)) {
+    return code !== null && code < 500
+      ? { cls: 'server-temporary', explanation: `A recipient's mailbox is full for now.${quoted}` }
+      : {
+          cls: 'recipient-rejected',
+          explanation: `A recipient's mailbox is full, so ${where} refused the message.${quoted}`,
+          fix: 'Ask the recipient to make room in the mailbox, or send the alerts to another address.',
+        };
+  }
   if (DAILY_LIMIT.test(reply)) {
     return {
       cls: 'rate-limited',
@@ -342,8 +371,9 @@ function decide(raw: RawFailure, ctx: ClassifyContext): Verdict {
     };
   }
   if (code === 421) return throttled(raw, where, quoted, true);
-  if ((code === 450 || code === 451 || code === 452) && THROTTLE.test(reply))
+  if ((code === 450 || code === 451 || code === 452) && THROTTLE.test(reply) && !GREYLIST.test(reply)) {
     return throttled(raw, where, quoted, true);
+  }
   if (
     code === 552 ||
     enh === '5.3.4' ||

@@ -57,6 +57,7 @@ interface ErrorLike {
   response?: unknown;
   message?: unknown;
   reason?: unknown;
+  cert?: { subjectaltname?: unknown };
 }
 
 /** Turns whatever nodemailer or Node threw into a RawFailure, keeping every clue. */
@@ -64,7 +65,9 @@ export function toSmtpFailure(error: unknown, stage: SmtpStep | null): SmtpFailu
   if (error instanceof SmtpFailure) return error;
   const e = (error ?? {}) as ErrorLike;
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
+  const certNames = str(e.cert?.subjectaltname);
   return new SmtpFailure({
+    facts: certNames ? { certNames } : {},
     stage,
     code: str(e.code),
     originalCode: str(e.originalCode),

@@ -117,14 +117,25 @@ function tlsHandshake(
     secure.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       secure.destroy();
-      reject(new SmtpFailure({ stage: 'tls', code: error.code ?? 'ETLS', message: error.message }));
+      const names = (error as NodeJS.ErrnoException & { cert?: { subjectaltname?: string } }).cert
+        ?.subjectaltname;
+      reject(
+        new SmtpFailure({
+          stage: 'tls',
+          code: error.code ?? 'ETLS',
+          message: error.message,
+          facts: names ? { certNames: names } : {},
+        }),
+      );
     });
   });
 }
 
 /**
  * Runs one nodemailer operation, settling once on its callback or on the connection's 'error'
- * event (nodemailer reports some failures only through the event).
+ * event (nodemailer reports some failures only through the event). An 'end' counts only when
+ * nothing else arrives in the same turn: on a 421 nodemailer closes the connection (emitting
+ * 'end') first and hands the pending send its real error (the 421 reply) right after.
  */
 function operate<T>(
   conn: SMTPConnection,
@@ -142,10 +153,14 @@ function operate<T>(
       else resolve(value as T);
     };
     const onError = (err: unknown) => finish(err);
-    const onEnd = () =>
-      finish(
-        new SmtpFailure({ stage: stage(), code: 'ECONNECTION', message: 'Connection closed unexpectedly' }),
+    const onEnd = () => {
+      const at = stage();
+      setImmediate(() =>
+        finish(
+          new SmtpFailure({ stage: at, code: 'ECONNECTION', message: 'Connection closed unexpectedly' }),
+        ),
       );
+    };
     conn.on('error', onError);
     conn.once('end', onEnd);
     run(finish);
@@ -295,9 +310,13 @@ export class SmtpSession {
     try {
       await operate<undefined>(conn, stage, (done) => conn.connect((err) => done(err)));
     } catch (error) {
+      const failure = toSmtpFailure(error, stage() ?? 'greeting');
+      // nodemailer sends STARTTLS whether or not the server offered it: say which it was
+      if (failure.raw.command === 'STARTTLS')
+        failure.raw.facts.starttlsOffered = readCapabilities(transcript).starttls;
       transcript.close(false);
       conn.close();
-      throw error;
+      throw failure;
     }
     transcript.close(true);
 

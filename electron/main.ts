@@ -1,0 +1,114 @@
+import { app, BrowserWindow, ipcMain, net, protocol } from 'electron';
+import ElectronStore from 'electron-store';
+import { userInfo } from 'node:os';
+import { join, normalize, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { EVENT_CHANNEL } from '../shared/contract.ts';
+import { nativeFilePicker } from './adapters/dialogs.ts';
+import { fileLogger } from './adapters/file-logger.ts';
+import { SafeStorageSecretBox } from './adapters/safe-storage.ts';
+import { createCore, type Core } from './core/core.ts';
+import { storeOnConf } from './core/store/conf-store.ts';
+import { registerDoor } from './ipc/door.ts';
+import { createDispatcher } from './ipc/dispatch.ts';
+import { APP_ORIGIN, APP_SCHEME, CONTENT_SECURITY_POLICY } from './ipc/origin.ts';
+import { createMainWindow, hardenWebContents, preloadPath, rendererEntry } from './window.ts';
+
+/**
+ * Start-up wiring only: build the core with the Electron adapters, open the guarded door, serve the
+ * renderer from the app's own scheme, show the window. Everything else lives in electron/core.
+ */
+
+protocol.registerSchemesAsPrivileged([
+  {
+    scheme: APP_SCHEME,
+    privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true },
+  },
+]);
+
+const devUrl = process.env.ALERTDESK_DEV_URL;
+const allowedOrigins = devUrl ? [APP_ORIGIN, new URL(devUrl).origin] : [APP_ORIGIN];
+const rendererDir = join(import.meta.dirname, '..', 'renderer');
+
+let mainWindow: BrowserWindow | null = null;
+let core: Core | null = null;
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (mainWindow?.isMinimized()) mainWindow.restore();
+    mainWindow?.focus();
+  });
+  void app.whenReady().then(start);
+}
+
+function serveRenderer(): void {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const { pathname } = new URL(request.url);
+    const file = normalize(join(rendererDir, decodeURIComponent(pathname)));
+    if (!file.startsWith(rendererDir + sep)) return new Response('Not found', { status: 404 });
+    const response = await net.fetch(pathToFileURL(file).toString());
+    const headers = new Headers(response.headers);
+    headers.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    headers.set('X-Content-Type-Options', 'nosniff');
+    return new Response(response.body, { status: response.status, headers });
+  });
+}
+
+async function start(): Promise<void> {
+  const dataDir = app.getPath('userData');
+  const logger = fileLogger(dataDir);
+  logger.info('AlertDesk starting', { version: app.getVersion(), dataDir });
+  hardenWebContents(allowedOrigins);
+  serveRenderer();
+
+  const store = new ElectronStore<Record<string, unknown>>({
+    name: 'alertdesk',
+    cwd: dataDir,
+    clearInvalidConfig: false,
+  });
+  core = createCore({
+    dataDir,
+    store: storeOnConf(store),
+    secrets: new SafeStorageSecretBox(),
+    files: nativeFilePicker(() => mainWindow),
+    logger,
+    osUser: userInfo().username,
+    appVersion: app.getVersion(),
+  });
+
+  const { dispatch, channels } = createDispatcher(core.handlers, logger);
+  registerDoor({
+    ipcMain,
+    dispatch,
+    channels,
+    window: () => mainWindow?.webContents ?? null,
+    allowedOrigins,
+    logger,
+  });
+  core.onEvent((message) => {
+    if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(EVENT_CHANNEL, message);
+  });
+
+  mainWindow = createMainWindow({ preload: preloadPath(), url: rendererEntry(devUrl), allowedOrigins });
+  mainWindow.on('closed', () => (mainWindow = null));
+}
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+
+app.on('activate', () => {
+  if (core && BrowserWindow.getAllWindows().length === 0) {
+    mainWindow = createMainWindow({ preload: preloadPath(), url: rendererEntry(devUrl), allowedOrigins });
+  }
+});
+
+let closing = false;
+app.on('before-quit', (event) => {
+  if (closing || !core) return;
+  closing = true;
+  event.preventDefault();
+  void core.close().finally(() => app.quit());
+});

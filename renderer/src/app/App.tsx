@@ -1,0 +1,67 @@
+import { useEffect } from 'react';
+import { api } from '../api.ts';
+import { ToastProvider } from '../components/ui.tsx';
+import { ConnectorsPage } from '../features/connectors/ConnectorsPage.tsx';
+import { SitesPage } from '../features/sites/SitesPage.tsx';
+import { useQuery } from './hooks.ts';
+import { navigate, useRoute } from './router.ts';
+
+const NAV = [
+  { page: 'sites', label: 'Sites', icon: '⌂' },
+  { page: 'connectors', label: 'Connectors', icon: '⇄' },
+] as const;
+
+export function App() {
+  const route = useRoute();
+  const info = useQuery(() => api.app.info(), []);
+  useEffect(() => {
+    if (!window.location.hash) navigate('sites');
+  }, []);
+  const secret = info.data?.secretStorage;
+
+  return (
+    <ToastProvider>
+      <div className="shell">
+        <nav className="sidebar" aria-label="Main">
+          <div className="brand">
+            <span className="brand-mark" aria-hidden>
+              ◉
+            </span>
+            AlertDesk
+          </div>
+          <ul>
+            {NAV.map((item) => (
+              <li key={item.page}>
+                <a href={`#/${item.page}`} aria-current={route.page === item.page ? 'page' : undefined}>
+                  <span className="nav-icon" aria-hidden>
+                    {item.icon}
+                  </span>
+                  {item.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+          <div className="sidebar-foot">
+            {secret ? (
+              <div
+                className={`secret-status ${secret.available ? 'ok' : 'bad'}`}
+                title={secret.reason ?? undefined}
+              >
+                {secret.available ? `Secrets encrypted (${secret.backend})` : 'No secure password storage'}
+              </div>
+            ) : null}
+            {info.data ? <div className="version">v{info.data.version}</div> : null}
+          </div>
+        </nav>
+        <main className="content">
+          {secret && !secret.available ? (
+            <div className="banner bad" role="alert">
+              <strong>Passwords cannot be saved on this computer.</strong> {secret.reason}
+            </div>
+          ) : null}
+          {route.page === 'connectors' ? <ConnectorsPage route={route} /> : <SitesPage />}
+        </main>
+      </div>
+    </ToastProvider>
+  );
+}

@@ -1,0 +1,181 @@
+import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+
+export function Badge({
+  tone,
+  children,
+}: {
+  tone: 'ok' | 'bad' | 'warn' | 'info' | 'muted';
+  children: ReactNode;
+}) {
+  return <span className={`badge ${tone}`}>{children}</span>;
+}
+
+export function Notice({
+  level,
+  children,
+  title,
+}: {
+  level: 'info' | 'warning' | 'blocker' | 'error' | 'success';
+  children: ReactNode;
+  title?: string;
+}) {
+  return (
+    <div className={`notice ${level}`} role={level === 'error' || level === 'blocker' ? 'alert' : 'note'}>
+      {title ? <strong>{title}</strong> : null}
+      <div>{children}</div>
+    </div>
+  );
+}
+
+/** A modal dialog: Escape or the close button dismisses it; focus moves into it. */
+export function Dialog(p: {
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+  footer?: ReactNode;
+  wide?: boolean;
+}) {
+  const ref = useRef<HTMLDivElement>(null);
+  const { onClose } = p;
+  useEffect(() => {
+    ref.current?.querySelector<HTMLElement>('input, select, textarea, button')?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') onClose();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
+  return (
+    <div className="backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+      <div
+        className={`dialog${p.wide ? ' wide' : ''}`}
+        role="dialog"
+        aria-modal="true"
+        aria-label={p.title}
+        ref={ref}
+      >
+        <header>
+          <h2>{p.title}</h2>
+          <button type="button" className="icon" aria-label="Close" onClick={onClose}>
+            ×
+          </button>
+        </header>
+        <div className="dialog-body">{p.children}</div>
+        {p.footer ? <footer>{p.footer}</footer> : null}
+      </div>
+    </div>
+  );
+}
+
+/** A panel that slides over the right part of the page (forms, details). */
+export function SidePanel(p: {
+  title: string;
+  subtitle?: ReactNode;
+  onClose: () => void;
+  children: ReactNode;
+  footer?: ReactNode;
+  wide?: boolean;
+}) {
+  const { onClose } = p;
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && !document.querySelector('.dialog')) onClose();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
+  return (
+    <aside className={`side-panel${p.wide ? ' wide' : ''}`} aria-label={p.title}>
+      <header>
+        <div>
+          <h2>{p.title}</h2>
+          {p.subtitle ? <div className="subtitle">{p.subtitle}</div> : null}
+        </div>
+        <button type="button" className="icon" aria-label="Close panel" onClick={onClose}>
+          ×
+        </button>
+      </header>
+      <div className="side-panel-body">{p.children}</div>
+      {p.footer ? <footer>{p.footer}</footer> : null}
+    </aside>
+  );
+}
+
+export function PageHeader({
+  title,
+  description,
+  actions,
+}: {
+  title: string;
+  description?: ReactNode;
+  actions?: ReactNode;
+}) {
+  return (
+    <header className="page-header">
+      <div>
+        <h1>{title}</h1>
+        {description ? <p>{description}</p> : null}
+      </div>
+      <div className="page-actions">{actions}</div>
+    </header>
+  );
+}
+
+interface Toast {
+  id: number;
+  tone: 'ok' | 'bad' | 'info';
+  text: string;
+}
+
+const ToastContext = createContext<(tone: Toast['tone'], text: string) => void>(() => undefined);
+
+export function ToastProvider({ children }: { children: ReactNode }) {
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const push = useCallback((tone: Toast['tone'], text: string) => {
+    const id = Date.now() + Math.random();
+    setToasts((t) => [...t.filter((x) => x.text !== text), { id, tone, text }].slice(-3));
+    setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), tone === 'bad' ? 8000 : 3500);
+  }, []);
+  return (
+    <ToastContext.Provider value={push}>
+      {children}
+      <div className="toasts" aria-live="polite">
+        {toasts.map((t) => (
+          <div key={t.id} className={`toast ${t.tone}`} role="status">
+            {t.text}
+          </div>
+        ))}
+      </div>
+    </ToastContext.Provider>
+  );
+}
+
+export const useToast = () => useContext(ToastContext);
+
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return d.toLocaleString(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+}
+
+/** Time only for today, the date otherwise: short enough for a table cell. */
+export function formatWhen(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  const today = new Date();
+  return d.toDateString() === today.toDateString()
+    ? d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
+    : d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+}
+
+export function formatMs(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return '—';
+  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms} ms`;
+}

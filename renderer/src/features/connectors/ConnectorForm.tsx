@@ -1,0 +1,528 @@
+import { useState } from 'react';
+import { connectorAdvice, type Advice } from '../../../../shared/connector-advice.ts';
+import type { CertificateInfo, Connector, Site } from '../../../../shared/domain.ts';
+import { AUTH_METHODS, SECURITY_MODES } from '../../../../shared/domain.ts';
+import {
+  AUTH_LABELS,
+  DEFAULT_PORTS,
+  PRESETS,
+  SECURITY_LABELS,
+  SES_REGIONS,
+  presetById,
+} from '../../../../shared/presets.ts';
+import { api, call, errorMessage } from '../../api.ts';
+import { CheckboxField, NumberField, SelectField, TextArea, TextField } from '../../components/fields.tsx';
+import { Dialog, Notice } from '../../components/ui.tsx';
+import { POP_PORTS, applyPreset, withSecurity, type ConnectorDraft } from './draft.ts';
+
+interface Props {
+  draft: ConnectorDraft;
+  onChange: (draft: ConnectorDraft) => void;
+  errors: Record<string, string>;
+  sites: Site[];
+  existing: Connector | null;
+}
+
+/** The connector's settings, as the seeds describe them; every error is shown at its field. */
+export function ConnectorForm({ draft, onChange, errors, sites, existing }: Props) {
+  const [importing, setImporting] = useState(false);
+  const [importWarnings, setImportWarnings] = useState<string[]>([]);
+  const [sesRegion, setSesRegion] = useState(
+    () => /email-smtp\.([a-z0-9-]+)\.amazonaws\.com/.exec(draft.host)?.[1] ?? 'us-east-1',
+  );
+  const set = <K extends keyof ConnectorDraft>(key: K, value: ConnectorDraft[K]) =>
+    onChange({ ...draft, [key]: value });
+  const setPop = <K extends keyof ConnectorDraft['pop']>(key: K, value: ConnectorDraft['pop'][K]) =>
+    onChange({ ...draft, pop: { ...draft.pop, [key]: value } });
+  const preset = presetById(draft.presetId);
+  const advice = connectorAdvice({
+    host: draft.host,
+    port: draft.port ?? 0,
+    security: draft.security,
+    auth: draft.auth,
+    username: draft.username,
+    sender: draft.sender,
+    presetId: draft.presetId,
+    mailDebug: draft.mailDebug,
+    newPassword: draft.password,
+  });
+  const at = (field: string) => advice.find((a) => a.field === field && a.level !== 'info')?.text;
+  const general = advice.filter((a) => !a.field || a.level === 'info');
+  const usesLogin = draft.auth === 'plain' || draft.auth === 'login' || draft.auth === 'cram-md5';
+
+  return (
+    <div className="connector-form">
+      <section className="form-section">
+        <h3>Start from a preset</h3>
+        <div className="preset-grid" role="group" aria-label="Provider presets">
+          {PRESETS.map((p) => (
+            <button
+              key={p.id}
+              type="button"
+              className={`preset${draft.presetId === p.id ? ' active' : ''}${p.notices.some((n) => n.level === 'blocker') ? ' blocked' : ''}`}
+              aria-pressed={draft.presetId === p.id}
+              onClick={() => onChange(applyPreset(draft, p, sesRegion))}
+            >
+              <strong>{p.label}</strong>
+              <span>
+                {p.host || 'your relay'} · {p.port}
+              </span>
+            </button>
+          ))}
+          <button
+            type="button"
+            className={`preset${draft.presetId === null ? ' active' : ''}`}
+            aria-pressed={draft.presetId === null}
+            onClick={() => set('presetId', null)}
+          >
+            <strong>Custom</strong>
+            <span>any SMTP server</span>
+          </button>
+        </div>
+        {preset?.provider === 'ses' ? (
+          <SelectField
+            label="SES region"
+            value={sesRegion}
+            options={SES_REGIONS.map((r) => ({ value: r, label: r }))}
+            onChange={(r) => {
+              setSesRegion(r);
+              onChange(applyPreset(draft, preset, r));
+            }}
+          />
+        ) : null}
+        {general.map((a: Advice, i) => (
+          <Notice key={i} level={a.level}>
+            {a.text}
+          </Notice>
+        ))}
+      </section>
+
+      <section className="form-section form-grid">
+        <h3 className="wide">Connector</h3>
+        <TextField
+          label="Title (its purpose)"
+          name="title"
+          value={draft.title}
+          onChange={(v) => set('title', v)}
+          error={errors.title}
+          placeholder="e.g. Security alerts"
+        />
+        <SelectField
+          label="Site"
+          name="siteId"
+          value={draft.siteId}
+          onChange={(v) => set('siteId', v)}
+          options={[
+            { value: '', label: 'Choose a site…' },
+            ...sites.map((s) => ({ value: s.id, label: s.name })),
+          ]}
+          error={errors.siteId}
+        />
+        <TextField
+          label="SMTP host"
+          name="host"
+          value={draft.host}
+          onChange={(v) => set('host', v)}
+          error={errors.host}
+          placeholder="smtp.gmail.com"
+        />
+        <SelectField
+          label="Security"
+          name="security"
+          value={draft.security}
+          onChange={(v) => onChange(withSecurity(draft, v))}
+          options={SECURITY_MODES.map((m) => ({ value: m, label: SECURITY_LABELS[m] }))}
+          error={errors.security}
+          warning={at('security')}
+        />
+        <NumberField
+          label="Port"
+          name="port"
+          value={draft.port}
+          min={1}
+          max={65535}
+          onChange={(v) => onChange({ ...draft, port: v, portIsManual: v !== DEFAULT_PORTS[draft.security] })}
+          error={errors.port}
+          warning={at('port')}
+          hint={
+            draft.portIsManual ? (
+              <button
+                type="button"
+                className="link"
+                onClick={() =>
+                  onChange({ ...draft, port: DEFAULT_PORTS[draft.security], portIsManual: false })
+                }
+              >
+                Use the default for this mode ({DEFAULT_PORTS[draft.security]})
+              </button>
+            ) : (
+              'Follows the security mode until you type a port.'
+            )
+          }
+        />
+        <SelectField
+          label="Authentication"
+          name="auth"
+          value={draft.auth}
+          onChange={(v) => set('auth', v)}
+          options={AUTH_METHODS.map((m) => ({ value: m, label: AUTH_LABELS[m] }))}
+          error={errors.auth}
+        />
+        {usesLogin ? (
+          <>
+            <TextField
+              label="User name"
+              name="username"
+              value={draft.username}
+              onChange={(v) => set('username', v)}
+              error={errors.username}
+              placeholder="alerts@example.com"
+            />
+            <TextField
+              label={existing?.hasPassword ? 'Password (stored — type to replace)' : 'Password'}
+              name="password"
+              type="password"
+              value={draft.password}
+              onChange={(v) => onChange({ ...draft, password: v, clearPassword: false })}
+              error={errors.password}
+              warning={at('password')}
+              hint={
+                preset?.passwordHint ??
+                (existing?.hasPassword
+                  ? 'Leave empty to keep the stored password.'
+                  : 'Stored encrypted; never shown again.')
+              }
+            />
+            {existing?.hasPassword ? (
+              <CheckboxField
+                label="Clear the stored password"
+                checked={draft.clearPassword}
+                onChange={(v) => onChange({ ...draft, clearPassword: v, password: v ? '' : draft.password })}
+              />
+            ) : null}
+          </>
+        ) : null}
+        <TextField
+          label="Sender address"
+          name="sender"
+          value={draft.sender}
+          onChange={(v) => set('sender', v)}
+          error={errors.sender}
+          warning={at('sender')}
+          placeholder="alerts@example.com"
+        />
+        <TextField
+          label="Sender name"
+          name="senderName"
+          value={draft.senderName}
+          onChange={(v) => set('senderName', v)}
+          error={errors.senderName}
+          placeholder="Site A cameras"
+        />
+        <TextField
+          label="Reply-to"
+          name="replyTo"
+          value={draft.replyTo}
+          onChange={(v) => set('replyTo', v)}
+          error={errors.replyTo}
+          placeholder="noc@example.com (optional)"
+        />
+        <NumberField
+          label="Timeout (seconds)"
+          name="connectionTimeoutSec"
+          value={draft.connectionTimeoutSec}
+          min={1}
+          max={600}
+          onChange={(v) => set('connectionTimeoutSec', v)}
+          error={errors.connectionTimeoutSec}
+          hint="Gives up when the server stops answering (default 60)."
+        />
+      </section>
+
+      {draft.auth === 'pop-before-smtp' ? (
+        <section className="form-section form-grid">
+          <h3 className="wide">POP-before-SMTP</h3>
+          {errors.pop ? <Notice level="error">{errors.pop}</Notice> : null}
+          <TextField
+            label="POP3 host"
+            value={draft.pop.host}
+            onChange={(v) => setPop('host', v)}
+            error={errors['pop.host']}
+          />
+          <SelectField
+            label="POP3 security"
+            value={draft.pop.security}
+            onChange={(v) => onChange({ ...draft, pop: { ...draft.pop, security: v, port: POP_PORTS[v] } })}
+            options={SECURITY_MODES.map((m) => ({
+              value: m,
+              label: m === 'tls' ? 'SSL/TLS (995)' : m === 'starttls' ? 'STLS (110)' : 'None (110)',
+            }))}
+          />
+          <NumberField
+            label="POP3 port"
+            value={draft.pop.port}
+            onChange={(v) => setPop('port', v)}
+            error={errors['pop.port']}
+          />
+          <TextField
+            label="POP3 user"
+            value={draft.pop.username}
+            onChange={(v) => setPop('username', v)}
+            error={errors['pop.username']}
+          />
+          <TextField
+            label={existing?.pop?.hasPassword ? 'POP3 password (stored — type to replace)' : 'POP3 password'}
+            type="password"
+            value={draft.pop.password}
+            onChange={(v) => setPop('password', v)}
+            error={errors['pop.password']}
+          />
+          <NumberField
+            label="Wait after POP3 login (ms)"
+            value={draft.pop.delayMs}
+            onChange={(v) => setPop('delayMs', v)}
+            error={errors['pop.delayMs']}
+          />
+          <CheckboxField label="Use APOP" checked={draft.pop.apop} onChange={(v) => setPop('apop', v)} />
+        </section>
+      ) : null}
+
+      <CertificateSection
+        pem={draft.trustedCertificatePem}
+        onChange={(v) => set('trustedCertificatePem', v)}
+        error={errors.trustedCertificatePem}
+      />
+
+      <details className="form-section">
+        <summary>Delivery limits and retries</summary>
+        <div className="form-grid">
+          <NumberField
+            label="Sessions at once"
+            value={draft.maxSessions}
+            min={1}
+            max={16}
+            onChange={(v) => set('maxSessions', v)}
+            error={errors.maxSessions}
+            hint="Default 4."
+          />
+          <NumberField
+            label="Messages per minute"
+            value={draft.rateLimitPerMinute}
+            onChange={(v) => set('rateLimitPerMinute', v)}
+            error={errors.rateLimitPerMinute}
+            placeholder="no limit"
+            hint="Office 365 allows 30."
+          />
+          <NumberField
+            label="Messages per day"
+            value={draft.dailyLimit}
+            onChange={(v) => set('dailyLimit', v)}
+            error={errors.dailyLimit}
+            placeholder="no limit"
+            hint="Gmail: 500 (2,000 for Workspace)."
+          />
+          <TextField
+            label="Retry after (seconds)"
+            value={draft.retryDelays}
+            onChange={(v) => set('retryDelays', v)}
+            error={
+              errors.retryDelaysSec ??
+              Object.entries(errors).find(([k]) => k.startsWith('retryDelaysSec.'))?.[1]
+            }
+            hint="Transient failures are retried after each wait; default 10, 30 (three tries)."
+          />
+          <CheckboxField
+            label="Mail debug (mail.debug)"
+            checked={draft.mailDebug}
+            onChange={(v) => set('mailDebug', v)}
+            hint="Keeps full server dialogue in transcripts; turn off in production."
+          />
+        </div>
+      </details>
+
+      <section className="form-section">
+        <h3>JavaMail properties</h3>
+        <p className="muted">
+          Import the <code>mail.smtp.*</code> properties of a video platform's connector; keys AlertDesk does
+          not use are kept and exported again.
+        </p>
+        <div className="row">
+          <button type="button" className="btn" onClick={() => setImporting(true)}>
+            Import properties…
+          </button>
+          {draft.extraProperties.length > 0 ? (
+            <span className="muted">
+              {draft.extraProperties.length} extra propert{draft.extraProperties.length === 1 ? 'y' : 'ies'}{' '}
+              kept
+            </span>
+          ) : null}
+        </div>
+        {importWarnings.map((w, i) => (
+          <Notice key={i} level="warning">
+            {w}
+          </Notice>
+        ))}
+        {draft.extraProperties.length > 0 ? (
+          <table className="kv">
+            <tbody>
+              {draft.extraProperties.map(([k, v]) => (
+                <tr key={k}>
+                  <th>{k}</th>
+                  <td>{v}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+      </section>
+      {importing ? (
+        <ImportPropertiesDialog
+          onClose={() => setImporting(false)}
+          onImported={(fields, extra, warnings) => {
+            onChange({
+              ...draft,
+              ...fields,
+              extraProperties: extra,
+              port: fields.port ?? draft.port,
+              presetId: null,
+            });
+            setImportWarnings(warnings);
+            setImporting(false);
+          }}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+function CertificateSection(p: { pem: string; onChange: (pem: string) => void; error?: string | undefined }) {
+  const [info, setInfo] = useState<CertificateInfo | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  async function inspect() {
+    try {
+      setInfo(await call(api.connectors.inspectCertificate({ pem: p.pem })));
+      setProblem(null);
+    } catch (e) {
+      setInfo(null);
+      setProblem(errorMessage(e));
+    }
+  }
+  return (
+    <details className="form-section" open={p.pem !== '' || Boolean(p.error)}>
+      <summary>Trusted certificate (self-signed relays)</summary>
+      <p className="muted">
+        For a relay with a self-signed certificate, paste its certificate here. Only that certificate is
+        trusted for this connector; certificate checks are never turned off.
+      </p>
+      <TextArea
+        label="Certificate (PEM)"
+        name="trustedCertificatePem"
+        value={p.pem}
+        onChange={p.onChange}
+        error={p.error ?? problem ?? undefined}
+        rows={5}
+        mono
+        wide
+        placeholder="-----BEGIN CERTIFICATE-----"
+      />
+      <div className="row">
+        <button type="button" className="btn" disabled={p.pem.trim() === ''} onClick={() => void inspect()}>
+          Check certificate
+        </button>
+        {p.pem ? (
+          <button type="button" className="btn" onClick={() => p.onChange('')}>
+            Remove
+          </button>
+        ) : null}
+      </div>
+      {info ? (
+        <table className="kv">
+          <tbody>
+            <tr>
+              <th>Subject</th>
+              <td>{info.subject}</td>
+            </tr>
+            <tr>
+              <th>Issuer</th>
+              <td>
+                {info.issuer}
+                {info.selfSigned ? ' (self-signed)' : ''}
+              </td>
+            </tr>
+            <tr>
+              <th>Valid until</th>
+              <td>
+                {info.validTo.slice(0, 10)}
+                {new Date(info.validTo) < new Date() ? ' — EXPIRED' : ''}
+              </td>
+            </tr>
+            <tr>
+              <th>Names</th>
+              <td>{info.subjectAltName || '—'}</td>
+            </tr>
+            <tr>
+              <th>SHA-256</th>
+              <td className="mono small">{info.fingerprint256}</td>
+            </tr>
+          </tbody>
+        </table>
+      ) : null}
+    </details>
+  );
+}
+
+function ImportPropertiesDialog(p: {
+  onClose: () => void;
+  onImported: (fields: Partial<ConnectorDraft>, extra: Array<[string, string]>, warnings: string[]) => void;
+}) {
+  const [text, setText] = useState(
+    'mail.smtp.host=smtp.gmail.com\nmail.smtp.port=465\nmail.smtp.auth=true\nmail.smtp.ssl.enable=true\nmail.smtp.starttls.enable=false\nmail.debug=false\n',
+  );
+  const [error, setError] = useState<string | null>(null);
+  async function run() {
+    try {
+      const result = await call(api.connectors.importProperties({ text }));
+      const f = result.fields;
+      const fields: Partial<ConnectorDraft> = {};
+      if (f.host !== undefined) fields.host = f.host;
+      if (f.port !== undefined) fields.port = f.port;
+      if (f.portIsManual !== undefined) fields.portIsManual = f.portIsManual;
+      if (f.security !== undefined) fields.security = f.security;
+      if (f.auth !== undefined) fields.auth = f.auth;
+      if (f.username !== undefined) fields.username = f.username;
+      if (f.sender !== undefined) fields.sender = f.sender;
+      if (f.connectionTimeoutSec !== undefined) fields.connectionTimeoutSec = f.connectionTimeoutSec;
+      if (f.mailDebug !== undefined) fields.mailDebug = f.mailDebug;
+      p.onImported(fields, result.extraProperties, result.warnings);
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }
+  return (
+    <Dialog
+      title="Import JavaMail properties"
+      onClose={p.onClose}
+      wide
+      footer={
+        <>
+          <button type="button" className="btn" onClick={p.onClose}>
+            Cancel
+          </button>
+          <button type="button" className="btn primary" onClick={() => void run()}>
+            Import
+          </button>
+        </>
+      }
+    >
+      {error ? <Notice level="error">{error}</Notice> : null}
+      <TextArea
+        label="Properties (key=value, one per line)"
+        value={text}
+        onChange={setText}
+        rows={12}
+        mono
+        wide
+      />
+    </Dialog>
+  );
+}

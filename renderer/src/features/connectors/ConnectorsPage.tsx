@@ -1,0 +1,395 @@
+import { createColumnHelper } from '@tanstack/react-table';
+import { useMemo, useState } from 'react';
+import type { Connector, Site } from '../../../../shared/domain.ts';
+import { FAILURE_CATALOG, isFailureClass } from '../../../../shared/failures.ts';
+import { AUTH_LABELS } from '../../../../shared/presets.ts';
+import { api, call, errorMessage, fieldErrors } from '../../api.ts';
+import { useEvent, useQuery } from '../../app/hooks.ts';
+import { navigate, type Route } from '../../app/router.ts';
+import { DataTable } from '../../components/DataTable.tsx';
+import { Badge, Dialog, Notice, PageHeader, SidePanel, formatWhen, useToast } from '../../components/ui.tsx';
+import { ConnectorForm } from './ConnectorForm.tsx';
+import { TestEmailPanel } from './TestEmailPanel.tsx';
+import { draftOf, emptyDraft, inputOf, type ConnectorDraft } from './draft.ts';
+
+const col = createColumnHelper<Connector & { siteName: string }>();
+const SECURITY_SHORT = { tls: 'SSL/TLS', starttls: 'STARTTLS', none: 'None' } as const;
+
+export function ConnectorsPage({ route }: { route: Route }) {
+  const connectors = useQuery(() => api.connectors.list(), []);
+  const sites = useQuery(() => api.sites.list(), []);
+  const siteFilter = route.params.get('site') ?? 'all';
+  const [stateFilter, setStateFilter] = useState<'all' | 'RUN' | 'STOPPED'>('all');
+  // A finished test e-mail changes the connector's last test (and may start it): refresh the table.
+  useEvent('delivery', ({ delivery }) => {
+    if (delivery.kind === 'test' && (delivery.status === 'sent' || delivery.status === 'failed'))
+      connectors.reload();
+  });
+
+  const siteName = useMemo(() => new Map((sites.data ?? []).map((s) => [s.id, s.name])), [sites.data]);
+  const rows = useMemo(
+    () => (connectors.data ?? []).map((c) => ({ ...c, siteName: siteName.get(c.siteId) ?? '—' })),
+    [connectors.data, siteName],
+  );
+  const shown = rows.filter(
+    (c) =>
+      (siteFilter === 'all' || c.siteId === siteFilter) && (stateFilter === 'all' || c.state === stateFilter),
+  );
+
+  const columns = useMemo(
+    () => [
+      col.accessor('title', {
+        header: 'Connector',
+        meta: { width: 'minmax(150px, 1.6fr)' },
+        cell: (c) => <strong>{c.getValue()}</strong>,
+      }),
+      col.accessor('siteName', { header: 'Site', meta: { width: 'minmax(140px, 1.2fr)' } }),
+      col.accessor((c) => `${c.host}:${c.port}`, {
+        id: 'server',
+        header: 'Server',
+        meta: { width: 'minmax(170px, 1.4fr)' },
+        cell: (c) => <span className="mono">{c.getValue()}</span>,
+      }),
+      col.accessor('security', {
+        header: 'Security',
+        meta: { width: '100px' },
+        cell: (c) => SECURITY_SHORT[c.getValue()],
+      }),
+      col.accessor('auth', {
+        header: 'Auth',
+        meta: { width: '110px' },
+        cell: (c) => AUTH_LABELS[c.getValue()],
+      }),
+      col.accessor('username', { header: 'Login', meta: { width: 'minmax(150px, 1.2fr)' } }),
+      col.accessor('state', {
+        header: 'State',
+        meta: { width: '100px' },
+        cell: (c) => <Badge tone={c.getValue() === 'RUN' ? 'ok' : 'muted'}>{c.getValue()}</Badge>,
+      }),
+      col.accessor(
+        (c) => (c.lastTest ? (c.lastTest.ok ? 'passed' : (c.lastTest.failureClass ?? 'failed')) : 'never'),
+        {
+          id: 'lastTest',
+          header: 'Last test',
+          meta: { width: 'minmax(150px, 1fr)' },
+          cell: (c) => {
+            const t = c.row.original.lastTest;
+            if (!t) return <span className="muted">never tested</span>;
+            return t.ok ? (
+              <Badge tone="ok">passed {formatWhen(t.at)}</Badge>
+            ) : (
+              <Badge tone="bad">
+                {t.failureClass && isFailureClass(t.failureClass)
+                  ? FAILURE_CATALOG[t.failureClass].title
+                  : 'failed'}
+              </Badge>
+            );
+          },
+        },
+      ),
+    ],
+    [],
+  );
+
+  const open = route.id;
+  const selected = open && open !== 'new' ? rows.find((c) => c.id === open) : undefined;
+  const close = () => navigate(siteFilter === 'all' ? 'connectors' : `connectors?site=${siteFilter}`);
+  const reload = () => {
+    connectors.reload();
+    sites.reload();
+  };
+
+  return (
+    <div className="page">
+      <PageHeader
+        title="Connectors"
+        description="SMTP accounts used at the sites: host, port, security, login and what the provider allows."
+        actions={
+          <button
+            type="button"
+            className="btn primary"
+            disabled={(sites.data ?? []).length === 0}
+            onClick={() => navigate(`connectors/new${siteFilter !== 'all' ? `?site=${siteFilter}` : ''}`)}
+          >
+            New connector
+          </button>
+        }
+      />
+      {(sites.data ?? []).length === 0 && !sites.loading ? (
+        <Notice level="info">Create a site first: every connector belongs to a site.</Notice>
+      ) : null}
+      {connectors.error ? <Notice level="error">{connectors.error.message}</Notice> : null}
+      <DataTable
+        label="Connectors"
+        data={shown}
+        totalCount={rows.length}
+        columns={columns}
+        getRowId={(c) => c.id}
+        searchPlaceholder="Search connectors, hosts, logins…"
+        initialSorting={[{ id: 'siteName', desc: false }]}
+        selectedId={selected?.id ?? null}
+        onRowClick={(c) => navigate(`connectors/${c.id}${siteFilter !== 'all' ? `?site=${siteFilter}` : ''}`)}
+        filters={
+          <>
+            <select
+              aria-label="Filter by site"
+              value={siteFilter}
+              onChange={(e) =>
+                navigate(e.target.value === 'all' ? 'connectors' : `connectors?site=${e.target.value}`)
+              }
+            >
+              <option value="all">All sites</option>
+              {(sites.data ?? []).map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name}
+                </option>
+              ))}
+            </select>
+            <select
+              aria-label="Filter by state"
+              value={stateFilter}
+              onChange={(e) => setStateFilter(e.target.value as typeof stateFilter)}
+            >
+              <option value="all">RUN and STOPPED</option>
+              <option value="RUN">RUN</option>
+              <option value="STOPPED">STOPPED</option>
+            </select>
+          </>
+        }
+        empty={
+          connectors.loading
+            ? 'Loading…'
+            : 'No connectors yet. Add one from a preset (Gmail, Office 365, SES, a relay…).'
+        }
+      />
+      {open === 'new' ? (
+        <ConnectorPanel
+          key="new"
+          connector={null}
+          sites={sites.data ?? []}
+          defaultSiteId={route.params.get('site') ?? sites.data?.[0]?.id ?? ''}
+          onClose={close}
+          onChanged={reload}
+          tab="settings"
+        />
+      ) : selected ? (
+        <ConnectorPanel
+          key={selected.id}
+          connector={selected}
+          sites={sites.data ?? []}
+          defaultSiteId={selected.siteId}
+          onClose={close}
+          onChanged={reload}
+          tab={route.params.get('tab') === 'test' ? 'test' : 'settings'}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+function ConnectorPanel(p: {
+  connector: Connector | null;
+  sites: Site[];
+  defaultSiteId: string;
+  onClose: () => void;
+  onChanged: () => void;
+  tab: 'settings' | 'test';
+}) {
+  const toast = useToast();
+  const [draft, setDraft] = useState<ConnectorDraft>(() =>
+    p.connector ? draftOf(p.connector) : emptyDraft(p.defaultSiteId),
+  );
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [summary, setSummary] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [tab, setTab] = useState<'settings' | 'test'>(p.tab);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [exported, setExported] = useState<{ filename: string; text: string } | null>(null);
+  const c = p.connector;
+
+  async function save() {
+    setSaving(true);
+    try {
+      const input = inputOf(draft);
+      const saved = c
+        ? await call(api.connectors.update({ ...input, id: c.id }))
+        : await call(api.connectors.create(input));
+      setErrors({});
+      setSummary(null);
+      setDraft(draftOf(saved));
+      toast(
+        'ok',
+        `Connector "${saved.title}" saved${c ? '' : ' (STOPPED until a test passes or you start it)'}.`,
+      );
+      p.onChanged();
+      if (!c) navigate(`connectors/${saved.id}?tab=test`);
+    } catch (error) {
+      setErrors(fieldErrors(error));
+      setSummary(errorMessage(error));
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  async function setState(state: 'RUN' | 'STOPPED') {
+    try {
+      await call(api.connectors.setState({ id: c!.id, state }));
+      toast('ok', `Connector ${state === 'RUN' ? 'started' : 'stopped'}.`);
+      p.onChanged();
+    } catch (e) {
+      toast('bad', errorMessage(e));
+    }
+  }
+
+  async function remove() {
+    try {
+      await call(api.connectors.remove({ id: c!.id }));
+      toast('ok', `Connector "${c!.title}" deleted.`);
+      p.onChanged();
+      p.onClose();
+    } catch (e) {
+      toast('bad', errorMessage(e));
+    }
+  }
+
+  async function exportProperties() {
+    try {
+      setExported(await call(api.connectors.exportProperties({ id: c!.id })));
+    } catch (e) {
+      toast('bad', errorMessage(e));
+    }
+  }
+
+  return (
+    <SidePanel
+      wide
+      title={c ? c.title : 'New connector'}
+      subtitle={
+        c ? (
+          <span>
+            <Badge tone={c.state === 'RUN' ? 'ok' : 'muted'}>{c.state}</Badge> {c.host}:{c.port} ·{' '}
+            {c.hasPassword ? 'password stored' : 'no password stored'}
+          </span>
+        ) : (
+          'An SMTP account used at a site'
+        )
+      }
+      onClose={p.onClose}
+      footer={
+        tab === 'settings' ? (
+          <>
+            {c ? (
+              <>
+                <button type="button" className="btn danger" onClick={() => setConfirmDelete(true)}>
+                  Delete…
+                </button>
+                <button type="button" className="btn" onClick={() => void exportProperties()}>
+                  Export properties
+                </button>
+                {c.state === 'RUN' ? (
+                  <button type="button" className="btn" onClick={() => void setState('STOPPED')}>
+                    Stop
+                  </button>
+                ) : (
+                  <button type="button" className="btn" onClick={() => void setState('RUN')}>
+                    Start (RUN)
+                  </button>
+                )}
+              </>
+            ) : null}
+            <span className="spacer" />
+            <button type="button" className="btn" onClick={p.onClose}>
+              Close
+            </button>
+            <button type="button" className="btn primary" disabled={saving} onClick={() => void save()}>
+              {saving ? 'Saving…' : c ? 'Save changes' : 'Create connector'}
+            </button>
+          </>
+        ) : undefined
+      }
+    >
+      {c ? (
+        <div className="tabs" role="tablist">
+          <button
+            type="button"
+            role="tab"
+            aria-selected={tab === 'settings'}
+            onClick={() => setTab('settings')}
+          >
+            Settings
+          </button>
+          <button type="button" role="tab" aria-selected={tab === 'test'} onClick={() => setTab('test')}>
+            Test e-mail
+          </button>
+        </div>
+      ) : null}
+      {tab === 'settings' || !c ? (
+        <>
+          {summary ? <Notice level="error">{summary}</Notice> : null}
+          <ConnectorForm draft={draft} onChange={setDraft} errors={errors} sites={p.sites} existing={c} />
+        </>
+      ) : (
+        <TestEmailPanel connector={c} />
+      )}
+      {confirmDelete && c ? (
+        <Dialog
+          title={`Delete connector "${c.title}"?`}
+          onClose={() => setConfirmDelete(false)}
+          footer={
+            <>
+              <button type="button" className="btn" onClick={() => setConfirmDelete(false)}>
+                Cancel
+              </button>
+              <button type="button" className="btn danger" onClick={() => void remove()}>
+                Delete connector
+              </button>
+            </>
+          }
+        >
+          <p>Its stored password is destroyed. Its delivery history stays.</p>
+        </Dialog>
+      ) : null}
+      {exported ? <ExportDialog exported={exported} onClose={() => setExported(null)} /> : null}
+    </SidePanel>
+  );
+}
+
+function ExportDialog({
+  exported,
+  onClose,
+}: {
+  exported: { filename: string; text: string };
+  onClose: () => void;
+}) {
+  const href = useMemo(
+    () => URL.createObjectURL(new Blob([exported.text], { type: 'text/plain' })),
+    [exported.text],
+  );
+  return (
+    <Dialog
+      title="JavaMail properties"
+      onClose={onClose}
+      wide
+      footer={
+        <>
+          <a className="btn primary" href={href} download={exported.filename}>
+            Save {exported.filename}
+          </a>
+          <button type="button" className="btn" onClick={onClose}>
+            Close
+          </button>
+        </>
+      }
+    >
+      <p className="muted">The password is never exported.</p>
+      <textarea
+        className="mono"
+        readOnly
+        rows={14}
+        value={exported.text}
+        aria-label="Exported properties"
+        onFocus={(e) => e.target.select()}
+      />
+    </Dialog>
+  );
+}

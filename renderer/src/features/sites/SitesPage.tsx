@@ -1,0 +1,374 @@
+import { createColumnHelper } from '@tanstack/react-table';
+import { useMemo, useState } from 'react';
+import type { Site } from '../../../../shared/domain.ts';
+import { HANDOVER_STATES } from '../../../../shared/domain.ts';
+import { api, call, errorMessage, fieldErrors } from '../../api.ts';
+import { useQuery } from '../../app/hooks.ts';
+import { navigate } from '../../app/router.ts';
+import { DataTable } from '../../components/DataTable.tsx';
+import { SelectField, TextArea, TextField } from '../../components/fields.tsx';
+import { Badge, Dialog, Notice, PageHeader, SidePanel, formatTime, useToast } from '../../components/ui.tsx';
+
+const col = createColumnHelper<Site>();
+
+interface SiteDraft {
+  name: string;
+  customer: string;
+  address: string;
+  contact: string;
+  notes: string;
+  handover: Site['handover'];
+}
+
+const emptyDraft: SiteDraft = {
+  name: '',
+  customer: '',
+  address: '',
+  contact: '',
+  notes: '',
+  handover: 'commissioning',
+};
+const HANDOVER_LABEL: Record<Site['handover'], string> = {
+  commissioning: 'Commissioning',
+  'handed-over': 'Handed over',
+};
+
+export function SitesPage() {
+  const sites = useQuery(() => api.sites.list(), []);
+  const [editing, setEditing] = useState<Site | 'new' | null>(null);
+  const [deleting, setDeleting] = useState<Site | null>(null);
+  const [handover, setHandover] = useState<'all' | Site['handover']>('all');
+
+  const columns = useMemo(
+    () => [
+      col.accessor('name', {
+        header: 'Site',
+        meta: { width: 'minmax(180px, 2fr)' },
+        cell: (c) => <strong>{c.getValue()}</strong>,
+      }),
+      col.accessor('customer', { header: 'Customer', meta: { width: 'minmax(160px, 1.5fr)' } }),
+      col.accessor('handover', {
+        header: 'Handover',
+        meta: { width: '150px' },
+        cell: (c) => (
+          <Badge tone={c.getValue() === 'handed-over' ? 'ok' : 'info'}>{HANDOVER_LABEL[c.getValue()]}</Badge>
+        ),
+      }),
+      col.accessor('connectorCount', { header: 'Connectors', meta: { width: '120px', align: 'end' } }),
+      col.accessor('cameraCount', { header: 'Cameras', meta: { width: '110px', align: 'end' } }),
+      col.accessor('contact', { header: 'Contact', meta: { width: 'minmax(140px, 1fr)' } }),
+      col.accessor('updatedAt', {
+        header: 'Updated',
+        meta: { width: '190px' },
+        cell: (c) => formatTime(c.getValue()),
+      }),
+    ],
+    [],
+  );
+
+  const all = sites.data ?? [];
+  const shown = handover === 'all' ? all : all.filter((s) => s.handover === handover);
+
+  return (
+    <div className="page">
+      <PageHeader
+        title="Sites"
+        description="Customer locations. Each site has its SMTP connectors and its cameras."
+        actions={
+          <button type="button" className="btn primary" onClick={() => setEditing('new')}>
+            New site
+          </button>
+        }
+      />
+      {sites.error ? <Notice level="error">{sites.error.message}</Notice> : null}
+      <DataTable
+        label="Sites"
+        data={shown}
+        totalCount={all.length}
+        columns={columns}
+        getRowId={(s) => s.id}
+        searchPlaceholder="Search sites, customers, contacts…"
+        initialSorting={[{ id: 'name', desc: false }]}
+        selectedId={editing && editing !== 'new' ? editing.id : null}
+        onRowClick={(s) => setEditing(s)}
+        filters={
+          <select
+            aria-label="Filter by handover state"
+            value={handover}
+            onChange={(e) => setHandover(e.target.value as typeof handover)}
+          >
+            <option value="all">All handover states</option>
+            {HANDOVER_STATES.map((h) => (
+              <option key={h} value={h}>
+                {HANDOVER_LABEL[h]}
+              </option>
+            ))}
+          </select>
+        }
+        empty={
+          sites.loading ? (
+            'Loading…'
+          ) : (
+            <span>
+              No sites yet.{' '}
+              <button type="button" className="link" onClick={() => setEditing('new')}>
+                Create the first site
+              </button>{' '}
+              to add its connectors.
+            </span>
+          )
+        }
+      />
+      {editing ? (
+        <SiteForm
+          key={editing === 'new' ? 'new' : editing.id}
+          site={editing === 'new' ? null : editing}
+          onClose={() => setEditing(null)}
+          onSaved={() => {
+            sites.reload();
+            setEditing(null);
+          }}
+          onDelete={(s) => setDeleting(s)}
+        />
+      ) : null}
+      {deleting ? (
+        <DeleteSiteDialog
+          site={deleting}
+          otherSites={all.filter((s) => s.id !== deleting.id)}
+          onClose={() => setDeleting(null)}
+          onDeleted={() => {
+            setDeleting(null);
+            setEditing(null);
+            sites.reload();
+          }}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+function SiteForm(p: {
+  site: Site | null;
+  onClose: () => void;
+  onSaved: () => void;
+  onDelete: (s: Site) => void;
+}) {
+  const toast = useToast();
+  const [draft, setDraft] = useState<SiteDraft>(
+    p.site
+      ? {
+          name: p.site.name,
+          customer: p.site.customer,
+          address: p.site.address,
+          contact: p.site.contact,
+          notes: p.site.notes,
+          handover: p.site.handover,
+        }
+      : emptyDraft,
+  );
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [summary, setSummary] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  const set = <K extends keyof SiteDraft>(key: K, value: SiteDraft[K]) =>
+    setDraft((d) => ({ ...d, [key]: value }));
+
+  async function save() {
+    setSaving(true);
+    try {
+      const saved = p.site
+        ? await call(api.sites.update({ id: p.site.id, ...draft }))
+        : await call(api.sites.create(draft));
+      toast('ok', `Site "${saved.name}" saved.`);
+      p.onSaved();
+    } catch (error) {
+      // What the user typed stays in the form; only the messages change.
+      setErrors(fieldErrors(error));
+      setSummary(errorMessage(error));
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  return (
+    <SidePanel
+      title={p.site ? `Site: ${p.site.name}` : 'New site'}
+      subtitle={p.site ? `Created ${formatTime(p.site.createdAt)}` : 'A customer location'}
+      onClose={p.onClose}
+      footer={
+        <>
+          {p.site ? (
+            <button type="button" className="btn danger" onClick={() => p.onDelete(p.site!)}>
+              Delete…
+            </button>
+          ) : null}
+          <span className="spacer" />
+          {p.site ? (
+            <button type="button" className="btn" onClick={() => navigate(`connectors?site=${p.site!.id}`)}>
+              Connectors ({p.site.connectorCount})
+            </button>
+          ) : null}
+          <button type="button" className="btn" onClick={p.onClose}>
+            Cancel
+          </button>
+          <button type="button" className="btn primary" disabled={saving} onClick={() => void save()}>
+            {saving ? 'Saving…' : 'Save site'}
+          </button>
+        </>
+      }
+    >
+      <form
+        className="form-grid"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        {summary ? <Notice level="error">{summary}</Notice> : null}
+        <TextField
+          label="Site name"
+          name="name"
+          value={draft.name}
+          onChange={(v) => set('name', v)}
+          error={errors.name}
+          wide
+          placeholder="e.g. Riverside Depot"
+        />
+        <TextField
+          label="Customer"
+          name="customer"
+          value={draft.customer}
+          onChange={(v) => set('customer', v)}
+          error={errors.customer}
+        />
+        <SelectField
+          label="Handover"
+          name="handover"
+          value={draft.handover}
+          onChange={(v) => set('handover', v)}
+          options={HANDOVER_STATES.map((h) => ({ value: h, label: HANDOVER_LABEL[h] }))}
+          error={errors.handover}
+          hint="Commissioning until the site is handed over to the customer."
+        />
+        <TextField
+          label="Address"
+          name="address"
+          value={draft.address}
+          onChange={(v) => set('address', v)}
+          error={errors.address}
+          wide
+        />
+        <TextField
+          label="Contact"
+          name="contact"
+          value={draft.contact}
+          onChange={(v) => set('contact', v)}
+          error={errors.contact}
+          wide
+          placeholder="Name, phone, e-mail"
+        />
+        <TextArea
+          label="Notes"
+          name="notes"
+          value={draft.notes}
+          onChange={(v) => set('notes', v)}
+          error={errors.notes}
+          wide
+          rows={5}
+        />
+        <button type="submit" hidden />
+      </form>
+    </SidePanel>
+  );
+}
+
+function DeleteSiteDialog(p: { site: Site; otherSites: Site[]; onClose: () => void; onDeleted: () => void }) {
+  const toast = useToast();
+  const has = p.site.connectorCount > 0;
+  const [choice, setChoice] = useState<'delete' | 'move'>(p.otherSites.length > 0 ? 'move' : 'delete');
+  const [target, setTarget] = useState(p.otherSites[0]?.id ?? '');
+  const [error, setError] = useState<string | null>(null);
+
+  async function remove() {
+    try {
+      const result = await call(
+        api.sites.remove({
+          id: p.site.id,
+          ...(has ? { connectors: choice, ...(choice === 'move' ? { moveToSiteId: target } : {}) } : {}),
+        }),
+      );
+      toast(
+        'ok',
+        `Site "${p.site.name}" deleted${result.connectorsMoved ? `; ${result.connectorsMoved} connector(s) moved` : ''}${result.connectorsDeleted ? `; ${result.connectorsDeleted} connector(s) deleted` : ''}.`,
+      );
+      p.onDeleted();
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }
+
+  return (
+    <Dialog
+      title={`Delete site "${p.site.name}"?`}
+      onClose={p.onClose}
+      footer={
+        <>
+          <button type="button" className="btn" onClick={p.onClose}>
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="btn danger"
+            onClick={() => void remove()}
+            disabled={has && choice === 'move' && !target}
+          >
+            Delete site
+          </button>
+        </>
+      }
+    >
+      {error ? <Notice level="error">{error}</Notice> : null}
+      {has ? (
+        <fieldset className="choice">
+          <legend>
+            This site has {p.site.connectorCount} connector{p.site.connectorCount === 1 ? '' : 's'}. What
+            should happen to {p.site.connectorCount === 1 ? 'it' : 'them'}?
+          </legend>
+          <label>
+            <input
+              type="radio"
+              name="connectors"
+              checked={choice === 'move'}
+              disabled={p.otherSites.length === 0}
+              onChange={() => setChoice('move')}
+            />
+            Move to another site
+          </label>
+          {choice === 'move' ? (
+            <select
+              aria-label="Site to move the connectors to"
+              value={target}
+              onChange={(e) => setTarget(e.target.value)}
+            >
+              {p.otherSites.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name}
+                </option>
+              ))}
+            </select>
+          ) : null}
+          <label>
+            <input
+              type="radio"
+              name="connectors"
+              checked={choice === 'delete'}
+              onChange={() => setChoice('delete')}
+            />
+            Delete them with the site (their stored passwords are destroyed)
+          </label>
+        </fieldset>
+      ) : (
+        <p>The site has no connectors. Its delivery history stays in the Deliveries table.</p>
+      )}
+    </Dialog>
+  );
+}

@@ -1,0 +1,24 @@
+// Bundles the main process (ESM) and the sandboxed preload (a single CommonJS file, as sandboxed
+// preloads cannot load modules) with esbuild. npm dependencies stay external for main and are
+// packaged by electron-builder; the preload bundles the few it needs.
+import { build } from 'esbuild';
+
+const common = { bundle: true, platform: 'node', target: 'node24', sourcemap: true, logLevel: 'warning' };
+
+await build({
+  ...common,
+  entryPoints: ['electron/main.ts'],
+  outfile: 'dist/electron/main.js',
+  format: 'esm',
+  packages: 'external',
+});
+
+await build({
+  ...common,
+  entryPoints: ['electron/preload.ts'],
+  outfile: 'dist/electron/preload.cjs',
+  format: 'cjs',
+  external: ['electron'],
+  minify: true,
+});
+console.log('built dist/electron/main.js and dist/electron/preload.cjs');

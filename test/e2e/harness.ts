@@ -1,0 +1,92 @@
+import { build } from 'esbuild';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, sep } from 'node:path';
+import type { Page } from '@playwright/test';
+import type { FilePicker } from '../../electron/core/adapters.ts';
+import { createDispatcher } from '../../electron/ipc/dispatch.ts';
+import { CONTENT_SECURITY_POLICY } from '../../electron/ipc/origin.ts';
+import { silentLogger } from '../../electron/core/adapters.ts';
+import { startTestCore, type TestCore } from '../helpers/core.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const RENDERER = join(ROOT, 'dist', 'renderer');
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.map': 'application/json',
+};
+
+export interface Harness {
+  url: string;
+  t: TestCore;
+  attach(page: Page): Promise<void>;
+  close(): Promise<void>;
+}
+
+let bridgeScript: Promise<string> | null = null;
+function bridge(): Promise<string> {
+  bridgeScript ??= build({
+    entryPoints: [join(import.meta.dirname, 'bridge-entry.ts')],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    write: false,
+    logLevel: 'warning',
+  }).then((r) => r.outputFiles[0]!.text);
+  return bridgeScript;
+}
+
+/**
+ * The browser test harness: the built renderer served on loopback with the app's CSP, and the
+ * real core (same dispatcher as the Electron door) behind the same contract object the preload
+ * exposes. Events from the core are pushed into the page as the main process would.
+ */
+export async function startHarness(options: { files?: FilePicker } = {}): Promise<Harness> {
+  if (!existsSync(join(RENDERER, 'index.html'))) {
+    throw new Error('dist/renderer is missing: run `npm run build` before the browser tests.');
+  }
+  const t = await startTestCore(options.files ? { files: options.files } : {});
+  const { dispatch } = createDispatcher(t.core.handlers, silentLogger);
+  const server: Server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const file = normalize(join(RENDERER, path === '/' ? 'index.html' : path));
+    if (!file.startsWith(RENDERER + sep) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, {
+      'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+    });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/index.html`;
+  const pages = new Set<Page>();
+  t.core.onEvent((message) => {
+    for (const page of pages) {
+      if (!page.isClosed()) page.evaluate((m) => window.__alertdeskEmit(m), message).catch(() => undefined);
+    }
+  });
+
+  return {
+    url,
+    t,
+    async attach(page) {
+      pages.add(page);
+      await page.exposeBinding('__alertdeskInvoke', (_source, channel: string, payload: unknown) =>
+        dispatch(channel, payload),
+      );
+      await page.addInitScript({ content: await bridge() });
+    },
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await t.close();
+    },
+  };
+}
