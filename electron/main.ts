@@ -26,6 +26,9 @@ protocol.registerSchemesAsPrivileged([
   },
 ]);
 
+// A separate data folder for tests and for integrators who keep several workspaces.
+if (process.env.ALERTDESK_DATA_DIR) app.setPath('userData', process.env.ALERTDESK_DATA_DIR);
+
 const devUrl = process.env.ALERTDESK_DEV_URL;
 const allowedOrigins = devUrl ? [APP_ORIGIN, new URL(devUrl).origin] : [APP_ORIGIN];
 const rendererDir = join(import.meta.dirname, '..', 'renderer');

@@ -1,6 +1,13 @@
 import type { z } from 'zod';
 import type { AppInfo, CertificateInfo, Connector, PickedFile, Site, SiteRemoval } from './domain.ts';
-import type { DeliveryDetail, DeliveryEvent } from './delivery.ts';
+import type {
+  DeliveryDetail,
+  DeliveryEvent,
+  DeliveryPage,
+  DiagnosisEvent,
+  DiagnosisReport,
+  SettingsDiscovery,
+} from './delivery.ts';
 import type { JavaMailImport } from './javamail.ts';
 import type { Result } from './result.ts';
 import {
@@ -10,12 +17,17 @@ import {
   ConnectorList,
   ConnectorSetState,
   ConnectorUpdate,
+  DeliveryExport,
+  DeliveryQuery,
+  DiagnoseInput,
   NoInput,
   PropertiesImport,
   SiteFields,
   SiteRemove,
+  SettingsFields,
   SiteUpdate,
   TestMessage,
+  type Settings,
 } from './schemas.ts';
 
 /**
@@ -55,6 +67,8 @@ export const contract = {
     inspectCertificate: call(CertificateInspect).returns<CertificateInfo>(),
     importProperties: call(PropertiesImport).returns<JavaMailImport>(),
     exportProperties: call(ById).returns<{ filename: string; text: string }>(),
+    diagnose: call(DiagnoseInput).returns<DiagnosisReport>(),
+    findSettings: call(DiagnoseInput).returns<SettingsDiscovery>(),
   },
   files: {
     pickAttachments: call(NoInput).returns<PickedFile[]>(),
@@ -64,6 +78,12 @@ export const contract = {
   },
   deliveries: {
     get: call(ById).returns<DeliveryDetail>(),
+    query: call(DeliveryQuery).returns<DeliveryPage>(),
+    exportCsv: call(DeliveryExport).returns<{ filename: string; csv: string; rows: number }>(),
+  },
+  settings: {
+    get: call(NoInput).returns<Settings>(),
+    update: call(SettingsFields).returns<Settings>(),
   },
 } as const;
 
@@ -72,6 +92,7 @@ export type Contract = typeof contract;
 /** Events pushed from main to the renderer (long work reports progress; the renderer never polls). */
 export interface EventMap {
   delivery: DeliveryEvent;
+  diagnosis: DiagnosisEvent;
 }
 export type EventTopic = keyof EventMap;
 export interface EventMessage<K extends EventTopic = EventTopic> {

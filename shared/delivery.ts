@@ -127,3 +127,93 @@ export interface DeliveryDetail extends DeliverySummary {
 export interface DeliveryEvent {
   delivery: DeliverySummary;
 }
+
+// ─── The Delivery table: server-side filters, sort and paging ──────────────────────────────────
+
+export const DELIVERY_SORT_COLUMNS = [
+  'createdAt',
+  'status',
+  'siteName',
+  'connectorTitle',
+  'cameraName',
+  'failureClass',
+  'durationMs',
+  'subject',
+  'attemptCount',
+] as const;
+export type DeliverySortColumn = (typeof DELIVERY_SORT_COLUMNS)[number];
+
+export interface DeliveryPage {
+  rows: DeliverySummary[];
+  /** Rows matching the filters, for the scroll height and the "x of y" count. */
+  total: number;
+  offset: number;
+}
+
+// ─── Diagnosis without sending ─────────────────────────────────────────────────────────────────
+
+export type DiagnosisStepName =
+  'dns' | 'connect' | 'tls' | 'greeting' | 'ehlo' | 'starttls' | 'auth' | 'pop3';
+
+export interface DiagnosisStep {
+  step: DiagnosisStepName;
+  status: 'passed' | 'failed' | 'skipped' | 'warning';
+  durationMs: number | null;
+  /** What was found: the address, the banner, the capabilities, the TLS version and certificate… */
+  summary: string;
+  /** What it means for the connector, when there is something to say. */
+  hint: string | null;
+}
+
+export interface Capabilities {
+  greeting: string;
+  extensions: string[];
+  authMechanisms: string[];
+  starttls: boolean;
+  pipelining: boolean;
+  size: number | null;
+}
+
+export interface DiagnosisReport {
+  id: string;
+  host: string;
+  port: number;
+  security: 'tls' | 'starttls' | 'none';
+  auth: string;
+  startedAt: string;
+  durationMs: number;
+  ok: boolean;
+  steps: DiagnosisStep[];
+  capabilities: Capabilities | null;
+  tls: TlsDetails | null;
+  failure: FailureDetails | null;
+  transcript: TranscriptLine[];
+}
+
+export interface SettingsCandidate {
+  port: number;
+  security: 'tls' | 'starttls' | 'none';
+  /** connected: TCP + TLS + greeting + EHLO worked; authenticated: the login was also accepted. */
+  outcome: 'authenticated' | 'connected' | 'failed' | 'auth-failed' | 'not-tried';
+  durationMs: number | null;
+  failureClass: FailureClass | null;
+  summary: string;
+}
+
+export interface SettingsDiscovery {
+  id: string;
+  host: string;
+  candidates: SettingsCandidate[];
+  recommended: { port: number; security: 'tls' | 'starttls' | 'none' } | null;
+  /** The recommendation (or why there is none) in plain words. */
+  verdict: string;
+}
+
+/** Progress of a diagnosis or a settings search, pushed while it runs. */
+export interface DiagnosisEvent {
+  id: string;
+  kind: 'diagnosis' | 'discovery';
+  label: string;
+  status: 'running' | 'passed' | 'failed';
+  durationMs: number | null;
+}

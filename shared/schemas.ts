@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { DELIVERY_KINDS, DELIVERY_SORT_COLUMNS, DELIVERY_STATUSES } from './delivery.ts';
 import { AUTH_METHODS, HANDOVER_STATES, SECURITY_MODES } from './domain.ts';
+import { FAILURE_CLASSES } from './failures.ts';
 import {
   addressList,
   base64Problem,
@@ -268,3 +270,88 @@ export const MessageFields = z
 export const TestMessage = MessageFields.extend({ connectorId: id('Connector') }).strict();
 export type TestMessageInput = z.input<typeof TestMessage>;
 export type TestMessageParsed = z.output<typeof TestMessage>;
+
+// ─── Delivery history ──────────────────────────────────────────────────────────────────────────
+
+export const DeliveryFilter = z
+  .object({
+    siteId: id('Site').optional(),
+    connectorId: id('Connector').optional(),
+    cameraId: id('Camera').optional(),
+    runId: id('Run').optional(),
+    kind: z.enum(DELIVERY_KINDS).optional(),
+    status: z.array(z.enum(DELIVERY_STATUSES)).max(6).optional(),
+    failureClass: z.array(z.enum(FAILURE_CLASSES)).max(FAILURE_CLASSES.length).optional(),
+    from: z.iso.datetime({ offset: true, error: 'From must be a date and time.' }).optional(),
+    to: z.iso.datetime({ offset: true, error: 'To must be a date and time.' }).optional(),
+    search: z.string().max(200).optional(),
+  })
+  .strict()
+  .superRefine((f, ctx) => {
+    if (f.from && f.to && new Date(f.from) > new Date(f.to)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['to'],
+        message: 'The end of the date range is before its start.',
+      });
+    }
+  });
+export type DeliveryFilterInput = z.input<typeof DeliveryFilter>;
+
+export const DeliveryQuery = z
+  .object({
+    filter: DeliveryFilter.default({}),
+    sort: z
+      .object({ column: z.enum(DELIVERY_SORT_COLUMNS), direction: z.enum(['asc', 'desc']) })
+      .strict()
+      .default({ column: 'createdAt', direction: 'desc' }),
+    offset: z.number().int().min(0).default(0),
+    limit: z.number().int().min(1).max(500).default(200),
+  })
+  .strict();
+export type DeliveryQueryInput = z.input<typeof DeliveryQuery>;
+export type DeliveryQueryParsed = z.output<typeof DeliveryQuery>;
+
+export const DeliveryExport = z.object({ filter: DeliveryFilter.default({}) }).strict();
+
+// ─── Settings ──────────────────────────────────────────────────────────────────────────────────
+
+export const SettingsFields = z
+  .object({
+    historyRetentionDays: z
+      .number({ error: 'Retention must be a number of days.' })
+      .int('Retention must be a whole number of days.')
+      .min(7, 'Keep history for at least 7 days.')
+      .max(3650, 'Retention is at most 3650 days (10 years).'),
+  })
+  .strict();
+export type Settings = z.output<typeof SettingsFields>;
+export const DEFAULT_SETTINGS: Settings = { historyRetentionDays: 180 };
+
+// ─── Diagnosis ─────────────────────────────────────────────────────────────────────────────────
+
+/** Settings to diagnose: a saved connector, or the form as typed (password from the saved one if left empty). */
+export const DiagnoseInput = z
+  .object({
+    connectorId: id('Connector').optional(),
+    draft: z
+      .object({
+        host: host(),
+        port: port(),
+        security: securityMode,
+        auth: authMethod,
+        username: z.string().max(320).default(''),
+        password: secretText('Password').optional(),
+        trustedCertificatePem: z.string().max(50_000).nullable().default(null),
+        connectionTimeoutSec: z.number().int().min(1).max(600).default(15),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((v) => v.connectorId !== undefined || v.draft !== undefined, {
+    message: 'Give a connector or the settings to diagnose.',
+    path: ['connectorId'],
+  });
+export type DiagnoseInputT = z.input<typeof DiagnoseInput>;
+export type DiagnoseParsed = z.output<typeof DiagnoseInput>;

@@ -13,8 +13,13 @@ import { DeliveryHistory } from './history/deliveries.ts';
 import { ConnectorService } from './inventory/connectors.ts';
 import { Inventory } from './inventory/inventory.ts';
 import { SiteService } from './inventory/sites.ts';
+import Papa from 'papaparse';
+import type { DeliveryDetail } from '../../shared/delivery.ts';
+import type { DiagnoseParsed } from '../../shared/schemas.ts';
+import { exportDeliveries, queryDeliveries } from './history/deliveries.ts';
 import { composeMessage } from './mail/compose.ts';
-import { DeliveryEngine } from './mail/engine.ts';
+import { diagnose, discoverSettings } from './mail/diagnose.ts';
+import { DeliveryEngine, classifyContext, targetFor, type RouteConnector } from './mail/engine.ts';
 
 export const HISTORY_FILE = 'history.sqlite';
 
@@ -48,6 +53,7 @@ export function createCore(options: CoreOptions): Core {
   const logger = options.logger ?? silentLogger;
   const now = () => clock.now();
   const db = openHistory(join(options.dataDir, HISTORY_FILE));
+  logger.info('core opened', { dataDir: options.dataDir, version: options.appVersion });
   const inventory = new Inventory(options.store);
   const audit = new AuditLog(db, options.osUser, now);
   const sites = new SiteService(inventory, audit, now);
@@ -69,9 +75,80 @@ export function createCore(options: CoreOptions): Core {
     ...(options.lookup ? { lookup: options.lookup } : {}),
     ...(options.globalSessions ? { globalSessions: options.globalSessions } : {}),
     onFinished: (job, detail) => {
+      logger.info('delivery finished', {
+        id: detail.id,
+        kind: detail.kind,
+        connector: detail.connectorTitle,
+        status: detail.status,
+        failureClass: detail.failureClass,
+        attempts: detail.attemptCount,
+        reply: detail.reply,
+      });
       if (job.kind === 'test') connectors.recordTest(job.connectorId, detail);
     },
   });
+
+  const DAY = 86_400_000;
+  /** Drops history older than the retention setting; runs at start, every 6 hours and on change. */
+  const prune = () => {
+    const removed = deliveries.prune(clock.now() - inventory.settings.historyRetentionDays * DAY);
+    if (removed > 0)
+      logger.info('pruned delivery history', { removed, days: inventory.settings.historyRetentionDays });
+  };
+  prune();
+  const pruneTimer = setInterval(prune, 6 * 3600_000);
+  pruneTimer.unref();
+
+  /** A connector (saved, or as typed in the form) turned into a session target for a diagnosis. */
+  async function diagnosisTarget(input: DiagnoseParsed) {
+    const stored = input.connectorId ? connectors.stored(input.connectorId) : null;
+    const d = input.draft;
+    const base: RouteConnector = stored
+      ? connectors.route(stored.id)!
+      : {
+          id: 'draft',
+          siteId: '',
+          siteName: '',
+          title: 'draft',
+          host: d!.host,
+          port: d!.port,
+          security: d!.security,
+          auth: d!.auth,
+          username: d!.username,
+          passwordSealed: null,
+          sender: '',
+          trustedCertificatePem: null,
+          connectionTimeoutSec: d!.connectionTimeoutSec,
+          state: 'STOPPED',
+          mailDebug: false,
+          maxSessions: 1,
+          rateLimitPerMinute: null,
+          dailyLimit: null,
+          retryDelaysSec: [],
+          pop: null,
+        };
+    const route: RouteConnector = d
+      ? {
+          ...base,
+          host: d.host,
+          port: d.port,
+          security: d.security,
+          auth: d.auth,
+          username: d.username,
+          trustedCertificatePem: d.trustedCertificatePem?.trim()
+            ? d.trustedCertificatePem
+            : base.trustedCertificatePem,
+          connectionTimeoutSec: d.connectionTimeoutSec,
+        }
+      : base;
+    const password = d?.password
+      ? d.password
+      : route.passwordSealed
+        ? await options.secrets.open(route.passwordSealed)
+        : '';
+    const popPassword = route.pop?.passwordSealed ? await options.secrets.open(route.pop.passwordSealed) : '';
+    return { route, target: targetFor(route, route.username, password, popPassword) };
+  }
 
   /** Files picked in the open dialog, by the opaque token the renderer gets instead of a path. */
   const picked = new Map<string, PickedFileRef>();
@@ -128,6 +205,38 @@ export function createCore(options: CoreOptions): Core {
       inspectCertificate: ({ pem }) => inspectCertificate(pem, 'pem'),
       importProperties: ({ text }) => parseJavaMailProperties(text),
       exportProperties: ({ id }) => connectors.exportProperties(id),
+      diagnose: async (input) => {
+        const { route, target } = await diagnosisTarget(input);
+        const report = await diagnose(
+          crypto.randomUUID(),
+          target,
+          classifyContext(route, route.username),
+          options.lookup,
+          (e) => emit('diagnosis', e),
+        );
+        if (input.connectorId) {
+          audit.record({
+            action: 'test',
+            recordType: 'connector',
+            recordId: input.connectorId,
+            recordLabel: route.title,
+            siteId: route.siteId,
+            result: report.ok ? 'ok' : 'failed',
+            detail: `diagnosis ${route.host}:${route.port} ${route.security}${report.failure ? `: ${report.failure.class}` : ''}`,
+          });
+        }
+        return report;
+      },
+      findSettings: async (input) => {
+        const { route, target } = await diagnosisTarget(input);
+        return discoverSettings(
+          crypto.randomUUID(),
+          target,
+          (port, security) => classifyContext({ ...route, port, security }, route.username),
+          options.lookup,
+          (e) => emit('diagnosis', e),
+        );
+      },
     },
     files: {
       pickAttachments: async (): Promise<PickedFile[]> => {
@@ -166,10 +275,56 @@ export function createCore(options: CoreOptions): Core {
       },
     },
     deliveries: {
-      get: ({ id }) => {
+      get: ({ id }): DeliveryDetail => {
         const detail = deliveries.detail(id);
         if (!detail) throw notFound('Delivery', id);
         return detail;
+      },
+      query: (q) => queryDeliveries(db, q),
+      exportCsv: ({ filter }) => {
+        const rows = exportDeliveries(db, filter);
+        const csv = Papa.unparse(
+          rows.map((d) => ({
+            time: d.createdAt,
+            status: d.status,
+            failure_class: d.failureClass ?? '',
+            site: d.siteName,
+            connector: d.connectorTitle,
+            camera: d.cameraName ?? '',
+            kind: d.kind,
+            subject: d.subject,
+            from: d.from,
+            to: d.to.join('; '),
+            attempts: d.attemptCount,
+            duration_ms: d.durationMs ?? '',
+            server_reply: d.reply ?? '',
+            message_id: d.messageId ?? '',
+            run_id: d.runId ?? '',
+          })),
+          { newline: '\r\n', escapeFormulae: true },
+        );
+        audit.record({
+          action: 'export',
+          recordType: 'delivery',
+          recordLabel: 'delivery history CSV',
+          detail: `${rows.length} rows`,
+        });
+        const stamp = new Date(clock.now()).toISOString().slice(0, 16).replace(/[:T]/g, '-');
+        return { filename: `alertdesk-deliveries-${stamp}.csv`, csv: '\uFEFF' + csv, rows: rows.length };
+      },
+    },
+    settings: {
+      get: () => inventory.settings,
+      update: (input) => {
+        inventory.commit({ settings: { ...inventory.settings, ...input } });
+        audit.record({
+          action: 'update',
+          recordType: 'inventory',
+          recordLabel: 'settings',
+          detail: `history retention ${input.historyRetentionDays} days`,
+        });
+        prune();
+        return inventory.settings;
       },
     },
   };
@@ -189,6 +344,7 @@ export function createCore(options: CoreOptions): Core {
       return () => listeners.delete(listener);
     },
     async close() {
+      clearInterval(pruneTimer);
       await engine.close();
       listeners.clear();
       db.close();

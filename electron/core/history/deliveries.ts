@@ -1,7 +1,10 @@
+import type { SQLInputValue } from 'node:sqlite';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type {
   AttemptView,
   DeliveryDetail,
+  DeliveryPage,
+  DeliverySortColumn,
   DeliveryKind,
   DeliveryStatus,
   DeliverySummary,
@@ -9,6 +12,7 @@ import type {
   RejectedRecipient,
 } from '../../../shared/delivery.ts';
 import type { FailureClass } from '../../../shared/failures.ts';
+import type { DeliveryQueryParsed } from '../../../shared/schemas.ts';
 import { transaction, type Db } from './db.ts';
 
 export interface NewDelivery {
@@ -140,6 +144,7 @@ export class DeliveryHistory {
   private readonly selectAttempts;
 
   private readonly db: Db;
+  private inBulk = false;
 
   constructor(db: Db) {
     this.db = db;
@@ -183,7 +188,7 @@ export class DeliveryHistory {
 
   /** Appends an attempt and moves the delivery to its new state, in one transaction. */
   appendAttempt(deliveryId: string, attempt: AttemptRecord, state: DeliveryState, at: number): void {
-    transaction(this.db, () => {
+    const write = () => {
       this.insertAttempt.run(
         deliveryId,
         attempt.n,
@@ -200,7 +205,9 @@ export class DeliveryHistory {
         deflateRawSync(Buffer.from(JSON.stringify(attempt.transcript))),
       );
       this.setState(deliveryId, state, at);
-    });
+    };
+    if (this.inBulk) write();
+    else transaction(this.db, write);
   }
 
   setState(deliveryId: string, s: DeliveryState, at: number): void {
@@ -256,6 +263,16 @@ export class DeliveryHistory {
     };
   }
 
+  /** Runs many writes in one transaction (imports, benchmarks). */
+  bulk<T>(work: () => T): T {
+    this.inBulk = true;
+    try {
+      return transaction(this.db, work);
+    } finally {
+      this.inBulk = false;
+    }
+  }
+
   /** Messages sent through a connector since a time, for its daily limit. */
   sentSince(connectorId: string, since: number): number {
     const row = this.db
@@ -271,4 +288,73 @@ export class DeliveryHistory {
     const result = this.db.prepare('DELETE FROM deliveries WHERE created_at < ?').run(olderThan);
     return Number(result.changes);
   }
+}
+
+const SORT_SQL: Record<DeliverySortColumn, string> = {
+  createdAt: 'created_at',
+  status: 'status',
+  siteName: 'site_name COLLATE NOCASE',
+  connectorTitle: 'connector_title COLLATE NOCASE',
+  cameraName: 'camera_name COLLATE NOCASE',
+  failureClass: 'failure_class',
+  durationMs: 'duration_ms',
+  subject: 'subject COLLATE NOCASE',
+  attemptCount: 'attempt_count',
+};
+
+/** WHERE clause and parameters for the Delivery table's filters; every filter has an index. */
+export function whereOf(f: DeliveryQueryParsed['filter']): { sql: string; params: SQLInputValue[] } {
+  const parts: string[] = [];
+  const params: SQLInputValue[] = [];
+  const add = (clause: string, ...values: SQLInputValue[]) => {
+    parts.push(clause);
+    params.push(...values);
+  };
+  const list = (values: readonly string[]) => values.map(() => '?').join(',');
+  if (f.siteId) add('site_id = ?', f.siteId);
+  if (f.connectorId) add('connector_id = ?', f.connectorId);
+  if (f.cameraId) add('camera_id = ?', f.cameraId);
+  if (f.runId) add('run_id = ?', f.runId);
+  if (f.kind) add('kind = ?', f.kind);
+  if (f.status?.length) add(`status IN (${list(f.status)})`, ...f.status);
+  if (f.failureClass?.length) add(`failure_class IN (${list(f.failureClass)})`, ...f.failureClass);
+  if (f.from) add('created_at >= ?', new Date(f.from).getTime());
+  if (f.to) add('created_at <= ?', new Date(f.to).getTime());
+  if (f.search?.trim()) {
+    const like = `%${f.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    add(
+      "(subject LIKE ? ESCAPE '\\' OR to_json LIKE ? ESCAPE '\\' OR camera_name LIKE ? ESCAPE '\\' OR reply LIKE ? ESCAPE '\\')",
+      like,
+      like,
+      like,
+      like,
+    );
+  }
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+}
+
+export function queryDeliveries(db: Db, q: DeliveryQueryParsed): DeliveryPage {
+  const { sql, params } = whereOf(q.filter);
+  const order = `${SORT_SQL[q.sort.column]} ${q.sort.direction === 'asc' ? 'ASC' : 'DESC'}`;
+  const tie =
+    q.sort.column === 'createdAt' ? '' : `, created_at ${q.sort.direction === 'asc' ? 'ASC' : 'DESC'}`;
+  const rows = db
+    .prepare(`SELECT ${SUMMARY_COLUMNS} FROM deliveries ${sql} ORDER BY ${order}${tie} LIMIT ? OFFSET ?`)
+    .all(...params, q.limit, q.offset) as unknown as DeliveryRow[];
+  const total = (db.prepare(`SELECT COUNT(*) AS n FROM deliveries ${sql}`).get(...params) as { n: number }).n;
+  return { rows: rows.map(toSummary), total, offset: q.offset };
+}
+
+/** Every matching delivery, newest first, for the CSV export (no transcripts, no secrets). */
+export function exportDeliveries(
+  db: Db,
+  filter: DeliveryQueryParsed['filter'],
+  max = 200_000,
+): DeliverySummary[] {
+  const { sql, params } = whereOf(filter);
+  return (
+    db
+      .prepare(`SELECT ${SUMMARY_COLUMNS} FROM deliveries ${sql} ORDER BY created_at DESC LIMIT ?`)
+      .all(...params, max) as unknown as DeliveryRow[]
+  ).map(toSummary);
 }

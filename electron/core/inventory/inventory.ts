@@ -1,4 +1,5 @@
 import type { Connector, PopBeforeSmtp, Site } from '../../../shared/domain.ts';
+import { DEFAULT_SETTINGS, type Settings } from '../../../shared/schemas.ts';
 import type { DocumentStore } from '../adapters.ts';
 
 /** A connector as stored: secrets sealed by the secret box, the certificate as PEM. */
@@ -14,9 +15,10 @@ export type StoredSite = Omit<Site, 'connectorCount' | 'cameraCount'>;
 export interface InventoryState {
   sites: StoredSite[];
   connectors: StoredConnector[];
+  settings: Settings;
 }
 
-const KEYS: Array<keyof InventoryState> = ['sites', 'connectors'];
+const KEYS: Array<keyof InventoryState> = ['sites', 'connectors', 'settings'];
 export const STORE_FORMAT_VERSION = 1;
 
 /**
@@ -40,6 +42,7 @@ export class Inventory {
     this.state = {
       sites: (store.get('sites') as StoredSite[] | undefined) ?? [],
       connectors: (store.get('connectors') as StoredConnector[] | undefined) ?? [],
+      settings: { ...DEFAULT_SETTINGS, ...(store.get('settings') as Partial<Settings> | undefined) },
     };
   }
 
@@ -49,6 +52,10 @@ export class Inventory {
 
   get connectors(): readonly StoredConnector[] {
     return this.state.connectors;
+  }
+
+  get settings(): Settings {
+    return this.state.settings;
   }
 
   site(id: string): StoredSite | undefined {

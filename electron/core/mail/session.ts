@@ -3,7 +3,15 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import tls from 'node:tls';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { AuthMethod, SecurityMode } from '../../../shared/domain.ts';
-import type { RejectedRecipient, SmtpStep, TlsDetails, TranscriptLine } from '../../../shared/delivery.ts';
+import type {
+  Capabilities,
+  RejectedRecipient,
+  SmtpStep,
+  TlsDetails,
+  TranscriptLine,
+} from '../../../shared/delivery.ts';
+
+export type { Capabilities };
 import type { HostLookup } from '../adapters.ts';
 import type { ComposedMessage } from './compose.ts';
 import { SmtpFailure, toSmtpFailure } from './failure.ts';
@@ -24,16 +32,6 @@ export interface SmtpTarget {
   socketTimeoutMs: number;
   debug: boolean;
   pop: PopTarget | null;
-}
-
-export interface Capabilities {
-  greeting: string;
-  extensions: string[];
-  authMechanisms: string[];
-  starttls: boolean;
-  pipelining: boolean;
-  /** SIZE limit in bytes; 0 when advertised without a number; null when not advertised. */
-  size: number | null;
 }
 
 export interface SendOutcome {

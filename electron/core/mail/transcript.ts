@@ -46,6 +46,9 @@ export class Transcript {
   private current: { step: SmtpStep; start: number; last: number } | null = null;
   private secrets: string[] = [];
   private authContinuation = false;
+  /** Told about each step as it ends (live progress of a diagnosis). */
+  onStep: ((timing: StepTiming) => void) | null = null;
+  onBegin: ((step: SmtpStep) => void) | null = null;
 
   private readonly now: () => number;
 
@@ -64,6 +67,8 @@ export class Transcript {
 
   note(text: string): void {
     this.push('i', text);
+    // Our own notes mark progress too (connected, TLS established), so a step ends at its last one.
+    if (this.current) this.current.last = this.now();
   }
 
   client(text: string): void {
@@ -95,19 +100,22 @@ export class Transcript {
     this.close(true);
     const t = this.now();
     this.current = { step, start: t, last: t };
+    this.onBegin?.(step);
   }
 
   /** Ends the current step. A failed step ends now; a passed one ends at its last reply. */
   close(ok: boolean): void {
     if (!this.current) return;
     const end = ok ? Math.max(this.current.last, this.current.start) : this.now();
-    this.steps.push({
+    const timing: StepTiming = {
       step: this.current.step,
       startMs: Math.round(this.current.start - this.started),
       durationMs: Math.max(0, Math.round(end - this.current.start)),
       ok,
-    });
+    };
+    this.steps.push(timing);
     this.current = null;
+    this.onStep?.(timing);
   }
 
   currentStep(): SmtpStep | null {

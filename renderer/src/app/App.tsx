@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { api } from '../api.ts';
 import { ToastProvider } from '../components/ui.tsx';
 import { ConnectorsPage } from '../features/connectors/ConnectorsPage.tsx';
+import { DeliveriesPage } from '../features/deliveries/DeliveriesPage.tsx';
 import { SitesPage } from '../features/sites/SitesPage.tsx';
 import { useQuery } from './hooks.ts';
 import { navigate, useRoute } from './router.ts';
@@ -9,6 +10,7 @@ import { navigate, useRoute } from './router.ts';
 const NAV = [
   { page: 'sites', label: 'Sites', icon: '⌂' },
   { page: 'connectors', label: 'Connectors', icon: '⇄' },
+  { page: 'deliveries', label: 'Deliveries', icon: '✉' },
 ] as const;
 
 export function App() {
@@ -59,7 +61,13 @@ export function App() {
               <strong>Passwords cannot be saved on this computer.</strong> {secret.reason}
             </div>
           ) : null}
-          {route.page === 'connectors' ? <ConnectorsPage route={route} /> : <SitesPage />}
+          {route.page === 'connectors' ? (
+            <ConnectorsPage route={route} />
+          ) : route.page === 'deliveries' ? (
+            <DeliveriesPage route={route} />
+          ) : (
+            <SitesPage />
+          )}
         </main>
       </div>
     </ToastProvider>

@@ -175,6 +175,20 @@ export function formatWhen(iso: string | null | undefined): string {
     : d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
 }
 
+/** Compact date and time for table cells: "Nov 21 14:05:09". */
+export function formatStamp(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  const date = d.toLocaleDateString(undefined, { month: 'short', day: '2-digit' });
+  const time = d.toLocaleTimeString(undefined, {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  });
+  return `${date} ${time}`;
+}
+
 export function formatMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '—';
   return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms} ms`;

@@ -9,10 +9,12 @@ import { navigate, type Route } from '../../app/router.ts';
 import { DataTable } from '../../components/DataTable.tsx';
 import { Badge, Dialog, Notice, PageHeader, SidePanel, formatWhen, useToast } from '../../components/ui.tsx';
 import { ConnectorForm } from './ConnectorForm.tsx';
+import { DiagnosePanel } from './DiagnosePanel.tsx';
 import { TestEmailPanel } from './TestEmailPanel.tsx';
-import { draftOf, emptyDraft, inputOf, type ConnectorDraft } from './draft.ts';
+import { draftOf, emptyDraft, inputOf, withSecurity, type ConnectorDraft } from './draft.ts';
 
 const col = createColumnHelper<Connector & { siteName: string }>();
+type Tab = 'settings' | 'test' | 'diagnose';
 const SECURITY_SHORT = { tls: 'SSL/TLS', starttls: 'STARTTLS', none: 'None' } as const;
 
 export function ConnectorsPage({ route }: { route: Route }) {
@@ -180,7 +182,7 @@ export function ConnectorsPage({ route }: { route: Route }) {
           defaultSiteId={selected.siteId}
           onClose={close}
           onChanged={reload}
-          tab={route.params.get('tab') === 'test' ? 'test' : 'settings'}
+          tab={(['test', 'diagnose'] as const).find((t) => t === route.params.get('tab')) ?? 'settings'}
         />
       ) : null}
     </div>
@@ -193,7 +195,7 @@ function ConnectorPanel(p: {
   defaultSiteId: string;
   onClose: () => void;
   onChanged: () => void;
-  tab: 'settings' | 'test';
+  tab: Tab;
 }) {
   const toast = useToast();
   const [draft, setDraft] = useState<ConnectorDraft>(() =>
@@ -202,7 +204,7 @@ function ConnectorPanel(p: {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [summary, setSummary] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
-  const [tab, setTab] = useState<'settings' | 'test'>(p.tab);
+  const [tab, setTab] = useState<Tab>(p.tab);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [exported, setExported] = useState<{ filename: string; text: string } | null>(null);
   const c = p.connector;
@@ -321,6 +323,14 @@ function ConnectorPanel(p: {
           <button type="button" role="tab" aria-selected={tab === 'test'} onClick={() => setTab('test')}>
             Test e-mail
           </button>
+          <button
+            type="button"
+            role="tab"
+            aria-selected={tab === 'diagnose'}
+            onClick={() => setTab('diagnose')}
+          >
+            Diagnose
+          </button>
         </div>
       ) : null}
       {tab === 'settings' || !c ? (
@@ -328,8 +338,21 @@ function ConnectorPanel(p: {
           {summary ? <Notice level="error">{summary}</Notice> : null}
           <ConnectorForm draft={draft} onChange={setDraft} errors={errors} sites={p.sites} existing={c} />
         </>
-      ) : (
+      ) : tab === 'test' ? (
         <TestEmailPanel connector={c} />
+      ) : (
+        <DiagnosePanel
+          connector={c}
+          draft={draft}
+          onApply={(port, security) => {
+            setDraft((d) => ({ ...withSecurity(d, security), port, portIsManual: true }));
+            setTab('settings');
+            toast(
+              'info',
+              `Port ${port} with ${security === 'tls' ? 'SSL/TLS' : security === 'starttls' ? 'STARTTLS' : 'no encryption'} applied — save to keep it.`,
+            );
+          }}
+        />
       )}
       {confirmDelete && c ? (
         <Dialog

@@ -47,14 +47,15 @@ export function TestEmailPanel({ connector }: { connector: Connector }) {
   const set = <K extends keyof TestDraft>(key: K, value: TestDraft[K]) =>
     setDraft((d) => ({ ...d, [key]: value }));
 
+  // Each change of the delivery (sending, each attempt, waiting to retry, final) brings its full
+  // detail, so a retry already shows why the first try failed.
   useEvent('delivery', ({ delivery: d }) => {
     if (d.id !== deliveryId) return;
-    if (d.status === 'sent' || d.status === 'failed' || d.status === 'cancelled') {
-      void api.deliveries.get({ id: d.id }).then((r) => {
-        if (r.ok) setDelivery(r.value);
-        setSending(false);
-      });
-    } else setDelivery(d);
+    const final = d.status === 'sent' || d.status === 'failed' || d.status === 'cancelled';
+    void api.deliveries.get({ id: d.id }).then((r) => {
+      setDelivery(r.ok ? r.value : d);
+      if (final) setSending(false);
+    });
   });
 
   async function send() {
