@@ -64,6 +64,13 @@ export async function popBeforeSmtp(
 
   let buffer = '';
   let waiting: ((line: string) => void) | null = null;
+  let closed: SmtpFailure | null = null;
+  let onClosed: ((failure: SmtpFailure) => void) | null = null;
+  // A server that hangs up mid-conversation is reported at once, not after the whole timeout.
+  const closeListener = () => {
+    closed = fail(`POP3 server ${target.host}:${target.port} closed the connection`);
+    onClosed?.(closed);
+  };
   const onData = (chunk: Buffer) => {
     buffer += chunk.toString('utf8');
     const end = buffer.indexOf('\r\n');
@@ -75,12 +82,29 @@ export async function popBeforeSmtp(
       w(line);
     }
   };
-  const attach = (s: Socket) => s.on('data', onData);
+  const attach = (s: Socket) => {
+    s.on('data', onData);
+    s.once('close', closeListener);
+  };
+  const detach = (s: Socket) => {
+    s.removeListener('data', onData);
+    s.removeListener('close', closeListener);
+  };
   const readLine = () =>
     new Promise<string>((resolve, reject) => {
+      if (closed && !buffer.includes('\r\n')) {
+        reject(closed);
+        return;
+      }
       const timer = setTimeout(() => reject(fail('POP3 server stopped answering')), target.timeoutMs);
+      onClosed = (failure) => {
+        clearTimeout(timer);
+        waiting = null;
+        reject(failure);
+      };
       waiting = (line) => {
         clearTimeout(timer);
+        onClosed = null;
         transcript.server(`POP3 ${line}`);
         resolve(line);
       };
@@ -100,7 +124,7 @@ export async function popBeforeSmtp(
     if (!greeting.startsWith('+OK')) throw fail('POP3 server did not greet', greeting);
     if (target.security === 'starttls') {
       await command('STLS');
-      socket.removeListener('data', onData);
+      detach(socket);
       socket = await upgrade(socket);
       attach(socket);
       transcript.note('POP3: STLS established');

@@ -222,7 +222,12 @@ export class SmtpSession {
           message: 'POP-before-SMTP has no POP3 settings',
         });
       transcript.begin('pop3');
-      await popBeforeSmtp(target.pop, transcript, lookup);
+      try {
+        await popBeforeSmtp(target.pop, transcript, lookup);
+      } catch (error) {
+        transcript.close(false);
+        throw error;
+      }
       transcript.close(true);
     }
 

@@ -1,0 +1,46 @@
+import { readFile } from 'node:fs/promises';
+
+/** The config templates next to this file: Postfix's main.cf and master.cf, Dovecot's dovecot.conf. */
+export type TemplateName = 'main.cf' | 'master.cf' | 'dovecot.conf';
+
+const TEMPLATE_DIR = new URL('./templates/', import.meta.url);
+
+/**
+ * Renders a template: every `{{NAME}}` is replaced by `values[NAME]`. A placeholder without a value
+ * (or a value with a line break, which would smuggle in a setting) is an error, never left in place.
+ */
+export async function renderTemplate(name: TemplateName, values: Record<string, string | number>) {
+  const text = await readFile(new URL(name, TEMPLATE_DIR), 'utf8');
+  return text.replace(/\{\{([A-Z0-9_]+)\}\}/g, (_match, key: string) => {
+    const value = values[key];
+    if (value === undefined) throw new Error(`${name}: no value for {{${key}}}`);
+    const s = String(value);
+    if (/[\r\n]/.test(s)) throw new Error(`${name}: the value for {{${key}}} spans lines`);
+    return s;
+  });
+}
+
+export interface MailboxUser {
+  address: string;
+  password: string;
+}
+
+/**
+ * Dovecot's passwd-file: `user:{PLAIN}password:uid:gid:gecos:home:shell:extra fields`. `nodelay=y`
+ * stops Dovecot from delaying the answer after a failed login, so wrong-password tests stay fast.
+ */
+export function dovecotUsersFile(users: MailboxUser[], mailDir: string, uid: number, gid: number): string {
+  return users
+    .map((u) => {
+      if (/[:\s]/.test(u.address) || /[:\s]/.test(u.password))
+        throw new Error(`test mailbox ${u.address}: no ":" or spaces in addresses or passwords`);
+      return `${u.address}:{PLAIN}${u.password}:${uid}:${gid}::${mailDir}/${u.address}::nodelay=y`;
+    })
+    .join('\n')
+    .concat('\n');
+}
+
+/** Postfix's `inline:{ … }` virtual mailbox map: address → Maildir (trailing slash) under the mail dir. */
+export function postfixMailboxes(users: MailboxUser[]): string {
+  return users.map((u) => `${u.address}=${u.address}/Maildir/`).join(', ');
+}
