@@ -1,4 +1,4 @@
-import { app, BrowserWindow, ipcMain, net, protocol } from 'electron';
+import { app, BrowserWindow, clipboard, ipcMain, net, protocol } from 'electron';
 import ElectronStore from 'electron-store';
 import { userInfo } from 'node:os';
 import { join, normalize, sep } from 'node:path';
@@ -77,6 +77,7 @@ async function start(): Promise<void> {
     secrets: new SafeStorageSecretBox(),
     files: nativeFilePicker(() => mainWindow),
     logger,
+    clipboard: { readText: () => clipboard.readText(), writeText: (text) => clipboard.writeText(text) },
     osUser: userInfo().username,
     appVersion: app.getVersion(),
   });

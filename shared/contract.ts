@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { AppInfo, CertificateInfo, Connector, PickedFile, Site, SiteRemoval } from './domain.ts';
 import type {
   DeliveryDetail,
@@ -9,9 +9,32 @@ import type {
   SettingsDiscovery,
 } from './delivery.ts';
 import type { JavaMailImport } from './javamail.ts';
+import type {
+  AppPasswordRecord,
+  AuditEvent,
+  BackupCounts,
+  Camera,
+  CsvImportPreview,
+  CsvImportResult,
+  Finding,
+  VerifyProgress,
+} from './vault.ts';
 import type { Result } from './result.ts';
 import {
+  AppPasswordFields,
+  AppPasswordRotate,
+  AppPasswordUpdate,
+  AuditExport,
+  AuditQuery,
+  BackupExport,
+  BackupImport,
   ById,
+  CameraBulkUpdate,
+  CameraCsvImport,
+  CameraFields,
+  CameraList,
+  CameraUpdate,
+  VerifyScope,
   CertificateInspect,
   ConnectorFields,
   ConnectorList,
@@ -24,7 +47,7 @@ import {
   PropertiesImport,
   SiteFields,
   SiteRemove,
-  SettingsFields,
+  SettingsUpdate,
   SiteUpdate,
   TestMessage,
   type Settings,
@@ -81,9 +104,42 @@ export const contract = {
     query: call(DeliveryQuery).returns<DeliveryPage>(),
     exportCsv: call(DeliveryExport).returns<{ filename: string; csv: string; rows: number }>(),
   },
+  cameras: {
+    list: call(CameraList).returns<Camera[]>(),
+    get: call(ById).returns<Camera>(),
+    create: call(CameraFields).returns<Camera>(),
+    update: call(CameraUpdate).returns<Camera>(),
+    remove: call(ById).returns<{ id: string }>(),
+    bulkUpdate: call(CameraBulkUpdate).returns<{ updated: number }>(),
+    previewImport: call(CameraCsvImport).returns<CsvImportPreview>(),
+    importCsv: call(CameraCsvImport).returns<CsvImportResult>(),
+    exportCsv: call(CameraList).returns<{ filename: string; csv: string; rows: number }>(),
+  },
+  vault: {
+    list: call(NoInput).returns<AppPasswordRecord[]>(),
+    create: call(AppPasswordFields).returns<AppPasswordRecord>(),
+    update: call(AppPasswordUpdate).returns<AppPasswordRecord>(),
+    remove: call(ById).returns<{ id: string }>(),
+    reveal: call(ById).returns<{ secret: string }>(),
+    copy: call(ById).returns<{ clearsInSeconds: number }>(),
+    verify: call(VerifyScope).returns<{ runId: string; total: number }>(),
+    cancelVerify: call(z.object({ runId: z.string().min(1).max(64) }).strict()).returns<{
+      cancelled: boolean;
+    }>(),
+    rotate: call(AppPasswordRotate).returns<AppPasswordRecord>(),
+    findings: call(NoInput).returns<Finding[]>(),
+  },
+  audit: {
+    query: call(AuditQuery).returns<{ rows: AuditEvent[]; total: number }>(),
+    exportCsv: call(AuditExport).returns<{ filename: string; csv: string; rows: number }>(),
+  },
+  backup: {
+    export: call(BackupExport).returns<{ filename: string; content: string; counts: BackupCounts }>(),
+    import: call(BackupImport).returns<BackupCounts>(),
+  },
   settings: {
     get: call(NoInput).returns<Settings>(),
-    update: call(SettingsFields).returns<Settings>(),
+    update: call(SettingsUpdate).returns<Settings>(),
   },
 } as const;
 
@@ -93,6 +149,7 @@ export type Contract = typeof contract;
 export interface EventMap {
   delivery: DeliveryEvent;
   diagnosis: DiagnosisEvent;
+  verify: VerifyProgress;
 }
 export type EventTopic = keyof EventMap;
 export interface EventMessage<K extends EventTopic = EventTopic> {

@@ -126,4 +126,6 @@ export interface SiteRemoval {
   siteId: string;
   connectorsDeleted: number;
   connectorsMoved: number;
+  camerasDeleted: number;
+  camerasMoved: number;
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { DELIVERY_KINDS, DELIVERY_SORT_COLUMNS, DELIVERY_STATUSES } from './delivery.ts';
 import { AUTH_METHODS, HANDOVER_STATES, SECURITY_MODES } from './domain.ts';
+import { DEFAULT_SUBJECT_TEMPLATE } from './subject.ts';
+import { APP_PASSWORD_STATUSES, PROVIDERS } from './vault.ts';
 import { FAILURE_CLASSES } from './failures.ts';
 import {
   addressList,
@@ -8,6 +10,7 @@ import {
   emailAddress,
   headerText,
   host,
+  hostProblem,
   id,
   optionalEmailAddress,
   optionalText,
@@ -323,10 +326,27 @@ export const SettingsFields = z
       .int('Retention must be a whole number of days.')
       .min(7, 'Keep history for at least 7 days.')
       .max(3650, 'Retention is at most 3650 days (10 years).'),
+    /** A record not verified for this long is a finding. */
+    verifyStaleDays: z
+      .number({ error: 'Must be a number of days.' })
+      .int('Must be a whole number of days.')
+      .min(1, 'At least 1 day.')
+      .max(3650, 'At most 3650 days.'),
+    /** The secret of a retired record is destroyed this long after retirement. */
+    retiredSecretRetentionDays: z
+      .number({ error: 'Must be a number of days.' })
+      .int('Must be a whole number of days.')
+      .min(0, 'Cannot be negative.')
+      .max(3650, 'At most 3650 days.'),
   })
   .strict();
 export type Settings = z.output<typeof SettingsFields>;
-export const DEFAULT_SETTINGS: Settings = { historyRetentionDays: 180 };
+export const SettingsUpdate = SettingsFields.partial().strict();
+export const DEFAULT_SETTINGS: Settings = {
+  historyRetentionDays: 180,
+  verifyStaleDays: 90,
+  retiredSecretRetentionDays: 30,
+};
 
 // ─── Diagnosis ─────────────────────────────────────────────────────────────────────────────────
 
@@ -355,3 +375,175 @@ export const DiagnoseInput = z
   });
 export type DiagnoseInputT = z.input<typeof DiagnoseInput>;
 export type DiagnoseParsed = z.output<typeof DiagnoseInput>;
+
+// ─── Cameras ───────────────────────────────────────────────────────────────────────────────────
+
+const optionalHost = z
+  .string({ error: 'Address must be text.' })
+  .max(253)
+  .superRefine((v, ctx) => {
+    if (v.trim() === '') return;
+    const problem = hostProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem.replace(/^Host/, 'Address') });
+  })
+  .transform((v) => v.trim())
+  .default('');
+
+const cameraShape = {
+  siteId: id('Site'),
+  name: requiredText('Camera name', 120),
+  vendor: headerText('Vendor', 120).default(''),
+  model: headerText('Model', 120).default(''),
+  host: optionalHost,
+  serial: headerText('Serial / MAC', 120).default(''),
+  location: headerText('Location', 200).default(''),
+  connectorId: id('Connector').nullable().default(null),
+  smtpLogin: headerText('SMTP login', 320).default(''),
+  appPasswordId: id('App password').nullable().default(null),
+  recipients: addressList('Recipient').default([]),
+  subjectTemplate: headerText('Subject template', 500).default(DEFAULT_SUBJECT_TEMPLATE),
+  heartbeatMinutes: z
+    .number({ error: 'Heartbeat interval must be a number of minutes.' })
+    .int('Heartbeat interval must be whole minutes.')
+    .min(1, 'Heartbeat interval is at least 1 minute.')
+    .max(10080, 'Heartbeat interval is at most a week (10080 minutes).')
+    .nullable()
+    .default(null),
+  notes: optionalText('Notes', 5000),
+};
+
+export const CameraFields = z.object(cameraShape).strict();
+export type CameraInput = z.input<typeof CameraFields>;
+export type CameraParsed = z.output<typeof CameraFields>;
+export const CameraUpdate = z.object({ ...cameraShape, id: id('Camera') }).strict();
+export type CameraUpdateInput = z.input<typeof CameraUpdate>;
+export const CameraList = z
+  .object({ siteId: id('Site').optional() })
+  .strict()
+  .optional();
+export const CameraBulkUpdate = z
+  .object({
+    ids: z.array(id('Camera')).min(1, 'Select at least one camera.').max(20_000),
+    connectorId: id('Connector').nullable().optional(),
+    recipients: addressList('Recipient').optional(),
+    recipientsMode: z.enum(['replace', 'add']).default('replace'),
+  })
+  .strict()
+  .refine((v) => v.connectorId !== undefined || v.recipients !== undefined, {
+    message: 'Choose a connector or recipients to apply.',
+    path: ['connectorId'],
+  });
+
+// ─── App-password records ──────────────────────────────────────────────────────────────────────
+
+/** App passwords are shown grouped ("abcd efgh ijkl mnop"); the spaces are not part of them. */
+export const appSecret = (label = 'App password') =>
+  z
+    .string({ error: `${label} is required.` })
+    .transform((v) => v.replace(/\s+/g, ''))
+    .pipe(z.string().min(1, `${label} is required.`).max(256, `${label} is longer than 256 characters.`));
+
+const recordShape = {
+  account: emailAddress('Account'),
+  provider: z.enum(PROVIDERS, { error: 'Provider must be gmail, office365, outlook, ses or other.' }),
+  label: requiredText('Label at the provider', 120),
+  notes: optionalText('Notes', 5000),
+};
+
+export const AppPasswordFields = z.object({ ...recordShape, secret: appSecret() }).strict();
+export type AppPasswordInput = z.input<typeof AppPasswordFields>;
+export const AppPasswordUpdate = z
+  .object({
+    ...recordShape,
+    id: id('App password'),
+    status: z
+      .enum(APP_PASSWORD_STATUSES, { error: 'Status must be active, suspected-revoked, revoked or retired.' })
+      .optional(),
+  })
+  .strict();
+export type AppPasswordUpdateInput = z.input<typeof AppPasswordUpdate>;
+export const AppPasswordRotate = z
+  .object({
+    id: id('App password'),
+    secret: appSecret('New app password'),
+    label: requiredText('Label at the provider', 120).optional(),
+    /** Verify the new secret before retiring the old record (default). */
+    verify: z.boolean().default(true),
+  })
+  .strict();
+export const VerifyScope = z
+  .object({
+    scope: z.enum(['record', 'camera', 'site', 'all'], {
+      error: 'Scope must be record, camera, site or all.',
+    }),
+    id: id().optional(),
+  })
+  .strict()
+  .refine((v) => v.scope === 'all' || v.id !== undefined, {
+    message: 'Say which record, camera or site to verify.',
+    path: ['id'],
+  });
+export type VerifyScopeInput = z.input<typeof VerifyScope>;
+
+// ─── Audit, CSV, backup ────────────────────────────────────────────────────────────────────────
+
+export const AuditFilter = z
+  .object({
+    action: z.string().max(40).optional(),
+    recordType: z.string().max(40).optional(),
+    recordId: id().optional(),
+    siteId: id().optional(),
+    cameraId: id().optional(),
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+    search: z.string().max(200).optional(),
+  })
+  .strict();
+export const AuditQuery = z
+  .object({
+    filter: AuditFilter.default({}),
+    offset: z.number().int().min(0).default(0),
+    limit: z.number().int().min(1).max(500).default(200),
+  })
+  .strict();
+export type AuditQueryInput = z.input<typeof AuditQuery>;
+export const AuditExport = z.object({ filter: AuditFilter.default({}) }).strict();
+
+export const CAMERA_CSV_FIELDS = [
+  'site',
+  'name',
+  'vendor',
+  'model',
+  'host',
+  'serial',
+  'location',
+  'connector',
+  'smtpLogin',
+  'appPasswordAccount',
+  'recipients',
+  'subjectTemplate',
+  'heartbeatMinutes',
+  'notes',
+] as const;
+export type CameraCsvField = (typeof CAMERA_CSV_FIELDS)[number];
+
+export const CameraCsvImport = z
+  .object({
+    csv: z.string().max(20_000_000, 'The file is larger than 20 MB.'),
+    /** Column header → AlertDesk field (null ignores the column). Omitted: AlertDesk guesses. */
+    mapping: z.record(z.string(), z.enum(CAMERA_CSV_FIELDS).nullable()).optional(),
+    /** Site for rows without a site column. */
+    defaultSiteId: id('Site').optional(),
+  })
+  .strict();
+export type CameraCsvImportInput = z.input<typeof CameraCsvImport>;
+
+export const BackupExport = z
+  .object({ passphrase: z.string().min(10, 'Use a passphrase of at least 10 characters.').max(1024) })
+  .strict();
+export const BackupImport = z
+  .object({
+    content: z.string().min(1, 'Choose a backup file.').max(200_000_000),
+    passphrase: z.string().min(1, 'Enter the passphrase of the backup.').max(1024),
+  })
+  .strict();

@@ -46,6 +46,12 @@ export interface FilePicker {
   pickAttachments(): Promise<PickedFileRef[]>;
 }
 
+/** The system clipboard (Electron's in the app, a fake in tests). */
+export interface Clipboard {
+  readText(): Promise<string>;
+  writeText(text: string): Promise<void>;
+}
+
 export type EventSink = <K extends EventTopic>(topic: K, payload: EventMap[K]) => void;
 
 /** Name resolution, injectable so tests can point it at a DNS server on loopback. */
@@ -62,6 +68,7 @@ export interface CoreAdapters {
   osUser: string;
   appVersion: string;
   lookup?: HostLookup;
+  clipboard?: Clipboard;
 }
 
 export const systemClock: Clock = {

@@ -13,6 +13,12 @@ import { DeliveryHistory } from './history/deliveries.ts';
 import { ConnectorService } from './inventory/connectors.ts';
 import { Inventory } from './inventory/inventory.ts';
 import { SiteService } from './inventory/sites.ts';
+import { CameraService } from './inventory/cameras.ts';
+import { exportCameraCsv, importCameraCsv, previewCameraCsv } from './inventory/camera-csv.ts';
+import { exportBackup, importBackup } from './inventory/backup.ts';
+import { exportAudit, queryAudit } from './history/audit.ts';
+import { AppPasswordService } from './vault/records.ts';
+import { VerifyService } from './vault/verify.ts';
 import Papa from 'papaparse';
 import type { DeliveryDetail } from '../../shared/delivery.ts';
 import type { DiagnoseParsed } from '../../shared/schemas.ts';
@@ -33,6 +39,9 @@ export interface Core {
   readonly deliveries: DeliveryHistory;
   readonly engine: DeliveryEngine;
   readonly audit: AuditLog;
+  readonly cameras: CameraService;
+  readonly vault: AppPasswordService;
+  readonly verifier: VerifyService;
   /** Every event the core pushes (delivery progress…); returns the function that unsubscribes. */
   onEvent(listener: (message: EventMessage) => void): () => void;
   close(): Promise<void>;
@@ -56,14 +65,33 @@ export function createCore(options: CoreOptions): Core {
   logger.info('core opened', { dataDir: options.dataDir, version: options.appVersion });
   const inventory = new Inventory(options.store);
   const audit = new AuditLog(db, options.osUser, now);
-  const sites = new SiteService(inventory, audit, now);
+  const cameras = new CameraService(inventory, audit, now);
+  const sites = new SiteService(inventory, audit, now, (siteId) => cameras.countBySite(siteId));
   const connectors = new ConnectorService(inventory, audit, options.secrets, now);
+  const vault = new AppPasswordService({
+    inventory,
+    audit,
+    secrets: options.secrets,
+    now,
+    sleep: (ms, signal) => clock.sleep(ms, signal),
+    osUser: options.osUser,
+    clipboard: options.clipboard,
+  });
   const deliveries = new DeliveryHistory(db);
 
   const listeners = new Set<(message: EventMessage) => void>();
   const emit = <K extends EventTopic>(topic: K, payload: EventMap[K]) => {
     for (const listener of listeners) listener({ topic, payload } as EventMessage);
   };
+
+  const verifier = new VerifyService({
+    inventory,
+    records: vault,
+    connectors,
+    audit,
+    lookup: options.lookup,
+    emit: (progress) => emit('verify', progress),
+  });
 
   const engine = new DeliveryEngine({
     history: deliveries,
@@ -94,6 +122,8 @@ export function createCore(options: CoreOptions): Core {
     const removed = deliveries.prune(clock.now() - inventory.settings.historyRetentionDays * DAY);
     if (removed > 0)
       logger.info('pruned delivery history', { removed, days: inventory.settings.historyRetentionDays });
+    const destroyed = vault.destroyExpiredSecrets();
+    if (destroyed > 0) logger.info('destroyed secrets of retired app passwords', { destroyed });
   };
   prune();
   const pruneTimer = setInterval(prune, 6 * 3600_000);
@@ -200,7 +230,22 @@ export function createCore(options: CoreOptions): Core {
       get: ({ id }) => connectors.get(id),
       create: (input) => connectors.create(input),
       update: (input) => connectors.update(input),
-      remove: ({ id }) => connectors.remove(id),
+      remove: ({ id }) => {
+        const detached = inventory.cameras.filter((c) => c.connectorId === id);
+        if (detached.length > 0) inventory.commit({ cameras: cameras.detachConnector(id) });
+        for (const c of detached) {
+          audit.record({
+            action: 'update',
+            recordType: 'camera',
+            recordId: c.id,
+            recordLabel: c.name,
+            siteId: c.siteId,
+            cameraId: c.id,
+            detail: 'connector deleted; camera has no connector now',
+          });
+        }
+        return connectors.remove(id);
+      },
       setState: ({ id, state }) => connectors.setState(id, state),
       inspectCertificate: ({ pem }) => inspectCertificate(pem, 'pem'),
       importProperties: ({ text }) => parseJavaMailProperties(text),
@@ -313,6 +358,97 @@ export function createCore(options: CoreOptions): Core {
         return { filename: `alertdesk-deliveries-${stamp}.csv`, csv: '\uFEFF' + csv, rows: rows.length };
       },
     },
+    cameras: {
+      list: (input) => cameras.list(input?.siteId),
+      get: ({ id }) => cameras.get(id),
+      create: (input) => cameras.create(input),
+      update: (input) => cameras.update(input),
+      remove: ({ id }) => cameras.remove(id),
+      bulkUpdate: (input) => cameras.bulkUpdate(input),
+      previewImport: (input) => previewCameraCsv({ inventory, cameras, audit, now }, input),
+      importCsv: (input) => importCameraCsv({ inventory, cameras, audit, now }, input),
+      exportCsv: (input) => exportCameraCsv({ inventory, cameras, audit, now }, input?.siteId),
+    },
+    vault: {
+      list: () => vault.list(),
+      create: (input) => vault.create(input),
+      update: (input) => vault.update(input),
+      remove: ({ id }) => vault.remove(id),
+      reveal: ({ id }) => vault.reveal(id),
+      copy: ({ id }) => vault.copy(id),
+      verify: (scope) => {
+        const { runId, total } = verifier.start(scope);
+        return { runId, total };
+      },
+      cancelVerify: ({ runId }) => ({ cancelled: verifier.cancel(runId) }),
+      rotate: async ({ id, secret, label, verify }) => {
+        const old = vault.stored(id);
+        let verified: { ok: boolean; failureClass: string | null; message: string } | null = null;
+        if (verify) {
+          verified = await verifier.probe(old, secret);
+          if (!verified.ok) {
+            audit.record({
+              action: 'rotate',
+              recordType: 'app-password',
+              recordId: id,
+              recordLabel: `${old.account} · ${old.label}`,
+              result: 'refused',
+              detail: `new secret rejected: ${verified.message}`,
+            });
+            throw new AppError(
+              'verify-failed',
+              `The new app password did not work, so nothing was changed: ${verified.message}`,
+              'secret',
+            );
+          }
+        }
+        return vault.rotate(id, secret, label, verified);
+      },
+      findings: () => vault.findings(),
+    },
+    audit: {
+      query: ({ filter, offset, limit }) => queryAudit(db, filter, offset, limit),
+      exportCsv: ({ filter }) => {
+        const rows = exportAudit(db, filter);
+        const csv = Papa.unparse(
+          rows.map((e) => ({
+            seq: e.seq,
+            time: e.at,
+            user: e.osUser,
+            action: e.action,
+            record_type: e.recordType,
+            record_id: e.recordId ?? '',
+            record: e.recordLabel,
+            site_id: e.siteId ?? '',
+            camera_id: e.cameraId ?? '',
+            result: e.result,
+            detail: e.detail,
+          })),
+          { newline: '\r\n', escapeFormulae: true },
+        );
+        audit.record({
+          action: 'export',
+          recordType: 'audit',
+          recordLabel: 'audit log CSV',
+          detail: `${rows.length} events`,
+        });
+        const stamp = new Date(clock.now()).toISOString().slice(0, 16).replace(/[:T]/g, '-');
+        return { filename: `alertdesk-audit-${stamp}.csv`, csv: '\uFEFF' + csv, rows: rows.length };
+      },
+    },
+    backup: {
+      export: ({ passphrase }) =>
+        exportBackup(
+          { inventory, secrets: options.secrets, records: vault, audit, now, appVersion: options.appVersion },
+          passphrase,
+        ),
+      import: ({ content, passphrase }) =>
+        importBackup(
+          { inventory, secrets: options.secrets, records: vault, audit, now, appVersion: options.appVersion },
+          content,
+          passphrase,
+        ),
+    },
     settings: {
       get: () => inventory.settings,
       update: (input) => {
@@ -321,7 +457,9 @@ export function createCore(options: CoreOptions): Core {
           action: 'update',
           recordType: 'inventory',
           recordLabel: 'settings',
-          detail: `history retention ${input.historyRetentionDays} days`,
+          detail: Object.entries(input)
+            .map(([k, v]) => `${k}=${String(v)}`)
+            .join(', '),
         });
         prune();
         return inventory.settings;
@@ -339,12 +477,16 @@ export function createCore(options: CoreOptions): Core {
     deliveries,
     engine,
     audit,
+    cameras,
+    vault,
+    verifier,
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     async close() {
       clearInterval(pruneTimer);
+      await vault.flushClipboard();
       await engine.close();
       listeners.clear();
       db.close();

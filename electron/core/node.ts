@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import type { Clock, FilePicker, HostLookup, Logger } from './adapters.ts';
+import type { Clipboard, Clock, FilePicker, HostLookup, Logger } from './adapters.ts';
 import { createCore, type Core } from './core.ts';
 import { PassphraseSecretBox } from './secrets/passphrase-box.ts';
 import { createConfStore } from './store/conf-store.ts';
@@ -19,6 +19,7 @@ export interface OpenCoreOptions {
   logger?: Logger;
   osUser?: string;
   globalSessions?: number;
+  clipboard?: Clipboard;
 }
 
 const noFiles: FilePicker = { pickAttachments: async () => [] };
@@ -52,5 +53,6 @@ export async function openCore(options: OpenCoreOptions): Promise<Core> {
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.lookup ? { lookup: options.lookup } : {}),
     ...(options.globalSessions ? { globalSessions: options.globalSessions } : {}),
+    ...(options.clipboard ? { clipboard: options.clipboard } : {}),
   });
 }

@@ -3,11 +3,12 @@ import type { EventMessage } from '../../shared/contract.ts';
 
 /**
  * Runs in the page before the app, in place of the preload: it builds `window.alertdesk` with the
- * same buildBridge the preload uses, over a Playwright binding to the real core in Node.
+ * same buildBridge the preload uses; calls go to the real core in Node over loopback HTTP, events
+ * come back through a Playwright evaluate, as the main process pushes them over IPC.
  */
 declare global {
   interface Window {
-    __alertdeskInvoke(channel: string, payload: unknown): Promise<unknown>;
+    __alertdeskToken: string;
     __alertdeskEmit(message: EventMessage): void;
   }
 }
@@ -18,7 +19,14 @@ window.__alertdeskEmit = (message) => {
 };
 Object.defineProperty(window, 'alertdesk', {
   value: buildBridge(
-    (channel, payload) => window.__alertdeskInvoke(channel, payload),
+    async (channel, payload) => {
+      const response = await fetch(`/__alertdesk/invoke/${encodeURIComponent(channel)}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-AlertDesk-Token': window.__alertdeskToken },
+        body: payload === undefined ? '' : JSON.stringify(payload),
+      });
+      return (await response.json()) as unknown;
+    },
     (_channel, listener) => {
       listeners.push(listener);
     },

@@ -44,7 +44,13 @@ describe('sites and connectors', () => {
     ).toBe('moveToSiteId');
 
     const moved = unwrap(await t.api.sites.remove({ id: a.id, connectors: 'move', moveToSiteId: b.id }));
-    expect(moved).toEqual({ siteId: a.id, connectorsDeleted: 0, connectorsMoved: 2 });
+    expect(moved).toEqual({
+      siteId: a.id,
+      connectorsDeleted: 0,
+      connectorsMoved: 2,
+      camerasDeleted: 0,
+      camerasMoved: 0,
+    });
     expect(
       unwrap(await t.api.connectors.list({ siteId: b.id }))
         .map((c) => c.title)
@@ -52,7 +58,13 @@ describe('sites and connectors', () => {
     ).toEqual(['Relay 1', 'Relay 2']);
 
     const deleted = unwrap(await t.api.sites.remove({ id: b.id, connectors: 'delete' }));
-    expect(deleted).toEqual({ siteId: b.id, connectorsDeleted: 2, connectorsMoved: 0 });
+    expect(deleted).toEqual({
+      siteId: b.id,
+      connectorsDeleted: 2,
+      connectorsMoved: 0,
+      camerasDeleted: 0,
+      camerasMoved: 0,
+    });
     expect(unwrap(await t.api.connectors.list()).filter((c) => c.title.startsWith('Relay'))).toEqual([]);
   });
 

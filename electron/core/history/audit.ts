@@ -1,3 +1,5 @@
+import type { SQLInputValue } from 'node:sqlite';
+import type { AuditEvent } from '../../../shared/vault.ts';
 import type { Db } from './db.ts';
 
 export type AuditAction =
@@ -63,4 +65,93 @@ export class AuditLog {
   count(): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM audit').get() as { n: number }).n;
   }
+}
+
+export interface AuditFilterParsed {
+  action?: string | undefined;
+  recordType?: string | undefined;
+  recordId?: string | undefined;
+  siteId?: string | undefined;
+  cameraId?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  search?: string | undefined;
+}
+
+interface AuditRow {
+  seq: number;
+  at: number;
+  os_user: string;
+  action: string;
+  record_type: string;
+  record_id: string | null;
+  record_label: string;
+  site_id: string | null;
+  camera_id: string | null;
+  result: string;
+  detail: string;
+}
+
+const toEvent = (r: AuditRow): AuditEvent => ({
+  seq: r.seq,
+  at: new Date(r.at).toISOString(),
+  osUser: r.os_user,
+  action: r.action,
+  recordType: r.record_type,
+  recordId: r.record_id,
+  recordLabel: r.record_label,
+  siteId: r.site_id,
+  cameraId: r.camera_id,
+  result: r.result,
+  detail: r.detail,
+});
+
+function auditWhere(f: AuditFilterParsed): { sql: string; params: SQLInputValue[] } {
+  const parts: string[] = [];
+  const params: SQLInputValue[] = [];
+  const add = (clause: string, ...values: SQLInputValue[]) => {
+    parts.push(clause);
+    params.push(...values);
+  };
+  if (f.action) add('action = ?', f.action);
+  if (f.recordType) add('record_type = ?', f.recordType);
+  if (f.recordId) add('record_id = ?', f.recordId);
+  if (f.siteId) add('site_id = ?', f.siteId);
+  if (f.cameraId) add('camera_id = ?', f.cameraId);
+  if (f.from) add('at >= ?', Date.parse(f.from));
+  if (f.to) add('at <= ?', Date.parse(f.to));
+  if (f.search?.trim()) {
+    const like = `%${f.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    add(
+      "(record_label LIKE ? ESCAPE '\\' OR detail LIKE ? ESCAPE '\\' OR os_user LIKE ? ESCAPE '\\')",
+      like,
+      like,
+      like,
+    );
+  }
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+}
+
+/** The audit table, newest first. Reading only: there is no call that edits or deletes an event. */
+export function queryAudit(
+  db: Db,
+  filter: AuditFilterParsed,
+  offset: number,
+  limit: number,
+): { rows: AuditEvent[]; total: number } {
+  const { sql, params } = auditWhere(filter);
+  const rows = db
+    .prepare(`SELECT * FROM audit ${sql} ORDER BY seq DESC LIMIT ? OFFSET ?`)
+    .all(...params, limit, offset) as unknown as AuditRow[];
+  const total = (db.prepare(`SELECT COUNT(*) AS n FROM audit ${sql}`).get(...params) as { n: number }).n;
+  return { rows: rows.map(toEvent), total };
+}
+
+export function exportAudit(db: Db, filter: AuditFilterParsed, max = 500_000): AuditEvent[] {
+  const { sql, params } = auditWhere(filter);
+  return (
+    db
+      .prepare(`SELECT * FROM audit ${sql} ORDER BY seq DESC LIMIT ?`)
+      .all(...params, max) as unknown as AuditRow[]
+  ).map(toEvent);
 }

@@ -1,5 +1,6 @@
 import type { Connector, PopBeforeSmtp, Site } from '../../../shared/domain.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../../../shared/schemas.ts';
+import type { AppPasswordRecord, Camera } from '../../../shared/vault.ts';
 import type { DocumentStore } from '../adapters.ts';
 
 /** A connector as stored: secrets sealed by the secret box, the certificate as PEM. */
@@ -11,14 +12,38 @@ export interface StoredConnector extends Omit<Connector, 'hasPassword' | 'truste
 
 export type StoredSite = Omit<Site, 'connectorCount' | 'cameraCount'>;
 
+export type StoredCamera = Camera;
+
+/** An app-password record as stored: the secret sealed, plus a keyed digest to spot reuse. */
+export interface StoredAppPassword extends Omit<
+  AppPasswordRecord,
+  'hasSecret' | 'secretLength' | 'reusedWith' | 'cameraIds' | 'formatWarning'
+> {
+  secretSealed: string | null;
+  /** HMAC-SHA256 of the secret under the vault pepper: equal digests = the same secret. */
+  secretDigest: string | null;
+  secretLength: number | null;
+}
+
 /** Everything kept in the document store, by key. Later capabilities add their own keys. */
 export interface InventoryState {
   sites: StoredSite[];
   connectors: StoredConnector[];
+  cameras: StoredCamera[];
+  appPasswords: StoredAppPassword[];
   settings: Settings;
+  /** Random key, sealed by the secret box, for the reuse digests of app passwords. */
+  vaultPepper: string | null;
 }
 
-const KEYS: Array<keyof InventoryState> = ['sites', 'connectors', 'settings'];
+const KEYS: Array<keyof InventoryState> = [
+  'sites',
+  'connectors',
+  'cameras',
+  'appPasswords',
+  'settings',
+  'vaultPepper',
+];
 export const STORE_FORMAT_VERSION = 1;
 
 /**
@@ -42,7 +67,10 @@ export class Inventory {
     this.state = {
       sites: (store.get('sites') as StoredSite[] | undefined) ?? [],
       connectors: (store.get('connectors') as StoredConnector[] | undefined) ?? [],
+      cameras: (store.get('cameras') as StoredCamera[] | undefined) ?? [],
+      appPasswords: (store.get('appPasswords') as StoredAppPassword[] | undefined) ?? [],
       settings: { ...DEFAULT_SETTINGS, ...(store.get('settings') as Partial<Settings> | undefined) },
+      vaultPepper: (store.get('vaultPepper') as string | undefined) ?? null,
     };
   }
 
@@ -52,6 +80,26 @@ export class Inventory {
 
   get connectors(): readonly StoredConnector[] {
     return this.state.connectors;
+  }
+
+  get cameras(): readonly StoredCamera[] {
+    return this.state.cameras;
+  }
+
+  get appPasswords(): readonly StoredAppPassword[] {
+    return this.state.appPasswords;
+  }
+
+  get vaultPepper(): string | null {
+    return this.state.vaultPepper;
+  }
+
+  camera(id: string): StoredCamera | undefined {
+    return this.state.cameras.find((c) => c.id === id);
+  }
+
+  appPassword(id: string): StoredAppPassword | undefined {
+    return this.state.appPasswords.find((r) => r.id === id);
   }
 
   get settings(): Settings {

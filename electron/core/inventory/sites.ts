@@ -93,38 +93,73 @@ export class SiteService {
     const site = this.inventory.site(input.id);
     if (!site) throw notFound('Site', input.id);
     const own = this.inventory.connectors.filter((c) => c.siteId === site.id);
-    if (own.length > 0 && !input.connectors) {
+    const ownCameras = this.inventory.cameras.filter((c) => c.siteId === site.id);
+    if ((own.length > 0 || ownCameras.length > 0) && !input.connectors) {
+      const what = [
+        own.length ? `${own.length} connector${own.length === 1 ? '' : 's'}` : '',
+        ownCameras.length ? `${ownCameras.length} camera${ownCameras.length === 1 ? '' : 's'}` : '',
+      ]
+        .filter(Boolean)
+        .join(' and ');
       throw new AppError(
         'site-has-connectors',
-        `"${site.name}" has ${own.length} connector${own.length === 1 ? '' : 's'}. Choose whether to delete ${own.length === 1 ? 'it' : 'them'} with the site or move ${own.length === 1 ? 'it' : 'them'} to another site.`,
+        `"${site.name}" has ${what}. Choose whether to delete them with the site or move them to another site.`,
         'connectors',
       );
     }
     let connectors = [...this.inventory.connectors];
-    if (own.length > 0 && input.connectors === 'move') {
+    let cameras = [...this.inventory.cameras];
+    if (input.connectors === 'move') {
       const target = input.moveToSiteId ? this.inventory.site(input.moveToSiteId) : undefined;
       if (!target || target.id === site.id) {
         throw new AppError(
           'invalid-input',
-          'Choose another existing site to move the connectors to.',
+          'Choose another existing site to move the connectors and cameras to.',
+          'moveToSiteId',
+        );
+      }
+      const clash = ownCameras.find((c) =>
+        this.inventory.cameras.some(
+          (x) => x.siteId === target.id && x.name.toLowerCase() === c.name.toLowerCase(),
+        ),
+      );
+      if (clash) {
+        throw new AppError(
+          'duplicate',
+          `"${target.name}" already has a camera named "${clash.name}"; rename one first.`,
           'moveToSiteId',
         );
       }
       connectors = connectors.map((c) => (c.siteId === site.id ? { ...c, siteId: target.id } : c));
-    } else if (own.length > 0) {
+      cameras = cameras.map((c) => (c.siteId === site.id ? { ...c, siteId: target.id } : c));
+    } else if (input.connectors === 'delete') {
       connectors = connectors.filter((c) => c.siteId !== site.id);
+      cameras = cameras.filter((c) => c.siteId !== site.id);
     }
-    this.inventory.commit({ sites: this.inventory.sites.filter((s) => s.id !== site.id), connectors });
-    const moved = input.connectors === 'move' ? own.length : 0;
+    this.inventory.commit({
+      sites: this.inventory.sites.filter((s) => s.id !== site.id),
+      connectors,
+      cameras,
+    });
+    const moved = input.connectors === 'move';
     this.audit.record({
       action: 'delete',
       recordType: 'site',
       recordId: site.id,
       recordLabel: site.name,
       siteId: site.id,
-      detail: own.length ? `${own.length} connector(s) ${moved ? 'moved' : 'deleted'}` : '',
+      detail:
+        own.length || ownCameras.length
+          ? `${own.length} connector(s) and ${ownCameras.length} camera(s) ${moved ? 'moved' : 'deleted'}`
+          : '',
     });
-    return { siteId: site.id, connectorsDeleted: own.length - moved, connectorsMoved: moved };
+    return {
+      siteId: site.id,
+      connectorsDeleted: moved ? 0 : own.length,
+      connectorsMoved: moved ? own.length : 0,
+      camerasDeleted: moved ? 0 : ownCameras.length,
+      camerasMoved: moved ? ownCameras.length : 0,
+    };
   }
 
   private assertUniqueName(name: string, exceptId?: string): void {

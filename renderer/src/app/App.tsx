@@ -3,6 +3,10 @@ import { api } from '../api.ts';
 import { ToastProvider } from '../components/ui.tsx';
 import { ConnectorsPage } from '../features/connectors/ConnectorsPage.tsx';
 import { DeliveriesPage } from '../features/deliveries/DeliveriesPage.tsx';
+import { AuditPage } from '../features/audit/AuditPage.tsx';
+import { BackupPage } from '../features/backup/BackupPage.tsx';
+import { CamerasPage } from '../features/cameras/CamerasPage.tsx';
+import { VaultPage } from '../features/vault/VaultPage.tsx';
 import { SitesPage } from '../features/sites/SitesPage.tsx';
 import { useQuery } from './hooks.ts';
 import { navigate, useRoute } from './router.ts';
@@ -10,7 +14,11 @@ import { navigate, useRoute } from './router.ts';
 const NAV = [
   { page: 'sites', label: 'Sites', icon: '⌂' },
   { page: 'connectors', label: 'Connectors', icon: '⇄' },
+  { page: 'cameras', label: 'Cameras', icon: '◎' },
+  { page: 'vault', label: 'App passwords', icon: '✱' },
   { page: 'deliveries', label: 'Deliveries', icon: '✉' },
+  { page: 'audit', label: 'Audit log', icon: '☰' },
+  { page: 'backup', label: 'Backup', icon: '⇪' },
 ] as const;
 
 export function App() {
@@ -63,8 +71,16 @@ export function App() {
           ) : null}
           {route.page === 'connectors' ? (
             <ConnectorsPage route={route} />
+          ) : route.page === 'cameras' ? (
+            <CamerasPage route={route} />
+          ) : route.page === 'vault' ? (
+            <VaultPage />
           ) : route.page === 'deliveries' ? (
             <DeliveriesPage route={route} />
+          ) : route.page === 'audit' ? (
+            <AuditPage route={route} />
+          ) : route.page === 'backup' ? (
+            <BackupPage />
           ) : (
             <SitesPage />
           )}

@@ -1,11 +1,9 @@
 import {
   flexRender,
   getCoreRowModel,
-  getFilteredRowModel,
   getSortedRowModel,
   useReactTable,
   type ColumnDef,
-  type FilterFn,
   type SortingState,
 } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
@@ -37,6 +35,8 @@ export interface DataTableProps<T> {
   label: string;
   /** Total rows before the page's own filters, for the "x of y" count. */
   totalCount?: number;
+  /** Check boxes for bulk actions; the header box selects every row the filters show. */
+  selection?: { selected: ReadonlySet<string>; onChange: (next: Set<string>) => void };
 }
 
 const ROW_HEIGHT = 40;
@@ -47,15 +47,15 @@ function minTrack(track: string): number {
   return px ? Number(px[1]) : 120;
 }
 
-const textFilter: FilterFn<unknown> = (row, _columnId, value: string) => {
-  const needle = value.trim().toLowerCase();
-  if (!needle) return true;
-  return row.getAllCells().some((cell) =>
-    String(cell.getValue() ?? '')
-      .toLowerCase()
-      .includes(needle),
-  );
-};
+/** What a column shows as text, for the search box: its accessor's value. */
+function textOf<T>(column: ColumnDef<T, unknown>): ((row: T, index: number) => unknown) | null {
+  if ('accessorFn' in column && column.accessorFn) return column.accessorFn;
+  if ('accessorKey' in column && column.accessorKey) {
+    const key = column.accessorKey as keyof T;
+    return (row) => row[key];
+  }
+  return null;
+}
 
 /**
  * Every table in AlertDesk: sortable headers, a search box, virtualized rows (thousands of cameras
@@ -64,17 +64,33 @@ const textFilter: FilterFn<unknown> = (row, _columnId, value: string) => {
 export function DataTable<T>(props: DataTableProps<T>) {
   const [sorting, setSorting] = useState<SortingState>(props.initialSorting ?? []);
   const [search, setSearch] = useState('');
+  // The search text of each row is built once per data change, so a keystroke is one pass of
+  // substring checks over thousands of rows instead of a walk through every cell.
+  const searchIndex = useMemo(() => {
+    const readers = props.columns.map((c) => textOf(c as ColumnDef<T, unknown>)).filter((r) => r !== null);
+    return props.data.map((row, i) =>
+      readers
+        .map((read) => {
+          const v = read(row, i);
+          return Array.isArray(v) ? v.join(' ') : String(v ?? '');
+        })
+        .join('\u0000')
+        .toLowerCase(),
+    );
+  }, [props.data, props.columns]);
+  const needle = search.trim().toLowerCase();
+  const data = useMemo(
+    () => (needle ? props.data.filter((_, i) => searchIndex[i]!.includes(needle)) : props.data),
+    [props.data, searchIndex, needle],
+  );
   const table = useReactTable<T>({
-    data: props.data,
+    data,
     columns: props.columns,
     getRowId: props.getRowId,
-    state: { sorting, globalFilter: search },
+    state: { sorting },
     onSortingChange: setSorting,
-    onGlobalFilterChange: setSearch,
-    globalFilterFn: textFilter as FilterFn<T>,
     getCoreRowModel: getCoreRowModel(),
     getSortedRowModel: getSortedRowModel(),
-    getFilteredRowModel: getFilteredRowModel(),
   });
   const rows = table.getRowModel().rows;
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -84,16 +100,37 @@ export function DataTable<T>(props: DataTableProps<T>) {
     estimateSize: () => ROW_HEIGHT,
     overscan: 12,
   });
+  const selection = props.selection;
   const template = useMemo(
-    () => props.columns.map((c) => c.meta?.width ?? 'minmax(120px, 1fr)').join(' '),
-    [props.columns],
+    () =>
+      (selection ? '40px ' : '') + props.columns.map((c) => c.meta?.width ?? 'minmax(120px, 1fr)').join(' '),
+    [props.columns, selection],
   );
   // Every row shares one width so the grid tracks line up with the header; below the sum of the
   // columns' minimum widths the table scrolls sideways instead of squeezing.
   const minWidth = useMemo(
-    () => props.columns.reduce((sum, c) => sum + minTrack(c.meta?.width ?? 'minmax(120px, 1fr)'), 0),
-    [props.columns],
+    () =>
+      (selection ? 40 : 0) +
+      props.columns.reduce((sum, c) => sum + minTrack(c.meta?.width ?? 'minmax(120px, 1fr)'), 0),
+    [props.columns, selection],
   );
+  const visibleIds = rows.map((r) => r.id);
+  const allSelected =
+    selection !== undefined && visibleIds.length > 0 && visibleIds.every((id) => selection.selected.has(id));
+  const toggleAll = () => {
+    if (!selection) return;
+    const next = new Set(selection.selected);
+    if (allSelected) for (const id of visibleIds) next.delete(id);
+    else for (const id of visibleIds) next.add(id);
+    selection.onChange(next);
+  };
+  const toggle = (id: string) => {
+    if (!selection) return;
+    const next = new Set(selection.selected);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    selection.onChange(next);
+  };
   const total = props.totalCount ?? props.data.length;
 
   return (
@@ -129,6 +166,16 @@ export function DataTable<T>(props: DataTableProps<T>) {
               role="row"
               style={{ gridTemplateColumns: template }}
             >
+              {selection ? (
+                <div role="columnheader" className="cell check">
+                  <input
+                    type="checkbox"
+                    aria-label="Select all shown rows"
+                    checked={allSelected}
+                    onChange={toggleAll}
+                  />
+                </div>
+              ) : null}
               {group.headers.map((header) => {
                 const sorted = header.column.getIsSorted();
                 const canSort = header.column.getCanSort();
@@ -193,6 +240,16 @@ export function DataTable<T>(props: DataTableProps<T>) {
                     }
                   }}
                 >
+                  {selection ? (
+                    <div role="cell" className="cell check" onClick={(e) => e.stopPropagation()}>
+                      <input
+                        type="checkbox"
+                        aria-label={`Select ${row.id}`}
+                        checked={selection.selected.has(row.id)}
+                        onChange={() => toggle(row.id)}
+                      />
+                    </div>
+                  ) : null}
                   {row.getVisibleCells().map((cell) => (
                     <div
                       key={cell.id}

@@ -56,7 +56,7 @@ export function Dialog(p: {
       >
         <header>
           <h2>{p.title}</h2>
-          <button type="button" className="icon" aria-label="Close" onClick={onClose}>
+          <button type="button" className="icon" aria-label="Close dialog" onClick={onClose}>
             ×
           </button>
         </header>

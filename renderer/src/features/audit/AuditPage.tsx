@@ -1,0 +1,154 @@
+import { useCallback, useMemo, useState } from 'react';
+import type { AuditEvent } from '../../../../shared/vault.ts';
+import { api, call, errorMessage } from '../../api.ts';
+import { useDebounced } from '../../app/hooks.ts';
+import { navigate, type Route } from '../../app/router.ts';
+import { RemoteTable, type RemoteColumn } from '../../components/RemoteTable.tsx';
+import { Badge, Notice, PageHeader, formatStamp, useToast } from '../../components/ui.tsx';
+import { download } from '../deliveries/DeliveriesPage.tsx';
+
+const ACTIONS = [
+  'create',
+  'update',
+  'delete',
+  'reveal',
+  'copy',
+  'verify',
+  'rotate',
+  'test',
+  'start',
+  'stop',
+  'import',
+  'export',
+];
+const TYPES = ['site', 'connector', 'camera', 'app-password', 'inventory', 'delivery', 'audit'];
+
+export function AuditPage({ route }: { route: Route }) {
+  const toast = useToast();
+  const recordId = route.params.get('record') ?? '';
+  const [action, setAction] = useState('');
+  const [recordType, setRecordType] = useState('');
+  const [search, setSearch] = useState('');
+  const debounced = useDebounced(search, 250);
+  const filter = useMemo(
+    () => ({
+      ...(action ? { action } : {}),
+      ...(recordType ? { recordType } : {}),
+      ...(recordId ? { recordId } : {}),
+      ...(debounced.trim() ? { search: debounced.trim() } : {}),
+    }),
+    [action, recordType, recordId, debounced],
+  );
+  const fetchPage = useCallback(
+    async (offset: number, limit: number) => call(api.audit.query({ filter, offset, limit })),
+    [filter],
+  );
+
+  const columns: Array<RemoteColumn<AuditEvent>> = [
+    { id: 'at', header: 'Time', width: '150px', render: (e) => formatStamp(e.at) },
+    { id: 'osUser', header: 'User', width: '110px', render: (e) => e.osUser },
+    {
+      id: 'action',
+      header: 'Action',
+      width: '100px',
+      render: (e) => (
+        <Badge
+          tone={
+            e.action === 'reveal' || e.action === 'copy' ? 'warn' : e.action === 'delete' ? 'bad' : 'info'
+          }
+        >
+          {e.action}
+        </Badge>
+      ),
+    },
+    { id: 'recordType', header: 'Record', width: '130px', render: (e) => e.recordType },
+    { id: 'recordLabel', header: 'Name', width: 'minmax(180px, 1.2fr)', render: (e) => e.recordLabel },
+    {
+      id: 'result',
+      header: 'Result',
+      width: '90px',
+      render: (e) => <span className={e.result === 'ok' ? 'ok-text' : 'bad-text'}>{e.result}</span>,
+    },
+    {
+      id: 'detail',
+      header: 'Detail',
+      width: 'minmax(240px, 2fr)',
+      render: (e) => <span title={e.detail}>{e.detail}</span>,
+    },
+  ];
+
+  async function exportCsv() {
+    try {
+      const out = await call(api.audit.exportCsv({ filter }));
+      download(out.filename, out.csv);
+      toast('ok', `Exported ${out.rows} events to ${out.filename}.`);
+    } catch (e) {
+      toast('bad', errorMessage(e));
+    }
+  }
+
+  return (
+    <div className="page">
+      <PageHeader
+        title="Audit log"
+        description="Who did what to which record, when, with what result. Events are append-only: nothing here can be edited or deleted."
+      />
+      {recordId ? (
+        <Notice level="info">
+          Showing the events of one record.{' '}
+          <button type="button" className="link" onClick={() => navigate('audit')}>
+            Show all
+          </button>
+        </Notice>
+      ) : null}
+      <RemoteTable
+        label="Audit log"
+        columns={columns}
+        fetchPage={fetchPage}
+        queryKey={JSON.stringify(filter)}
+        version={0}
+        sort={{ column: 'at', direction: 'desc' }}
+        onSortChange={() => undefined}
+        getRowId={(e) => String(e.seq)}
+        toolbar={
+          <>
+            <input
+              className="search"
+              type="search"
+              placeholder="Search names, details, users…"
+              value={search}
+              onChange={(e) => setSearch(e.target.value)}
+              aria-label="Search the audit log"
+            />
+            <select aria-label="Filter by action" value={action} onChange={(e) => setAction(e.target.value)}>
+              <option value="">Any action</option>
+              {ACTIONS.map((a) => (
+                <option key={a} value={a}>
+                  {a}
+                </option>
+              ))}
+            </select>
+            <select
+              aria-label="Filter by record type"
+              value={recordType}
+              onChange={(e) => setRecordType(e.target.value)}
+            >
+              <option value="">Any record</option>
+              {TYPES.map((a) => (
+                <option key={a} value={a}>
+                  {a}
+                </option>
+              ))}
+            </select>
+          </>
+        }
+        actions={
+          <button type="button" className="btn" onClick={() => void exportCsv()}>
+            Export CSV
+          </button>
+        }
+        empty="No events match."
+      />
+    </div>
+  );
+}
