@@ -1,4 +1,4 @@
-import { app, BrowserWindow, clipboard, ipcMain, net, protocol } from 'electron';
+import { app, BrowserWindow, clipboard, ipcMain, net, protocol, type WebContents } from 'electron';
 import ElectronStore from 'electron-store';
 import { userInfo } from 'node:os';
 import { join, normalize, sep } from 'node:path';
@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { EVENT_CHANNEL } from '../shared/contract.ts';
 import { nativeFilePicker } from './adapters/dialogs.ts';
 import { fileLogger } from './adapters/file-logger.ts';
+import { electronReportPrinter } from './adapters/report-printer.ts';
 import { SafeStorageSecretBox } from './adapters/safe-storage.ts';
 import { createCore, type Core } from './core/core.ts';
 import { storeOnConf } from './core/store/conf-store.ts';
@@ -34,6 +35,8 @@ const allowedOrigins = devUrl ? [APP_ORIGIN, new URL(devUrl).origin] : [APP_ORIG
 const rendererDir = join(import.meta.dirname, '..', 'renderer');
 
 let mainWindow: BrowserWindow | null = null;
+/** Web contents of the app's own windows: the only senders the IPC door serves. */
+const appWindows = new Set<WebContents>();
 let core: Core | null = null;
 
 if (!app.requestSingleInstanceLock()) {
@@ -59,6 +62,17 @@ function serveRenderer(): void {
   });
 }
 
+function openMainWindow(): void {
+  const window = createMainWindow({ preload: preloadPath(), url: rendererEntry(devUrl), allowedOrigins });
+  const contents = window.webContents;
+  appWindows.add(contents);
+  mainWindow = window;
+  window.on('closed', () => {
+    appWindows.delete(contents);
+    mainWindow = null;
+  });
+}
+
 async function start(): Promise<void> {
   const dataDir = app.getPath('userData');
   const logger = fileLogger(dataDir);
@@ -78,6 +92,14 @@ async function start(): Promise<void> {
     files: nativeFilePicker(() => mainWindow),
     logger,
     clipboard: { readText: () => clipboard.readText(), writeText: (text) => clipboard.writeText(text) },
+    printer: electronReportPrinter({
+      preload: preloadPath(),
+      trust: (contents) => appWindows.add(contents),
+      untrust: (contents) => appWindows.delete(contents),
+    }),
+    samplesDir: app.isPackaged
+      ? join(process.resourcesPath, 'snapshots')
+      : join(app.getAppPath(), 'assets', 'snapshots'),
     osUser: userInfo().username,
     appVersion: app.getVersion(),
   });
@@ -87,16 +109,15 @@ async function start(): Promise<void> {
     ipcMain,
     dispatch,
     channels,
-    window: () => mainWindow?.webContents ?? null,
+    isAppWindow: (contents) => appWindows.has(contents),
     allowedOrigins,
     logger,
   });
   core.onEvent((message) => {
-    if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(EVENT_CHANNEL, message);
+    for (const contents of appWindows) if (!contents.isDestroyed()) contents.send(EVENT_CHANNEL, message);
   });
 
-  mainWindow = createMainWindow({ preload: preloadPath(), url: rendererEntry(devUrl), allowedOrigins });
-  mainWindow.on('closed', () => (mainWindow = null));
+  openMainWindow();
 }
 
 app.on('window-all-closed', () => {
@@ -104,9 +125,7 @@ app.on('window-all-closed', () => {
 });
 
 app.on('activate', () => {
-  if (core && BrowserWindow.getAllWindows().length === 0) {
-    mainWindow = createMainWindow({ preload: preloadPath(), url: rendererEntry(devUrl), allowedOrigins });
-  }
+  if (core && BrowserWindow.getAllWindows().length === 0) openMainWindow();
 });
 
 let closing = false;

@@ -9,6 +9,7 @@ import type {
   SettingsDiscovery,
 } from './delivery.ts';
 import type { JavaMailImport } from './javamail.ts';
+import type { HandoverReport, RunDetail, RunEvent, RunPlan, RunSummary, SampleSnapshot } from './runs.ts';
 import type {
   AppPasswordRecord,
   AuditEvent,
@@ -45,6 +46,10 @@ import {
   DiagnoseInput,
   NoInput,
   PropertiesImport,
+  RunOptions,
+  RunPlanInput,
+  RunRef,
+  RunReportInput,
   SiteFields,
   SiteRemove,
   SettingsUpdate,
@@ -133,6 +138,18 @@ export const contract = {
     query: call(AuditQuery).returns<{ rows: AuditEvent[]; total: number }>(),
     exportCsv: call(AuditExport).returns<{ filename: string; csv: string; rows: number }>(),
   },
+  runs: {
+    samples: call(NoInput).returns<SampleSnapshot[]>(),
+    plan: call(RunPlanInput).returns<RunPlan>(),
+    start: call(RunOptions).returns<RunSummary>(),
+    cancel: call(RunRef).returns<RunSummary>(),
+    rerunFailed: call(RunRef).returns<RunSummary>(),
+    list: call(NoInput).returns<RunSummary[]>(),
+    get: call(RunRef).returns<RunDetail>(),
+    report: call(RunReportInput).returns<HandoverReport>(),
+    reportCsv: call(RunReportInput).returns<{ filename: string; csv: string }>(),
+    reportPdf: call(RunReportInput).returns<{ filename: string; base64: string }>(),
+  },
   backup: {
     export: call(BackupExport).returns<{ filename: string; content: string; counts: BackupCounts }>(),
     import: call(BackupImport).returns<BackupCounts>(),
@@ -150,6 +167,7 @@ export interface EventMap {
   delivery: DeliveryEvent;
   diagnosis: DiagnosisEvent;
   verify: VerifyProgress;
+  run: RunEvent;
 }
 export type EventTopic = keyof EventMap;
 export interface EventMessage<K extends EventTopic = EventTopic> {

@@ -547,3 +547,40 @@ export const BackupImport = z
     passphrase: z.string().min(1, 'Enter the passphrase of the backup.').max(1024),
   })
   .strict();
+
+// ─── Handover runs ─────────────────────────────────────────────────────────────────────────────
+
+export const RunScope = z
+  .object({
+    siteIds: z.array(id('Site')).max(1000).default([]),
+    cameraIds: z.array(id('Camera')).max(50_000).default([]),
+    connectorIds: z.array(id('Connector')).max(5000).default([]),
+  })
+  .strict()
+  .refine((s) => s.siteIds.length + s.cameraIds.length + s.connectorIds.length > 0, {
+    message: 'Choose at least one site, camera or connector to test.',
+    path: ['siteIds'],
+  });
+
+export const RunOptions = z
+  .object({
+    scope: RunScope,
+    /** Burst snapshots attached to every test message (seed 003: 1 to 5). */
+    snapshots: z.number().int().min(0).max(5, 'At most 5 snapshots (a burst e-mail).').default(0),
+    /** Files picked by the user instead of the sample snapshots. */
+    snapshotFiles: z.array(z.string().max(64)).max(5, 'At most 5 snapshots (a burst e-mail).').default([]),
+    /** Recipients for connectors without cameras and cameras without recipients. */
+    fallbackRecipients: addressList('Fallback recipient').default([]),
+    note: optionalText('Note', 1000),
+  })
+  .strict();
+export type RunOptionsInput = z.input<typeof RunOptions>;
+export type RunOptionsParsed = z.output<typeof RunOptions>;
+
+export const RunReportInput = z.object({ runId: id('Run'), siteId: id('Site') }).strict();
+
+export const RunPlanInput = RunOptions.extend({
+  /** Ask each connector's server for its SIZE limit (EHLO only) when it is not known yet. */
+  probe: z.boolean().default(false),
+}).strict();
+export const RunRef = z.object({ runId: id('Run') }).strict();

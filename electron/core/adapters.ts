@@ -52,6 +52,11 @@ export interface Clipboard {
   writeText(text: string): Promise<void>;
 }
 
+/** Renders a site's handover report as PDF (Electron's printToPDF in the app, Chromium in tests). */
+export interface ReportPrinter {
+  pdf(runId: string, siteId: string): Promise<Buffer>;
+}
+
 export type EventSink = <K extends EventTopic>(topic: K, payload: EventMap[K]) => void;
 
 /** Name resolution, injectable so tests can point it at a DNS server on loopback. */
@@ -69,6 +74,9 @@ export interface CoreAdapters {
   appVersion: string;
   lookup?: HostLookup;
   clipboard?: Clipboard;
+  printer?: ReportPrinter;
+  /** Folder of the sample snapshot JPEGs for burst tests. */
+  samplesDir?: string;
 }
 
 export const systemClock: Clock = {

@@ -19,6 +19,7 @@ import { exportBackup, importBackup } from './inventory/backup.ts';
 import { exportAudit, queryAudit } from './history/audit.ts';
 import { AppPasswordService } from './vault/records.ts';
 import { VerifyService } from './vault/verify.ts';
+import { RunService } from './runs/runs.ts';
 import Papa from 'papaparse';
 import type { DeliveryDetail } from '../../shared/delivery.ts';
 import type { DiagnoseParsed } from '../../shared/schemas.ts';
@@ -28,6 +29,12 @@ import { diagnose, discoverSettings } from './mail/diagnose.ts';
 import { DeliveryEngine, classifyContext, targetFor, type RouteConnector } from './mail/engine.ts';
 
 export const HISTORY_FILE = 'history.sqlite';
+
+const slug = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '') || 'site';
 
 export interface Core {
   readonly handlers: Handlers;
@@ -42,6 +49,7 @@ export interface Core {
   readonly cameras: CameraService;
   readonly vault: AppPasswordService;
   readonly verifier: VerifyService;
+  readonly runs: RunService;
   /** Every event the core pushes (delivery progress…); returns the function that unsubscribes. */
   onEvent(listener: (message: EventMessage) => void): () => void;
   close(): Promise<void>;
@@ -80,7 +88,9 @@ export function createCore(options: CoreOptions): Core {
   const deliveries = new DeliveryHistory(db);
 
   const listeners = new Set<(message: EventMessage) => void>();
+  let runs: RunService | null = null;
   const emit = <K extends EventTopic>(topic: K, payload: EventMap[K]) => {
+    if (topic === 'delivery') runs?.onDelivery((payload as EventMap['delivery']).delivery);
     for (const listener of listeners) listener({ topic, payload } as EventMessage);
   };
 
@@ -182,6 +192,23 @@ export function createCore(options: CoreOptions): Core {
 
   /** Files picked in the open dialog, by the opaque token the renderer gets instead of a path. */
   const picked = new Map<string, PickedFileRef>();
+
+  runs = new RunService({
+    db,
+    inventory,
+    connectors,
+    engine,
+    audit,
+    clock,
+    logger,
+    osUser: options.osUser,
+    appVersion: options.appVersion,
+    samplesDir: options.samplesDir ?? join(options.dataDir, 'snapshots'),
+    pickedFile: (token) => picked.get(token),
+    lookup: options.lookup,
+    emit: (event) => emit('run', event),
+  });
+  const runService = runs;
 
   async function attachmentsOf(input: TestMessageParsed) {
     return Promise.all(
@@ -436,6 +463,70 @@ export function createCore(options: CoreOptions): Core {
         return { filename: `alertdesk-audit-${stamp}.csv`, csv: '\uFEFF' + csv, rows: rows.length };
       },
     },
+    runs: {
+      samples: () => runService.samples(),
+      plan: ({ probe, ...options }) => runService.plan(options, probe),
+      start: (options) => runService.start(options),
+      cancel: ({ runId }) => runService.cancel(runId),
+      rerunFailed: ({ runId }) => runService.rerunFailed(runId),
+      list: () => runService.list(),
+      get: ({ runId }) => runService.detail(runId),
+      report: ({ runId, siteId }) => runService.report(runId, siteId),
+      reportCsv: ({ runId, siteId }) => {
+        const report = runService.report(runId, siteId);
+        const csv = Papa.unparse(
+          report.items.map((i) => ({
+            site: report.site.name,
+            date: report.run.startedAt,
+            integrator: report.integrator,
+            camera: i.cameraName,
+            connector: i.connectorTitle,
+            account: i.account,
+            recipients: i.recipients.join('; '),
+            result: i.status,
+            failure_class: i.failureClass ?? '',
+            explanation: i.explanation ?? '',
+            server_reply: i.reply ?? '',
+            message_id: i.messageId ?? '',
+            time_ms: i.durationMs ?? '',
+          })),
+          { newline: '\r\n', escapeFormulae: true },
+        );
+        audit.record({
+          action: 'export',
+          recordType: 'inventory',
+          recordId: runId,
+          recordLabel: `handover report CSV: ${report.site.name}`,
+          siteId,
+          detail: `${report.items.length} row(s)`,
+        });
+        return {
+          filename: `handover-${slug(report.site.name)}-${report.run.startedAt.slice(0, 10)}.csv`,
+          csv: '\uFEFF' + csv,
+        };
+      },
+      reportPdf: async ({ runId, siteId }) => {
+        const report = runService.report(runId, siteId);
+        if (!options.printer)
+          throw new AppError(
+            'unavailable',
+            'PDF printing is not available here; use Print on the report page.',
+          );
+        const pdf = await options.printer.pdf(runId, siteId);
+        audit.record({
+          action: 'export',
+          recordType: 'inventory',
+          recordId: runId,
+          recordLabel: `handover report PDF: ${report.site.name}`,
+          siteId,
+          detail: `${pdf.length} bytes`,
+        });
+        return {
+          filename: `handover-${slug(report.site.name)}-${report.run.startedAt.slice(0, 10)}.pdf`,
+          base64: pdf.toString('base64'),
+        };
+      },
+    },
     backup: {
       export: ({ passphrase }) =>
         exportBackup(
@@ -480,6 +571,7 @@ export function createCore(options: CoreOptions): Core {
     cameras,
     vault,
     verifier,
+    runs: runService,
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -1,7 +1,8 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import type { Clipboard, Clock, FilePicker, HostLookup, Logger } from './adapters.ts';
+import { fileURLToPath } from 'node:url';
+import type { Clipboard, Clock, FilePicker, HostLookup, Logger, ReportPrinter } from './adapters.ts';
 import { createCore, type Core } from './core.ts';
 import { PassphraseSecretBox } from './secrets/passphrase-box.ts';
 import { createConfStore } from './store/conf-store.ts';
@@ -20,6 +21,8 @@ export interface OpenCoreOptions {
   osUser?: string;
   globalSessions?: number;
   clipboard?: Clipboard;
+  printer?: ReportPrinter;
+  samplesDir?: string;
 }
 
 const noFiles: FilePicker = { pickAttachments: async () => [] };
@@ -54,5 +57,7 @@ export async function openCore(options: OpenCoreOptions): Promise<Core> {
     ...(options.lookup ? { lookup: options.lookup } : {}),
     ...(options.globalSessions ? { globalSessions: options.globalSessions } : {}),
     ...(options.clipboard ? { clipboard: options.clipboard } : {}),
+    ...(options.printer ? { printer: options.printer } : {}),
+    samplesDir: options.samplesDir ?? fileURLToPath(new URL('../../assets/snapshots', import.meta.url)),
   });
 }

@@ -5,27 +5,26 @@ import { isTrustedUrl } from './origin.ts';
 
 /**
  * The one guarded door: every channel of the contract is registered here and nowhere else. A call
- * is served only when it comes from the main window's top frame at the app's own origin; its
- * payload then goes through the dispatcher (schema parse → handler → result envelope).
+ * is served only when it comes from the top frame of one of the app's own windows (the main window,
+ * the hidden report printer) at the app's own origin; its payload then goes through the dispatcher
+ * (schema parse → handler → result envelope).
  */
 export function registerDoor(options: {
   ipcMain: IpcMain;
   dispatch: Dispatch;
   channels: readonly string[];
-  window: () => WebContents | null;
+  isAppWindow: (contents: WebContents) => boolean;
   allowedOrigins: readonly string[];
   logger: Logger;
 }): void {
-  const { ipcMain, dispatch, channels, window, allowedOrigins, logger } = options;
+  const { ipcMain, dispatch, channels, isAppWindow, allowedOrigins, logger } = options;
   for (const channel of channels) {
     ipcMain.handle(channel, async (event: IpcMainInvokeEvent, payload: unknown) => {
-      const main = window();
       const frame = event.senderFrame;
       const trusted =
-        main !== null &&
-        event.sender === main &&
+        isAppWindow(event.sender) &&
         frame !== null &&
-        frame === main.mainFrame &&
+        frame === event.sender.mainFrame &&
         isTrustedUrl(frame.url, allowedOrigins);
       if (!trusted) {
         logger.warn('refused an IPC call from an untrusted sender', { channel, url: frame?.url ?? '(none)' });

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { extname, join, normalize, sep } from 'node:path';
 import type { Page } from '@playwright/test';
-import type { FilePicker } from '../../electron/core/adapters.ts';
+import type { FilePicker, ReportPrinter } from '../../electron/core/adapters.ts';
 import { createDispatcher } from '../../electron/ipc/dispatch.ts';
 import { CONTENT_SECURITY_POLICY } from '../../electron/ipc/origin.ts';
 import { silentLogger } from '../../electron/core/adapters.ts';
@@ -26,6 +26,11 @@ export interface Harness {
   url: string;
   t: TestCore;
   attach(page: Page): Promise<void>;
+  /**
+   * Prints handover reports to PDF with Chromium, as the app does with printToPDF: the report page
+   * is opened in a new page of `browser` (the harness attached) and printed.
+   */
+  usePrinter(open: () => Promise<Page>): void;
   close(): Promise<void>;
 }
 
@@ -51,7 +56,23 @@ export async function startHarness(options: { files?: FilePicker } = {}): Promis
   if (!existsSync(join(RENDERER, 'index.html'))) {
     throw new Error('dist/renderer is missing: run `npm run build` before the browser tests.');
   }
-  const t = await startTestCore(options.files ? { files: options.files } : {});
+  let openPage: (() => Promise<Page>) | null = null;
+  let harnessRef: Harness | null = null;
+  const printer: ReportPrinter = {
+    async pdf(runId, siteId) {
+      if (!openPage || !harnessRef) throw new Error('No printer page: call usePrinter() in the test.');
+      const page = await openPage();
+      try {
+        await harnessRef.attach(page);
+        await page.goto(`${harnessRef.url}#/report/${runId}/${siteId}?print=1`);
+        await page.waitForSelector('[data-report-ready]');
+        return await page.pdf({ format: 'A4', landscape: true, printBackground: true });
+      } finally {
+        await page.close();
+      }
+    },
+  };
+  const t = await startTestCore({ printer, ...(options.files ? { files: options.files } : {}) });
   const { dispatch } = createDispatcher(t.core.handlers, silentLogger);
   // Calls travel as JSON over loopback HTTP with a per-run token, as fast as Electron's IPC for
   // the multi-megabyte lists of a large inventory (Playwright bindings are ~20x slower there).
@@ -100,9 +121,12 @@ export async function startHarness(options: { files?: FilePicker } = {}): Promis
     }
   });
 
-  return {
+  harnessRef = {
     url,
     t,
+    usePrinter(open) {
+      openPage = open;
+    },
     async attach(page) {
       pages.add(page);
       await page.addInitScript({
@@ -114,4 +138,5 @@ export async function startHarness(options: { files?: FilePicker } = {}): Promis
       await t.close();
     },
   };
+  return harnessRef;
 }

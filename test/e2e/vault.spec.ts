@@ -224,13 +224,11 @@ test('the inventory is exported as an encrypted backup, and a wrong passphrase r
   const content = await (await import('node:fs/promises')).readFile((await file.path())!, 'utf8');
   expect(content).not.toContain('oldoldoldoldoldo');
 
-  await page
-    .getByLabel('Backup file')
-    .setInputFiles({
-      name: file.suggestedFilename(),
-      mimeType: 'application/octet-stream',
-      buffer: Buffer.from(content),
-    });
+  await page.getByLabel('Backup file').setInputFiles({
+    name: file.suggestedFilename(),
+    mimeType: 'application/octet-stream',
+    buffer: Buffer.from(content),
+  });
   await page.getByLabel('Passphrase of the backup').fill('not the passphrase');
   await page.getByRole('button', { name: 'Restore…' }).click();
   await page.getByRole('button', { name: 'Replace with the backup' }).click();

@@ -29,6 +29,8 @@ export interface TestSmtpOptions {
   authMethods?: Array<'PLAIN' | 'LOGIN' | 'CRAM-MD5'>;
   /** Accepted logins; when absent the server offers no AUTH at all. */
   users?: Record<string, string>;
+  /** Holds the reply to each message's DATA back this long (a slow provider). */
+  dataDelayMs?: number;
   /** Extra smtp-server options (hooks that misbehave on purpose). */
   extra?: Partial<SMTPServerOptions>;
 }
@@ -76,7 +78,9 @@ export async function startSmtpServer(options: TestSmtpOptions): Promise<TestSmt
             parsed,
             secure: session.secure,
           });
-          callback(null, `2.0.0 Ok: queued as ${createHash('sha1').update(raw).digest('hex').slice(0, 10)}`);
+          const reply = `2.0.0 Ok: queued as ${createHash('sha1').update(raw).digest('hex').slice(0, 10)}`;
+          if (options.dataDelayMs) setTimeout(() => callback(null, reply), options.dataDelayMs);
+          else callback(null, reply);
         }, callback);
       });
     },

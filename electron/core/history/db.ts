@@ -83,6 +83,49 @@ const MIGRATIONS: string[] = [
   CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
   CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
   `,
+  // 2: handover runs and their items (one per camera, or per connector without cameras)
+  `
+  CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    started_by TEXT NOT NULL,
+    status TEXT NOT NULL,
+    scope_label TEXT NOT NULL,
+    site_ids_json TEXT NOT NULL,
+    options_json TEXT NOT NULL,
+    snapshots INTEGER NOT NULL DEFAULT 0,
+    note TEXT NOT NULL DEFAULT '',
+    rerun_of TEXT
+  );
+  CREATE INDEX runs_started ON runs(started_at);
+  CREATE TABLE run_items (
+    id TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    camera_id TEXT,
+    camera_name TEXT NOT NULL,
+    site_id TEXT NOT NULL,
+    site_name TEXT NOT NULL,
+    connector_id TEXT,
+    connector_title TEXT NOT NULL,
+    account TEXT NOT NULL,
+    recipients_json TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    status TEXT NOT NULL,
+    delivery_id TEXT,
+    failure_class TEXT,
+    explanation TEXT,
+    fix TEXT,
+    reply TEXT,
+    message_id TEXT,
+    duration_ms INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    finished_at INTEGER
+  );
+  CREATE INDEX run_items_run ON run_items(run_id, seq);
+  CREATE INDEX run_items_delivery ON run_items(delivery_id);
+  `,
 ];
 
 export type Db = DatabaseSync;

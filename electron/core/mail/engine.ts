@@ -12,7 +12,7 @@ import { classify, type ClassifyContext } from './classify.ts';
 import type { ComposedMessage } from './compose.ts';
 import { SmtpFailure, toSmtpFailure } from './failure.ts';
 import type { PopTarget } from './pop3.ts';
-import { SmtpSession, type SmtpTarget } from './session.ts';
+import { SmtpSession, type Capabilities, type SmtpTarget } from './session.ts';
 import { Transcript } from './transcript.ts';
 
 /** What the engine needs to know about a connector at the moment of each attempt. */
@@ -43,6 +43,15 @@ export interface RouteConnector {
     | null;
 }
 
+/**
+ * A message composed when its attempt starts, so a run of a thousand burst e-mails does not hold a
+ * thousand encoded attachments in memory at once.
+ */
+export interface LazyMessage {
+  meta: Pick<ComposedMessage, 'subject' | 'from' | 'to' | 'cc' | 'bcc'>;
+  build: () => Promise<ComposedMessage>;
+}
+
 export interface DeliveryJob {
   kind: DeliveryKind;
   connectorId: string;
@@ -50,7 +59,7 @@ export interface DeliveryJob {
   runId?: string | null;
   /** A login to use instead of the connector's own: a camera's own account and app password. */
   login?: { username: string; passwordSealed: string | null } | null;
-  message: ComposedMessage;
+  message: ComposedMessage | LazyMessage;
   /** Test sends may use a STOPPED connector: passing a test is how a connector earns RUN. */
   allowStopped?: boolean;
   signal?: AbortSignal;
@@ -126,6 +135,11 @@ export function targetFor(
   };
 }
 
+function metaOf(m: ComposedMessage | LazyMessage): LazyMessage['meta'] {
+  const { subject, from, to, cc, bcc } = 'build' in m ? m.meta : m;
+  return { subject, from, to, cc, bcc };
+}
+
 export function classifyContext(c: RouteConnector, username: string): ClassifyContext {
   return { host: c.host, port: c.port, security: c.security, auth: c.auth, username, sender: c.sender };
 }
@@ -168,6 +182,8 @@ export class DeliveryEngine {
   private readonly limiter: RateLimiter;
   private readonly globalCap: number;
   private readonly idle = new Set<Promise<void>>();
+  /** What each connector's server last advertised (SIZE, AUTH…), for planning runs. */
+  readonly capabilities = new Map<string, Capabilities>();
   private closed = false;
 
   private readonly deps: EngineDeps;
@@ -195,11 +211,7 @@ export class DeliveryEngine {
       cameraId: job.camera?.id ?? null,
       cameraName: job.camera?.name ?? null,
       runId: job.runId ?? null,
-      subject: job.message.subject,
-      from: job.message.from,
-      to: job.message.to,
-      cc: job.message.cc,
-      bcc: job.message.bcc,
+      ...metaOf(job.message),
     });
     this.publish(id);
     const username = job.login?.username ?? connector.username;
@@ -294,6 +306,7 @@ export class DeliveryEngine {
     let session: SmtpSession | null = null;
     let failure: FailureDetails | null = null;
     let outcome: Awaited<ReturnType<SmtpSession['send']>> | null = null;
+    let builtId: string | null = null;
     try {
       if (!connector)
         throw new SmtpFailure({ message: 'The connector was deleted while the message was queued.' });
@@ -330,8 +343,11 @@ export class DeliveryEngine {
           transcript,
           this.deps.lookup,
         );
+        this.capabilities.set(connector.id, session.capabilities);
       }
-      outcome = await session.send(job.message, transcript);
+      const message = 'build' in job.message ? await job.message.build() : job.message;
+      builtId = message.messageId;
+      outcome = await session.send(message, transcript);
     } catch (error) {
       session?.close();
       session = null;
@@ -342,7 +358,7 @@ export class DeliveryEngine {
       ).raw;
       const ctx: ClassifyContext = connector
         ? classifyContext(connector, username)
-        : { host: '', port: 0, security: 'none', auth: 'none', username, sender: job.message.from };
+        : { host: '', port: 0, security: 'none', auth: 'none', username, sender: metaOf(job.message).from };
       failure = classify(raw, ctx);
       transcript.note(`Failed: ${failure.class} — ${failure.explanation}`);
     }
@@ -374,7 +390,7 @@ export class DeliveryEngine {
         failureClass: failure?.class ?? null,
         failure,
         reply: outcome?.response ?? failure?.reply ?? null,
-        messageId: outcome ? job.message.messageId : null,
+        messageId: outcome ? builtId : null,
         serverMessageId: outcome?.serverMessageId ?? null,
         durationMs: Math.round(finishedAt - item.firstStartedAt),
         nextAttemptAt: retry ? finishedAt + delayMs : null,

@@ -7,6 +7,8 @@ import { AuditPage } from '../features/audit/AuditPage.tsx';
 import { BackupPage } from '../features/backup/BackupPage.tsx';
 import { CamerasPage } from '../features/cameras/CamerasPage.tsx';
 import { VaultPage } from '../features/vault/VaultPage.tsx';
+import { ReportPage } from '../features/runs/ReportPage.tsx';
+import { RunsPage } from '../features/runs/RunsPage.tsx';
 import { SitesPage } from '../features/sites/SitesPage.tsx';
 import { useQuery } from './hooks.ts';
 import { navigate, useRoute } from './router.ts';
@@ -16,6 +18,7 @@ const NAV = [
   { page: 'connectors', label: 'Connectors', icon: '⇄' },
   { page: 'cameras', label: 'Cameras', icon: '◎' },
   { page: 'vault', label: 'App passwords', icon: '✱' },
+  { page: 'runs', label: 'Handover runs', icon: '✔' },
   { page: 'deliveries', label: 'Deliveries', icon: '✉' },
   { page: 'audit', label: 'Audit log', icon: '☰' },
   { page: 'backup', label: 'Backup', icon: '⇪' },
@@ -28,6 +31,13 @@ export function App() {
     if (!window.location.hash) navigate('sites');
   }, []);
   const secret = info.data?.secretStorage;
+  if (route.page === 'report' && route.id && route.params.get('print') === '1') {
+    return (
+      <ToastProvider>
+        <ReportPage runId={route.id} siteId={route.rest[0] ?? ''} printMode />
+      </ToastProvider>
+    );
+  }
 
   return (
     <ToastProvider>
@@ -79,6 +89,10 @@ export function App() {
             <DeliveriesPage route={route} />
           ) : route.page === 'audit' ? (
             <AuditPage route={route} />
+          ) : route.page === 'runs' ? (
+            <RunsPage route={route} />
+          ) : route.page === 'report' && route.id ? (
+            <ReportPage runId={route.id} siteId={route.rest[0] ?? ''} printMode={false} />
           ) : route.page === 'backup' ? (
             <BackupPage />
           ) : (

@@ -4,13 +4,15 @@ import { useEffect, useState } from 'react';
 export interface Route {
   page: string;
   id: string | null;
+  /** Path segments after the id (#/report/<run>/<site> → ['<site>']). */
+  rest: string[];
   params: URLSearchParams;
 }
 
 function parse(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?');
-  const [page = 'sites', id = null] = path.split('/').filter(Boolean);
-  return { page, id, params: new URLSearchParams(query) };
+  const [page = 'sites', id = null, ...rest] = path.split('/').filter(Boolean);
+  return { page, id, rest, params: new URLSearchParams(query) };
 }
 
 export function useRoute(): Route {

@@ -11,6 +11,7 @@ import { Badge, Dialog, Notice, PageHeader, useToast } from '../../components/ui
 import { download } from '../deliveries/DeliveriesPage.tsx';
 import { CameraPanel } from './CameraForm.tsx';
 import { ImportCamerasDialog } from './ImportCamerasDialog.tsx';
+import { NewRunDialog } from '../runs/NewRunDialog.tsx';
 
 interface Row extends Camera {
   siteName: string;
@@ -33,6 +34,7 @@ export function CamerasPage({ route }: { route: Route }) {
   const [editing, setEditing] = useState<Camera | 'new' | null>(null);
   const [bulk, setBulk] = useState(false);
   const [importing, setImporting] = useState(false);
+  const [testing, setTesting] = useState(false);
 
   const reload = () => {
     cameras.reload();
@@ -154,6 +156,9 @@ export function CamerasPage({ route }: { route: Route }) {
           <button type="button" className="btn small" onClick={() => setBulk(true)}>
             Edit connector / recipients…
           </button>
+          <button type="button" className="btn small" onClick={() => setTesting(true)}>
+            Test selected cameras…
+          </button>
           <button type="button" className="btn small" onClick={() => setSelected(new Set())}>
             Clear selection
           </button>
@@ -227,6 +232,9 @@ export function CamerasPage({ route }: { route: Route }) {
             reload();
           }}
         />
+      ) : null}
+      {testing ? (
+        <NewRunDialog sites={sites.data ?? []} cameraIds={[...selected]} onClose={() => setTesting(false)} />
       ) : null}
       {importing ? (
         <ImportCamerasDialog

@@ -328,7 +328,7 @@ export function DeliveriesPage({ route }: { route: Route }) {
   );
 }
 
-function DeliveryPanel({ summary, onClose }: { summary: DeliverySummary; onClose: () => void }) {
+export function DeliveryPanel({ summary, onClose }: { summary: DeliverySummary; onClose: () => void }) {
   const [detail, setDetail] = useState<DeliveryDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(() => {

@@ -1,0 +1,748 @@
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SQLInputValue } from 'node:sqlite';
+import type { DeliveryDetail, DeliverySummary } from '../../../shared/delivery.ts';
+import { FAILURE_CATALOG, type FailureClass } from '../../../shared/failures.ts';
+import { AppError, notFound } from '../../../shared/result.ts';
+import type {
+  HandoverReport,
+  RunCounts,
+  RunDetail,
+  RunEvent,
+  RunItem,
+  RunItemStatus,
+  RunPlan,
+  RunPlanConnector,
+  RunStatus,
+  RunSummary,
+  SampleSnapshot,
+} from '../../../shared/runs.ts';
+import type { RunOptionsParsed } from '../../../shared/schemas.ts';
+import { renderSubject } from '../../../shared/subject.ts';
+import type { Clock, HostLookup, Logger } from '../adapters.ts';
+import { transaction, type Db } from '../history/db.ts';
+import type { AuditLog } from '../history/audit.ts';
+import type { Inventory, StoredCamera, StoredConnector, StoredSite } from '../inventory/inventory.ts';
+import type { ConnectorService } from '../inventory/connectors.ts';
+import { composeMessage, type ComposedMessage } from '../mail/compose.ts';
+import { targetFor, type DeliveryEngine } from '../mail/engine.ts';
+import { SmtpSession } from '../mail/session.ts';
+import { Transcript } from '../mail/transcript.ts';
+
+interface PlannedItem {
+  camera: StoredCamera | null;
+  site: StoredSite;
+  connector: StoredConnector | null;
+  account: string;
+  passwordSealed: string | null;
+  recipients: string[];
+  subject: string;
+  from: string;
+  skipReason: string | null;
+}
+
+interface ItemRow {
+  id: string;
+  run_id: string;
+  seq: number;
+  camera_id: string | null;
+  camera_name: string;
+  site_id: string;
+  site_name: string;
+  connector_id: string | null;
+  connector_title: string;
+  account: string;
+  recipients_json: string;
+  subject: string;
+  status: string;
+  delivery_id: string | null;
+  failure_class: string | null;
+  explanation: string | null;
+  fix: string | null;
+  reply: string | null;
+  message_id: string | null;
+  duration_ms: number | null;
+  attempts: number;
+  finished_at: number | null;
+}
+
+interface RunRow {
+  id: string;
+  started_at: number;
+  finished_at: number | null;
+  started_by: string;
+  status: string;
+  scope_label: string;
+  site_ids_json: string;
+  options_json: string;
+  snapshots: number;
+  note: string;
+  rerun_of: string | null;
+}
+
+/** "Quay 2" before "Quay 10". */
+const NATURAL = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const FINAL: ReadonlySet<RunItemStatus> = new Set(['passed', 'failed', 'cancelled', 'skipped']);
+
+function itemOf(r: ItemRow): RunItem {
+  return {
+    id: r.id,
+    runId: r.run_id,
+    cameraId: r.camera_id,
+    cameraName: r.camera_name,
+    siteId: r.site_id,
+    siteName: r.site_name,
+    connectorId: r.connector_id,
+    connectorTitle: r.connector_title,
+    account: r.account,
+    recipients: JSON.parse(r.recipients_json) as string[],
+    subject: r.subject,
+    status: r.status as RunItemStatus,
+    deliveryId: r.delivery_id,
+    failureClass: r.failure_class as FailureClass | null,
+    explanation: r.explanation,
+    fix: r.fix,
+    reply: r.reply,
+    messageId: r.message_id,
+    durationMs: r.duration_ms,
+    attempts: r.attempts,
+    finishedAt: iso(r.finished_at),
+  };
+}
+
+const statusOfDelivery = (d: Pick<DeliverySummary, 'status'>): RunItemStatus =>
+  d.status === 'sent' ? 'passed' : d.status === 'queued' ? 'queued' : d.status;
+
+export interface RunDeps {
+  db: Db;
+  inventory: Inventory;
+  connectors: ConnectorService;
+  engine: DeliveryEngine;
+  audit: AuditLog;
+  clock: Clock;
+  logger: Logger;
+  osUser: string;
+  appVersion: string;
+  /** Folder of the sample snapshot JPEGs (assets/snapshots). */
+  samplesDir: string;
+  /** Files picked in the open dialog, by token. */
+  pickedFile: (token: string) => { path: string; filename: string } | undefined;
+  lookup: HostLookup | undefined;
+  emit: (event: RunEvent) => void;
+}
+
+/**
+ * Handover runs: every camera of the chosen sites, cameras or connectors is tested through its own
+ * connector with its own login and app password, rendered subject and recipients, optionally with
+ * a burst of snapshots. Sending goes through the delivery engine (pools, rate limits, retries);
+ * the run and each camera's outcome are kept in SQLite beside the delivery history.
+ */
+export class RunService {
+  private readonly d: RunDeps;
+  private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly deliveryToItem = new Map<string, string>();
+
+  constructor(deps: RunDeps) {
+    this.d = deps;
+  }
+
+  /** Called for every delivery event of the engine: keeps the run items live. */
+  onDelivery(delivery: DeliverySummary): void {
+    const itemId = this.deliveryToItem.get(delivery.id);
+    if (!itemId) return;
+    const status = statusOfDelivery(delivery);
+    if (FINAL.has(status)) return; // the final state is written from the delivery's detail
+    this.d.db
+      .prepare('UPDATE run_items SET status = ?, attempts = ?, failure_class = ? WHERE id = ?')
+      .run(status, delivery.attemptCount, delivery.failureClass, itemId);
+    this.publish(delivery.runId!, itemId);
+  }
+
+  async samples(): Promise<SampleSnapshot[]> {
+    try {
+      const names = (await readdir(this.d.samplesDir)).filter((n) => /\.jpe?g$/i.test(n)).sort();
+      return Promise.all(
+        names.map(async (name) => ({ name, bytes: (await stat(join(this.d.samplesDir, name))).size })),
+      );
+    } catch {
+      return [];
+    }
+  }
+
+  plan(options: RunOptionsParsed, probe = false): Promise<RunPlan> {
+    return this.buildPlan(options, probe);
+  }
+
+  async start(
+    options: RunOptionsParsed,
+    rerun: { of: string; items: RunItem[] } | null = null,
+  ): Promise<RunSummary> {
+    const planned = rerun ? this.itemsFromPrevious(rerun.items, options) : this.resolve(options);
+    if (planned.length === 0) {
+      throw new AppError(
+        'invalid-input',
+        'There is nothing to test in this selection: no cameras and no connectors.',
+        'scope.siteIds',
+      );
+    }
+    const attachments = await this.attachments(options);
+    const runId = crypto.randomUUID();
+    const now = this.d.clock.now();
+    const siteIds = [...new Set(planned.map((p) => p.site.id))];
+    const scopeLabel = this.label(options, planned, rerun !== null);
+    const items = planned.map((p, seq) => ({ id: crypto.randomUUID(), seq, plan: p }));
+
+    transaction(this.d.db, () => {
+      this.d.db
+        .prepare(
+          'INSERT INTO runs (id, started_at, started_by, status, scope_label, site_ids_json, options_json, snapshots, note, rerun_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(
+          runId,
+          now,
+          this.d.osUser,
+          'running',
+          scopeLabel,
+          JSON.stringify(siteIds),
+          JSON.stringify(options),
+          attachments.length,
+          options.note,
+          rerun?.of ?? null,
+        );
+      const insert = this.d.db.prepare(
+        `INSERT INTO run_items (id, run_id, seq, camera_id, camera_name, site_id, site_name, connector_id, connector_title, account,
+          recipients_json, subject, status, explanation, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const { id, seq, plan: p } of items) {
+        insert.run(
+          id,
+          runId,
+          seq,
+          p.camera?.id ?? null,
+          p.camera?.name ?? `(connector) ${p.connector?.title ?? ''}`,
+          p.site.id,
+          p.site.name,
+          p.connector?.id ?? null,
+          p.connector?.title ?? '—',
+          p.account,
+          JSON.stringify(p.recipients),
+          p.subject,
+          p.skipReason ? 'skipped' : 'queued',
+          p.skipReason,
+          p.skipReason ? now : null,
+        );
+      }
+    });
+    this.d.audit.record({
+      action: 'test',
+      recordType: 'inventory',
+      recordId: runId,
+      recordLabel: `handover run: ${scopeLabel}`,
+      detail: `${items.length} item(s), ${attachments.length} snapshot(s)${rerun ? `, re-run of the failures of ${rerun.of}` : ''}`,
+    });
+
+    const controller = new AbortController();
+    const done = this.send(runId, items, attachments, controller.signal);
+    this.active.set(runId, { controller, done });
+    void done.finally(() => this.active.delete(runId));
+    this.publish(runId, null);
+    return this.summary(runId);
+  }
+
+  cancel(runId: string): RunSummary {
+    const run = this.active.get(runId);
+    if (!run) throw new AppError('not-running', 'This run has already finished.');
+    run.controller.abort();
+    return this.summary(runId);
+  }
+
+  async rerunFailed(runId: string): Promise<RunSummary> {
+    const previous = this.detail(runId);
+    const failed = previous.items.filter((i) => i.status === 'failed' || i.status === 'cancelled');
+    if (failed.length === 0)
+      throw new AppError(
+        'nothing-failed',
+        'Every camera of this run passed or was skipped: there is nothing to re-run.',
+      );
+    const options = JSON.parse(
+      (this.d.db.prepare('SELECT options_json FROM runs WHERE id = ?').get(runId) as { options_json: string })
+        .options_json,
+    ) as RunOptionsParsed;
+    return this.start(options, { of: runId, items: failed });
+  }
+
+  /** Waits for a run to finish (tests, scripts). */
+  async settled(runId: string): Promise<RunDetail> {
+    await this.active.get(runId)?.done;
+    return this.detail(runId);
+  }
+
+  list(): RunSummary[] {
+    const rows = this.d.db.prepare('SELECT id FROM runs ORDER BY started_at DESC LIMIT 500').all() as Array<{
+      id: string;
+    }>;
+    return rows.map((r) => this.summary(r.id));
+  }
+
+  summary(runId: string): RunSummary {
+    const row = this.d.db.prepare('SELECT * FROM runs WHERE id = ?').get(runId) as RunRow | undefined;
+    if (!row) throw notFound('Run', runId);
+    return {
+      id: row.id,
+      startedAt: iso(row.started_at)!,
+      finishedAt: iso(row.finished_at),
+      startedBy: row.started_by,
+      status: row.status as RunStatus,
+      scopeLabel: row.scope_label,
+      siteIds: JSON.parse(row.site_ids_json) as string[],
+      snapshots: row.snapshots,
+      note: row.note,
+      rerunOf: row.rerun_of,
+      counts: this.counts(runId),
+    };
+  }
+
+  detail(runId: string): RunDetail {
+    const items = (
+      this.d.db
+        .prepare('SELECT * FROM run_items WHERE run_id = ? ORDER BY seq')
+        .all(runId) as unknown as ItemRow[]
+    ).map(itemOf);
+    return { ...this.summary(runId), items };
+  }
+
+  report(runId: string, siteId: string): HandoverReport {
+    const run = this.detail(runId);
+    const items = run.items.filter((i) => i.siteId === siteId);
+    if (items.length === 0)
+      throw new AppError('not-found', 'This run tested nothing at that site.', 'siteId');
+    const site = this.d.inventory.site(siteId);
+    const counts = countItems(items);
+    const ready = counts.passed === counts.total;
+    const verdict = ready
+      ? `All ${counts.total} alert path(s) delivered: the site's e-mail alerts are ready for handover.`
+      : run.status === 'running'
+        ? `The run is still in progress (${counts.total - counts.pending} of ${counts.total} done).`
+        : `${counts.failed + counts.cancelled + counts.skipped} of ${counts.total} alert path(s) did not deliver: fix them and re-run the failures before handover.`;
+    return {
+      runId,
+      generatedAt: new Date(this.d.clock.now()).toISOString(),
+      integrator: this.d.osUser,
+      site: {
+        id: siteId,
+        name: site?.name ?? items[0]!.siteName,
+        customer: site?.customer ?? '',
+        address: site?.address ?? '',
+        contact: site?.contact ?? '',
+      },
+      run: {
+        startedAt: run.startedAt,
+        finishedAt: run.finishedAt,
+        status: run.status,
+        note: run.note,
+        snapshots: run.snapshots,
+      },
+      counts,
+      verdict,
+      ready,
+      items,
+    };
+  }
+
+  private counts(runId: string): RunCounts {
+    const rows = this.d.db
+      .prepare('SELECT status, COUNT(*) AS n FROM run_items WHERE run_id = ? GROUP BY status')
+      .all(runId) as Array<{
+      status: RunItemStatus;
+      n: number;
+    }>;
+    const counts: RunCounts = { total: 0, passed: 0, failed: 0, skipped: 0, cancelled: 0, pending: 0 };
+    for (const { status, n } of rows) {
+      counts.total += n;
+      if (status === 'passed' || status === 'failed' || status === 'skipped' || status === 'cancelled')
+        counts[status] += n;
+      else counts.pending += n;
+    }
+    return counts;
+  }
+
+  private async send(
+    runId: string,
+    items: Array<{ id: string; seq: number; plan: PlannedItem }>,
+    attachments: Array<{ filename: string; content: Buffer }>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const startedAt = new Date(this.d.clock.now());
+    const pending: Array<Promise<void>> = [];
+    for (const { id, plan: p } of items) {
+      if (p.skipReason || !p.connector) continue;
+      const connector = p.connector;
+      const message = {
+        meta: { subject: p.subject, from: p.from, to: p.recipients, cc: [], bcc: [] },
+        build: (): Promise<ComposedMessage> =>
+          composeMessage({
+            from: p.from,
+            fromName: p.camera ? `${p.camera.name} (AlertDesk test)` : 'AlertDesk test',
+            to: p.recipients,
+            cc: [],
+            bcc: [],
+            replyTo: '',
+            subject: p.subject,
+            body: this.body(p, runId, startedAt),
+            contentType: 'text',
+            importance: 'normal',
+            attachments,
+            headers: {
+              'X-AlertDesk-Run': runId,
+              ...(p.camera ? { 'X-AlertDesk-Camera': p.camera.id } : {}),
+              'X-Mailer': `AlertDesk ${this.d.appVersion}`,
+            },
+          }),
+      };
+      const job = this.d.engine.submit({
+        kind: 'bulk',
+        connectorId: connector.id,
+        camera: p.camera ? { id: p.camera.id, name: p.camera.name } : null,
+        runId,
+        login: { username: p.account, passwordSealed: p.passwordSealed },
+        message,
+        signal,
+      });
+      this.deliveryToItem.set(job.id, id);
+      this.d.db.prepare('UPDATE run_items SET delivery_id = ? WHERE id = ?').run(job.id, id);
+      pending.push(job.done.then((detail) => this.finishItem(runId, id, detail)));
+    }
+    await Promise.all(pending);
+    this.d.db
+      .prepare('UPDATE runs SET status = ?, finished_at = ? WHERE id = ?')
+      .run(signal.aborted ? 'cancelled' : 'finished', this.d.clock.now(), runId);
+    for (const { id } of items) this.deliveryToItem.delete(id);
+    this.publish(runId, null);
+    const counts = this.counts(runId);
+    this.d.logger.info('handover run finished', { runId, ...counts });
+  }
+
+  private finishItem(runId: string, itemId: string, d: DeliveryDetail): void {
+    this.deliveryToItem.delete(d.id);
+    const status = statusOfDelivery(d);
+    const values: SQLInputValue[] = [
+      status,
+      d.failureClass,
+      d.failure?.explanation ?? (status === 'cancelled' ? 'Cancelled before it was sent.' : null),
+      d.failure?.fix ?? (d.failureClass ? FAILURE_CATALOG[d.failureClass].fix : null),
+      d.reply,
+      d.messageId,
+      d.durationMs,
+      d.attemptCount,
+      this.d.clock.now(),
+      itemId,
+    ];
+    this.d.db
+      .prepare(
+        'UPDATE run_items SET status = ?, failure_class = ?, explanation = ?, fix = ?, reply = ?, message_id = ?, duration_ms = ?, attempts = ?, finished_at = ? WHERE id = ?',
+      )
+      .run(...values);
+    this.publish(runId, itemId);
+  }
+
+  private publish(runId: string, itemId: string | null): void {
+    const item = itemId
+      ? itemOf(this.d.db.prepare('SELECT * FROM run_items WHERE id = ?').get(itemId) as unknown as ItemRow)
+      : null;
+    this.d.emit({ run: this.summary(runId), item });
+  }
+
+  private body(p: PlannedItem, runId: string, startedAt: Date): string {
+    const c = p.camera;
+    return [
+      'This is a handover test e-mail sent by AlertDesk.',
+      '',
+      `Site:       ${p.site.name}${p.site.customer ? ` (${p.site.customer})` : ''}`,
+      ...(c
+        ? [
+            `Camera:     ${c.name}${c.model ? ` — ${[c.vendor, c.model].filter(Boolean).join(' ')}` : ''}`,
+            ...(c.host ? [`Address:    ${c.host}`] : []),
+            ...(c.location ? [`Location:   ${c.location}`] : []),
+          ]
+        : []),
+      `Connector:  ${p.connector?.title} (${p.connector?.host}:${p.connector?.port})`,
+      `Login:      ${p.account}`,
+      `Run:        ${runId}, started ${startedAt.toISOString()} by ${this.d.osUser}`,
+      '',
+      'If this message arrived, this camera can reach its recipients with its own credentials.',
+    ].join('\n');
+  }
+
+  /** Resolves the scope into one item per camera, plus one per connector that has no camera in it. */
+  private resolve(options: RunOptionsParsed): PlannedItem[] {
+    const inv = this.d.inventory;
+    const { siteIds, cameraIds, connectorIds } = options.scope;
+    for (const id of siteIds)
+      if (!inv.site(id)) throw new AppError('not-found', 'A chosen site no longer exists.', 'scope.siteIds');
+    for (const id of connectorIds)
+      if (!inv.connector(id))
+        throw new AppError('not-found', 'A chosen connector no longer exists.', 'scope.connectorIds');
+    const sites = new Set(siteIds);
+    const cams = new Set(cameraIds);
+    for (const id of cameraIds)
+      if (!inv.camera(id))
+        throw new AppError('not-found', 'A chosen camera no longer exists.', 'scope.cameraIds');
+    const connectorSet = new Set(connectorIds);
+    const cameras = inv.cameras.filter(
+      (c) =>
+        sites.has(c.siteId) || cams.has(c.id) || (c.connectorId !== null && connectorSet.has(c.connectorId)),
+    );
+    const covered = new Set(cameras.map((c) => c.connectorId).filter((x): x is string => x !== null));
+    const bareConnectors = inv.connectors.filter(
+      (c) => (sites.has(c.siteId) || connectorSet.has(c.id)) && !covered.has(c.id),
+    );
+    return [
+      ...cameras.map((c) => this.cameraItem(c, options)),
+      ...bareConnectors.map((c) => this.connectorItem(c, options)),
+    ].sort(
+      (a, b) =>
+        NATURAL.compare(a.site.name, b.site.name) ||
+        NATURAL.compare(a.camera?.name ?? '~', b.camera?.name ?? '~'),
+    );
+  }
+
+  private itemsFromPrevious(items: RunItem[], options: RunOptionsParsed): PlannedItem[] {
+    const out: PlannedItem[] = [];
+    for (const i of items) {
+      if (i.cameraId) {
+        const camera = this.d.inventory.camera(i.cameraId);
+        if (camera) out.push(this.cameraItem(camera, options));
+      } else if (i.connectorId) {
+        const connector = this.d.inventory.connector(i.connectorId);
+        if (connector) out.push(this.connectorItem(connector, options));
+      }
+    }
+    return out;
+  }
+
+  private cameraItem(c: StoredCamera, options: RunOptionsParsed): PlannedItem {
+    const inv = this.d.inventory;
+    const site = inv.site(c.siteId)!;
+    const connector = c.connectorId ? (inv.connector(c.connectorId) ?? null) : null;
+    const account = c.smtpLogin || connector?.username || '';
+    let passwordSealed: string | null = null;
+    let skipReason: string | null = null;
+    if (c.appPasswordId) {
+      const record = inv.appPassword(c.appPasswordId);
+      passwordSealed = record?.secretSealed ?? null;
+      if (record && !record.secretSealed)
+        skipReason = `The app password of ${record.account} was destroyed; record the current one first.`;
+    } else if (connector && account.toLowerCase() === connector.username.toLowerCase()) {
+      passwordSealed = connector.passwordSealed;
+    }
+    const recipients = c.recipients.length ? c.recipients : options.fallbackRecipients;
+    if (!connector) skipReason = 'The camera has no connector: choose the connector it sends through.';
+    else if (recipients.length === 0)
+      skipReason = 'The camera has no recipients (and no fallback recipients were given).';
+    const subject = renderSubject(c.subjectTemplate || '%Site_Name% – %Camera_Name% – %Event_Type%', {
+      Camera_Name: c.name,
+      Event_Type: 'Handover test',
+      Site_Name: site.name,
+      Customer: site.customer,
+      Camera_Location: c.location,
+      Camera_IP: c.host,
+      Camera_Model: c.model,
+      Vendor: c.vendor,
+      Serial: c.serial,
+      Date: new Date(this.d.clock.now()).toISOString().slice(0, 10),
+      Time: new Date(this.d.clock.now()).toTimeString().slice(0, 8),
+    }).text;
+    return {
+      camera: c,
+      site,
+      connector,
+      account,
+      passwordSealed,
+      recipients,
+      subject: subject || `${site.name} – ${c.name} – Handover test`,
+      from: account.includes('@') ? account : (connector?.sender ?? account),
+      skipReason,
+    };
+  }
+
+  private connectorItem(c: StoredConnector, options: RunOptionsParsed): PlannedItem {
+    const site = this.d.inventory.site(c.siteId)!;
+    return {
+      camera: null,
+      site,
+      connector: c,
+      account: c.username,
+      passwordSealed: c.passwordSealed,
+      recipients: options.fallbackRecipients,
+      subject: `${site.name} – ${c.title} – Handover test`,
+      from: c.sender,
+      skipReason: options.fallbackRecipients.length
+        ? null
+        : 'No camera uses this connector and no fallback recipients were given.',
+    };
+  }
+
+  private label(options: RunOptionsParsed, items: PlannedItem[], rerun: boolean): string {
+    const names = [...new Set(items.map((i) => i.site.name))];
+    const where =
+      options.scope.siteIds.length && !options.scope.cameraIds.length && !options.scope.connectorIds.length
+        ? names.join(', ')
+        : `${items.length} item(s) at ${names.join(', ')}`;
+    return rerun ? `Re-run of failures — ${where}` : where;
+  }
+
+  private async attachments(
+    options: RunOptionsParsed,
+  ): Promise<Array<{ filename: string; content: Buffer }>> {
+    if (options.snapshotFiles.length) {
+      return Promise.all(
+        options.snapshotFiles.map(async (token, i) => {
+          const ref = this.d.pickedFile(token);
+          if (!ref)
+            throw new AppError(
+              'invalid-input',
+              'A picked snapshot is no longer available; pick it again.',
+              `snapshotFiles.${i}`,
+            );
+          return { filename: ref.filename, content: await readFile(ref.path) };
+        }),
+      );
+    }
+    if (options.snapshots === 0) return [];
+    const samples = (await this.samples()).slice(0, options.snapshots);
+    if (samples.length < options.snapshots) {
+      throw new AppError(
+        'invalid-input',
+        `Only ${samples.length} sample snapshot(s) are installed.`,
+        'snapshots',
+      );
+    }
+    return Promise.all(
+      samples.map(async (s) => ({
+        filename: s.name,
+        content: await readFile(join(this.d.samplesDir, s.name)),
+      })),
+    );
+  }
+
+  private async buildPlan(options: RunOptionsParsed, probe: boolean): Promise<RunPlan> {
+    const items = this.resolve(options);
+    const attachments = await this.attachments(options);
+    const attachmentBytes = attachments.reduce((n, a) => n + a.content.length, 0);
+    // base64 grows each attachment by 4/3 plus line breaks; headers and body add a few KB.
+    const messageBytes = Math.ceil(attachmentBytes * 1.37) + 3000;
+    const byConnector = new Map<string, RunPlanConnector>();
+    for (const i of items) {
+      if (!i.connector || i.skipReason) continue;
+      const c = i.connector;
+      const entry = byConnector.get(c.id) ?? {
+        connectorId: c.id,
+        title: c.title,
+        siteName: i.site.name,
+        host: c.host,
+        port: c.port,
+        state: c.state,
+        cameras: 0,
+        sizeLimit: this.d.engine.capabilities.get(c.id)?.size ?? null,
+        sizeKnown: this.d.engine.capabilities.has(c.id),
+        rateLimitPerMinute: c.rateLimitPerMinute,
+      };
+      entry.cameras++;
+      byConnector.set(c.id, entry);
+    }
+    const connectors = [...byConnector.values()];
+    if (probe) await this.probeSizes(connectors);
+    const warnings: string[] = [];
+    for (const c of connectors) {
+      if (c.state === 'STOPPED')
+        warnings.push(
+          `"${c.title}" is STOPPED: its ${c.cameras} camera(s) will fail as connector-stopped. Start it, or test it first.`,
+        );
+      if (c.sizeLimit && messageBytes > c.sizeLimit) {
+        warnings.push(
+          `A test message is about ${kb(messageBytes)}, more than the ${kb(c.sizeLimit)} "${c.title}" accepts: use fewer or smaller snapshots.`,
+        );
+      }
+    }
+    let minimumSeconds: number | null = null;
+    for (const c of connectors) {
+      if (c.rateLimitPerMinute)
+        minimumSeconds = Math.max(
+          minimumSeconds ?? 0,
+          Math.floor(((c.cameras - 1) / c.rateLimitPerMinute) * 60),
+        );
+    }
+    return {
+      items: items.filter((i) => !i.skipReason).length,
+      skipped: items
+        .filter((i) => i.skipReason)
+        .map((i) => ({
+          cameraName: i.camera?.name ?? i.connector?.title ?? '',
+          siteName: i.site.name,
+          reason: i.skipReason!,
+        })),
+      connectors,
+      messageBytes,
+      attachmentBytes,
+      warnings,
+      minimumSeconds,
+    };
+  }
+
+  /** Reads each connector's SIZE limit from its EHLO reply, without logging in or sending. */
+  private async probeSizes(connectors: RunPlanConnector[]): Promise<void> {
+    const unknown = connectors.filter((c) => !c.sizeKnown);
+    const queue = [...unknown];
+    await Promise.all(
+      Array.from({ length: Math.min(4, queue.length) }, async () => {
+        for (let c = queue.shift(); c; c = queue.shift()) {
+          const route = this.d.connectors.route(c.connectorId);
+          if (!route) continue;
+          try {
+            const session = await SmtpSession.open(
+              {
+                ...targetFor(
+                  { ...route, connectionTimeoutSec: Math.min(route.connectionTimeoutSec, 8) },
+                  '',
+                  '',
+                  '',
+                ),
+                auth: 'none',
+              },
+              new Transcript(),
+              this.d.lookup,
+            );
+            session.quit();
+            this.d.engine.capabilities.set(c.connectorId, session.capabilities);
+            c.sizeLimit = session.capabilities.size;
+            c.sizeKnown = true;
+          } catch {
+            // unreachable now: the run will say why, per camera
+          }
+        }
+      }),
+    );
+  }
+}
+
+export function countItems(items: RunItem[]): RunCounts {
+  const counts: RunCounts = {
+    total: items.length,
+    passed: 0,
+    failed: 0,
+    skipped: 0,
+    cancelled: 0,
+    pending: 0,
+  };
+  for (const i of items) {
+    if (i.status === 'passed' || i.status === 'failed' || i.status === 'skipped' || i.status === 'cancelled')
+      counts[i.status]++;
+    else counts.pending++;
+  }
+  return counts;
+}
+
+function kb(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`;
+}

@@ -1,0 +1,108 @@
+import { createColumnHelper } from '@tanstack/react-table';
+import { useMemo, useState } from 'react';
+import type { RunSummary } from '../../../../shared/runs.ts';
+import { api } from '../../api.ts';
+import { useEvent, useQuery } from '../../app/hooks.ts';
+import { navigate, type Route } from '../../app/router.ts';
+import { DataTable } from '../../components/DataTable.tsx';
+import { Badge, Notice, PageHeader, formatStamp } from '../../components/ui.tsx';
+import { NewRunDialog } from './NewRunDialog.tsx';
+import { RunView } from './RunView.tsx';
+
+const col = createColumnHelper<RunSummary>();
+
+export function RunStatusBadge({ run }: { run: RunSummary }) {
+  if (run.status === 'running')
+    return (
+      <Badge tone="info">
+        running {run.counts.total - run.counts.pending}/{run.counts.total}
+      </Badge>
+    );
+  if (run.status === 'cancelled') return <Badge tone="muted">cancelled</Badge>;
+  return run.counts.passed === run.counts.total ? (
+    <Badge tone="ok">all passed</Badge>
+  ) : (
+    <Badge tone="bad">{run.counts.failed + run.counts.skipped + run.counts.cancelled} not delivered</Badge>
+  );
+}
+
+export function RunsPage({ route }: { route: Route }) {
+  const runs = useQuery(() => api.runs.list(), []);
+  const sites = useQuery(() => api.sites.list(), []);
+  const [creating, setCreating] = useState(route.params.get('new') === '1');
+  useEvent('run', ({ item }) => {
+    if (!item) runs.reload();
+  });
+
+  const columns = useMemo(
+    () => [
+      col.accessor('startedAt', {
+        header: 'Started',
+        meta: { width: '160px' },
+        cell: (c) => formatStamp(c.getValue()),
+      }),
+      col.accessor('scopeLabel', {
+        header: 'Tested',
+        meta: { width: 'minmax(220px, 2fr)' },
+        cell: (c) => <strong>{c.getValue()}</strong>,
+      }),
+      col.accessor('startedBy', { header: 'By', meta: { width: '110px' } }),
+      col.accessor((r) => r.counts.passed, {
+        id: 'passed',
+        header: 'Passed',
+        meta: { width: '90px', align: 'end' },
+      }),
+      col.accessor((r) => r.counts.failed, {
+        id: 'failed',
+        header: 'Failed',
+        meta: { width: '90px', align: 'end' },
+        cell: (c) => <span className={c.getValue() ? 'bad-text' : ''}>{c.getValue()}</span>,
+      }),
+      col.accessor((r) => r.counts.skipped, {
+        id: 'skipped',
+        header: 'Skipped',
+        meta: { width: '90px', align: 'end' },
+      }),
+      col.accessor('status', {
+        header: 'Result',
+        meta: { width: '170px' },
+        cell: (c) => <RunStatusBadge run={c.row.original} />,
+      }),
+      col.accessor('snapshots', { header: 'Snapshots', meta: { width: '100px', align: 'end' } }),
+    ],
+    [],
+  );
+
+  if (route.id) return <RunView runId={route.id} sites={sites.data ?? []} />;
+  return (
+    <div className="page">
+      <PageHeader
+        title="Handover runs"
+        description="Before handing a site over, prove that every camera's alert mail gets through with that camera's own credentials."
+        actions={
+          <button
+            type="button"
+            className="btn primary"
+            disabled={(sites.data ?? []).length === 0}
+            onClick={() => setCreating(true)}
+          >
+            New handover run
+          </button>
+        }
+      />
+      {runs.error ? <Notice level="error">{runs.error.message}</Notice> : null}
+      <DataTable
+        label="Handover runs"
+        data={runs.data ?? []}
+        columns={columns}
+        getRowId={(r) => r.id}
+        initialSorting={[{ id: 'startedAt', desc: true }]}
+        onRowClick={(r) => navigate(`runs/${r.id}`)}
+        empty={
+          runs.loading ? 'Loading…' : 'No handover run yet. Start one for a site before handing it over.'
+        }
+      />
+      {creating ? <NewRunDialog sites={sites.data ?? []} onClose={() => setCreating(false)} /> : null}
+    </div>
+  );
+}

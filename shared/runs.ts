@@ -1,0 +1,120 @@
+import type { FailureClass } from './failures.ts';
+
+/** A handover run: every camera's alert path tested with its own credentials, kept for the record. */
+export const RUN_ITEM_STATUSES = [
+  'queued',
+  'sending',
+  'retrying',
+  'passed',
+  'failed',
+  'cancelled',
+  'skipped',
+] as const;
+export type RunItemStatus = (typeof RUN_ITEM_STATUSES)[number];
+
+export type RunStatus = 'running' | 'finished' | 'cancelled';
+
+export interface RunCounts {
+  total: number;
+  passed: number;
+  failed: number;
+  skipped: number;
+  cancelled: number;
+  /** Still queued, sending or waiting to retry. */
+  pending: number;
+}
+
+export interface RunSummary {
+  id: string;
+  startedAt: string;
+  finishedAt: string | null;
+  startedBy: string;
+  status: RunStatus;
+  /** What was tested, in words: "North Yard, Harbour Terminal" or "12 cameras". */
+  scopeLabel: string;
+  siteIds: string[];
+  snapshots: number;
+  note: string;
+  rerunOf: string | null;
+  counts: RunCounts;
+}
+
+export interface RunItem {
+  id: string;
+  runId: string;
+  cameraId: string | null;
+  cameraName: string;
+  siteId: string;
+  siteName: string;
+  connectorId: string | null;
+  connectorTitle: string;
+  /** The SMTP login used (never a password). */
+  account: string;
+  recipients: string[];
+  subject: string;
+  status: RunItemStatus;
+  deliveryId: string | null;
+  failureClass: FailureClass | null;
+  /** Plain-words explanation of a failure, or why the item was skipped. */
+  explanation: string | null;
+  fix: string | null;
+  reply: string | null;
+  messageId: string | null;
+  durationMs: number | null;
+  attempts: number;
+  finishedAt: string | null;
+}
+
+export interface RunDetail extends RunSummary {
+  items: RunItem[];
+}
+
+export interface RunEvent {
+  run: RunSummary;
+  /** The item that changed, when one did. */
+  item: RunItem | null;
+}
+
+export interface RunPlanConnector {
+  connectorId: string;
+  title: string;
+  siteName: string;
+  host: string;
+  port: number;
+  state: 'RUN' | 'STOPPED';
+  cameras: number;
+  /** The server's SIZE limit in bytes when known (null: not advertised or not known yet). */
+  sizeLimit: number | null;
+  sizeKnown: boolean;
+  rateLimitPerMinute: number | null;
+}
+
+export interface RunPlan {
+  items: number;
+  skipped: Array<{ cameraName: string; siteName: string; reason: string }>;
+  connectors: RunPlanConnector[];
+  /** Size of one test message with the chosen snapshots, as sent (base64 included). */
+  messageBytes: number;
+  attachmentBytes: number;
+  warnings: string[];
+  /** A rough duration at the rate limits in force, in seconds (null when unlimited). */
+  minimumSeconds: number | null;
+}
+
+export interface SampleSnapshot {
+  name: string;
+  bytes: number;
+}
+
+export interface HandoverReport {
+  runId: string;
+  generatedAt: string;
+  integrator: string;
+  site: { id: string; name: string; customer: string; address: string; contact: string };
+  run: { startedAt: string; finishedAt: string | null; status: RunStatus; note: string; snapshots: number };
+  counts: RunCounts;
+  /** One sentence: ready for handover, or what stands in the way. */
+  verdict: string;
+  ready: boolean;
+  items: RunItem[];
+}
