@@ -215,7 +215,11 @@ export class DeliveryEngine {
     });
     this.publish(id);
     const username = job.login?.username ?? connector.username;
-    const key = `${connector.id}\u0000${username}`;
+    // Messages share a session only when they log in the same way: same connector, login and
+    // secret. A camera with its own (perhaps revoked) app password must not ride on a session that
+    // another camera's valid password opened.
+    const secretRef = job.login ? (job.login.passwordSealed ?? '') : (connector.passwordSealed ?? '');
+    const key = `${connector.id}\u0000${username}\u0000${secretRef}`;
     let lane = this.lanes.get(key);
     if (!lane) {
       lane = { key, connectorId: connector.id, queue: [], workers: 0 };
@@ -433,6 +437,7 @@ export class DeliveryEngine {
   }
 
   private finalCancelled(item: Pending, why: string): void {
+    this.deps.logger.info('delivery cancelled', { id: item.id, why });
     const current = this.deps.history.detail(item.id);
     this.deps.history.setState(
       item.id,
@@ -440,7 +445,7 @@ export class DeliveryEngine {
         ...this.state('cancelled'),
         failureClass: current?.failureClass ?? null,
         failure: current?.failure ?? null,
-        reply: current?.reply ?? why,
+        reply: current?.reply ?? null,
         durationMs: current?.durationMs ?? null,
       },
       this.deps.clock.now(),

@@ -252,7 +252,10 @@ export class RunService {
 
   cancel(runId: string): RunSummary {
     const run = this.active.get(runId);
-    if (!run) throw new AppError('not-running', 'This run has already finished.');
+    if (!run) {
+      this.summary(runId); // an unknown run is not-found, not "finished"
+      throw new AppError('not-running', 'This run has already finished.');
+    }
     run.controller.abort();
     return this.summary(runId);
   }
@@ -417,7 +420,6 @@ export class RunService {
     this.d.db
       .prepare('UPDATE runs SET status = ?, finished_at = ? WHERE id = ?')
       .run(signal.aborted ? 'cancelled' : 'finished', this.d.clock.now(), runId);
-    for (const { id } of items) this.deliveryToItem.delete(id);
     this.publish(runId, null);
     const counts = this.counts(runId);
     this.d.logger.info('handover run finished', { runId, ...counts });
