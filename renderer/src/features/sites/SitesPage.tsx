@@ -283,7 +283,15 @@ function SiteForm(p: {
 
 function DeleteSiteDialog(p: { site: Site; otherSites: Site[]; onClose: () => void; onDeleted: () => void }) {
   const toast = useToast();
-  const has = p.site.connectorCount > 0;
+  const has = p.site.connectorCount > 0 || p.site.cameraCount > 0;
+  const what = [
+    p.site.connectorCount
+      ? `${p.site.connectorCount} connector${p.site.connectorCount === 1 ? '' : 's'}`
+      : '',
+    p.site.cameraCount ? `${p.site.cameraCount} camera${p.site.cameraCount === 1 ? '' : 's'}` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
   const [choice, setChoice] = useState<'delete' | 'move'>(p.otherSites.length > 0 ? 'move' : 'delete');
   const [target, setTarget] = useState(p.otherSites[0]?.id ?? '');
   const [error, setError] = useState<string | null>(null);
@@ -298,7 +306,7 @@ function DeleteSiteDialog(p: { site: Site; otherSites: Site[]; onClose: () => vo
       );
       toast(
         'ok',
-        `Site "${p.site.name}" deleted${result.connectorsMoved ? `; ${result.connectorsMoved} connector(s) moved` : ''}${result.connectorsDeleted ? `; ${result.connectorsDeleted} connector(s) deleted` : ''}.`,
+        `Site "${p.site.name}" deleted${result.connectorsMoved + result.camerasMoved ? `; ${result.connectorsMoved} connector(s) and ${result.camerasMoved} camera(s) moved` : ''}${result.connectorsDeleted + result.camerasDeleted ? `; ${result.connectorsDeleted} connector(s) and ${result.camerasDeleted} camera(s) deleted` : ''}.`,
       );
       p.onDeleted();
     } catch (e) {
@@ -329,10 +337,7 @@ function DeleteSiteDialog(p: { site: Site; otherSites: Site[]; onClose: () => vo
       {error ? <Notice level="error">{error}</Notice> : null}
       {has ? (
         <fieldset className="choice">
-          <legend>
-            This site has {p.site.connectorCount} connector{p.site.connectorCount === 1 ? '' : 's'}. What
-            should happen to {p.site.connectorCount === 1 ? 'it' : 'them'}?
-          </legend>
+          <legend>This site has {what}. What should happen to them?</legend>
           <label>
             <input
               type="radio"
@@ -345,7 +350,7 @@ function DeleteSiteDialog(p: { site: Site; otherSites: Site[]; onClose: () => vo
           </label>
           {choice === 'move' ? (
             <select
-              aria-label="Site to move the connectors to"
+              aria-label="Site to move the connectors and cameras to"
               value={target}
               onChange={(e) => setTarget(e.target.value)}
             >
@@ -363,7 +368,8 @@ function DeleteSiteDialog(p: { site: Site; otherSites: Site[]; onClose: () => vo
               checked={choice === 'delete'}
               onChange={() => setChoice('delete')}
             />
-            Delete them with the site (their stored passwords are destroyed)
+            Delete them with the site (connector passwords are destroyed; app-password records stay in the
+            vault)
           </label>
         </fieldset>
       ) : (
