@@ -129,6 +129,18 @@ export function CameraPanel(p: {
     }
   }
 
+  async function verify() {
+    try {
+      const { total } = await call(api.vault.verify({ scope: 'camera', id: p.camera!.id }));
+      toast(
+        'info',
+        `Verifying ${total} app password(s) without sending; the result appears under App passwords.`,
+      );
+    } catch (e) {
+      toast('bad', errorMessage(e));
+    }
+  }
+
   async function remove() {
     try {
       await call(api.cameras.remove({ id: p.camera!.id }));
@@ -154,6 +166,11 @@ export function CameraPanel(p: {
           {p.camera ? (
             <button type="button" className="btn danger" onClick={() => void remove()}>
               Delete
+            </button>
+          ) : null}
+          {p.camera?.appPasswordId ? (
+            <button type="button" className="btn" onClick={() => void verify()}>
+              Verify app password
             </button>
           ) : null}
           <span className="spacer" />

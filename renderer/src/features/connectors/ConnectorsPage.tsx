@@ -22,6 +22,7 @@ export function ConnectorsPage({ route }: { route: Route }) {
   const sites = useQuery(() => api.sites.list(), []);
   const siteFilter = route.params.get('site') ?? 'all';
   const [stateFilter, setStateFilter] = useState<'all' | 'RUN' | 'STOPPED'>('all');
+  const [checked, setChecked] = useState<Set<string>>(new Set());
   // A finished test e-mail changes the connector's last test (and may start it): refresh the table.
   useEvent('delivery', ({ delivery }) => {
     if (delivery.kind === 'test' && (delivery.status === 'sent' || delivery.status === 'failed'))
@@ -121,6 +122,21 @@ export function ConnectorsPage({ route }: { route: Route }) {
         <Notice level="info">Create a site first: every connector belongs to a site.</Notice>
       ) : null}
       {connectors.error ? <Notice level="error">{connectors.error.message}</Notice> : null}
+      {checked.size > 0 ? (
+        <div className="bulk-bar" role="region" aria-label="Selection">
+          <strong>{checked.size} selected</strong>
+          <button
+            type="button"
+            className="btn small"
+            onClick={() => navigate(`runs?new=1&connectors=${[...checked].join(',')}`)}
+          >
+            Test in a handover run…
+          </button>
+          <button type="button" className="btn small" onClick={() => setChecked(new Set())}>
+            Clear selection
+          </button>
+        </div>
+      ) : null}
       <DataTable
         label="Connectors"
         data={shown}
@@ -129,7 +145,8 @@ export function ConnectorsPage({ route }: { route: Route }) {
         getRowId={(c) => c.id}
         searchPlaceholder="Search connectors, hosts, logins…"
         initialSorting={[{ id: 'siteName', desc: false }]}
-        selectedId={selected?.id ?? null}
+        selectedId={open && open !== 'new' ? open : null}
+        selection={{ selected: checked, onChange: setChecked }}
         onRowClick={(c) => navigate(`connectors/${c.id}${siteFilter !== 'all' ? `?site=${siteFilter}` : ''}`)}
         filters={
           <>

@@ -46,6 +46,7 @@ export function DeliveriesPage({ route }: { route: Route }) {
   const toast = useToast();
   const sites = useQuery(() => api.sites.list(), []);
   const connectors = useQuery(() => api.connectors.list(), []);
+  const cameras = useQuery(() => api.cameras.list(), []);
   const siteId = route.params.get('site') ?? '';
   const connectorId = route.params.get('connector') ?? '';
   const runId = route.params.get('run') ?? '';
@@ -108,7 +109,10 @@ export function DeliveriesPage({ route }: { route: Route }) {
     const params = new URLSearchParams(route.params);
     if (value) params.set(key, value);
     else params.delete(key);
-    if (key === 'site') params.delete('connector');
+    if (key === 'site') {
+      params.delete('connector');
+      params.delete('camera');
+    }
     const q = params.toString();
     navigate(`deliveries${q ? `?${q}` : ''}`);
   };
@@ -263,6 +267,20 @@ export function DeliveriesPage({ route }: { route: Route }) {
                   {c.title}
                 </option>
               ))}
+            </select>
+            <select
+              aria-label="Filter by camera"
+              value={cameraId}
+              onChange={(e) => setParam('camera', e.target.value)}
+            >
+              <option value="">{siteId ? 'All cameras' : 'All cameras (choose a site to list them)'}</option>
+              {(cameras.data ?? [])
+                .filter((c) => siteId && c.siteId === siteId)
+                .map((c) => (
+                  <option key={c.id} value={c.id}>
+                    {c.name}
+                  </option>
+                ))}
             </select>
             <select aria-label="Filter by status" value={status} onChange={(e) => setStatus(e.target.value)}>
               <option value="">Any status</option>

@@ -16,6 +16,7 @@ export function NewRunDialog(p: {
   sites: Site[];
   presetSiteIds?: string[];
   cameraIds?: string[];
+  connectorIds?: string[];
   onClose: () => void;
 }) {
   const toast = useToast();
@@ -32,15 +33,16 @@ export function NewRunDialog(p: {
 
   const options = useMemo<RunOptionsInput>(
     () => ({
-      scope: { siteIds, cameraIds: p.cameraIds ?? [] },
+      scope: { siteIds, cameraIds: p.cameraIds ?? [], connectorIds: p.connectorIds ?? [] },
       snapshots: files.length ? 0 : snapshots,
       snapshotFiles: files.map((f) => f.token),
       fallbackRecipients: splitAddresses(fallback),
       note,
     }),
-    [siteIds, p.cameraIds, snapshots, files, fallback, note],
+    [siteIds, p.cameraIds, p.connectorIds, snapshots, files, fallback, note],
   );
-  const empty = siteIds.length === 0 && (p.cameraIds ?? []).length === 0;
+  const empty =
+    siteIds.length === 0 && (p.cameraIds ?? []).length === 0 && (p.connectorIds ?? []).length === 0;
 
   // The plan follows the choices: items, skipped cameras, SIZE limits (asked from the servers).
   useEffect(() => {
@@ -69,8 +71,8 @@ export function NewRunDialog(p: {
     try {
       const run = await call(api.runs.start(options));
       toast('ok', `Handover run started: ${run.counts.total} item(s).`);
-      navigate(`runs/${run.id}`);
       p.onClose();
+      navigate(`runs/${run.id}`);
     } catch (e) {
       setErrors(fieldErrors(e));
       toast('bad', errorMessage(e));
@@ -114,6 +116,12 @@ export function NewRunDialog(p: {
         </>
       }
     >
+      {p.connectorIds?.length ? (
+        <Notice level="info">
+          {p.connectorIds.length} selected connector(s) will be tested: every camera that uses them, or the
+          connector itself when no camera does.
+        </Notice>
+      ) : null}
       {p.cameraIds?.length ? (
         <Notice level="info">
           {p.cameraIds.length} selected camera(s) will be tested

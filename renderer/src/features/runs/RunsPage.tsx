@@ -102,7 +102,17 @@ export function RunsPage({ route }: { route: Route }) {
           runs.loading ? 'Loading…' : 'No handover run yet. Start one for a site before handing it over.'
         }
       />
-      {creating ? <NewRunDialog sites={sites.data ?? []} onClose={() => setCreating(false)} /> : null}
+      {creating ? (
+        <NewRunDialog
+          sites={sites.data ?? []}
+          presetSiteIds={route.params.get('site') ? [route.params.get('site')!] : []}
+          connectorIds={route.params.get('connectors')?.split(',').filter(Boolean) ?? []}
+          onClose={() => {
+            setCreating(false);
+            navigate('runs');
+          }}
+        />
+      ) : null}
     </div>
   );
 }

@@ -172,6 +172,18 @@ function SiteForm(p: {
   const set = <K extends keyof SiteDraft>(key: K, value: SiteDraft[K]) =>
     setDraft((d) => ({ ...d, [key]: value }));
 
+  async function verifySite() {
+    try {
+      const { total } = await call(api.vault.verify({ scope: 'site', id: p.site!.id }));
+      toast(
+        'info',
+        `Verifying ${total} app password(s) of this site without sending; see App passwords for the result.`,
+      );
+    } catch (e) {
+      toast('bad', errorMessage(e));
+    }
+  }
+
   async function save() {
     setSaving(true);
     try {
@@ -202,6 +214,16 @@ function SiteForm(p: {
             </button>
           ) : null}
           <span className="spacer" />
+          {p.site && p.site.cameraCount > 0 ? (
+            <button type="button" className="btn" onClick={() => void verifySite()}>
+              Verify app passwords
+            </button>
+          ) : null}
+          {p.site ? (
+            <button type="button" className="btn" onClick={() => navigate(`runs?new=1&site=${p.site!.id}`)}>
+              Handover run…
+            </button>
+          ) : null}
           {p.site ? (
             <button type="button" className="btn" onClick={() => navigate(`connectors?site=${p.site!.id}`)}>
               Connectors ({p.site.connectorCount})

@@ -13,7 +13,7 @@ import { api, call, errorMessage, fieldErrors } from '../../api.ts';
 import { useEvent, useQuery } from '../../app/hooks.ts';
 import { navigate } from '../../app/router.ts';
 import { DataTable } from '../../components/DataTable.tsx';
-import { SelectField, TextArea, TextField } from '../../components/fields.tsx';
+import { NumberField, SelectField, TextArea, TextField } from '../../components/fields.tsx';
 import {
   Badge,
   Dialog,
@@ -35,6 +35,7 @@ export function VaultPage() {
   const cameras = useQuery(() => api.cameras.list(), []);
   const [selected, setSelected] = useState<AppPasswordRecord | null>(null);
   const [creating, setCreating] = useState(false);
+  const [settingsOpen, setSettingsOpen] = useState(false);
   const [focus, setFocus] = useState<Finding | null>(null);
   const [run, setRun] = useState<{
     runId: string;
@@ -128,6 +129,9 @@ export function VaultPage() {
         description="One record per app password: who created it, which cameras use it, when it last worked. Verifying logs in without sending an e-mail."
         actions={
           <>
+            <button type="button" className="btn" onClick={() => setSettingsOpen(true)}>
+              Vault settings
+            </button>
             <button
               type="button"
               className="btn"
@@ -201,6 +205,15 @@ export function VaultPage() {
           onChanged={reload}
           onVerify={() => void verify({ scope: 'record', id: selected.id })}
           onOpen={(id) => setSelected(all.find((r) => r.id === id) ?? null)}
+        />
+      ) : null}
+      {settingsOpen ? (
+        <VaultSettingsDialog
+          onClose={() => setSettingsOpen(false)}
+          onSaved={() => {
+            setSettingsOpen(false);
+            reload();
+          }}
         />
       ) : null}
       {creating ? (
@@ -684,6 +697,61 @@ function NewRecordDialog({ onClose, onCreated }: { onClose: () => void; onCreate
           rows={2}
         />
       </div>
+    </Dialog>
+  );
+}
+
+function VaultSettingsDialog({ onClose, onSaved }: { onClose: () => void; onSaved: () => void }) {
+  const toast = useToast();
+  const settings = useQuery(() => api.settings.get(), []);
+  const [stale, setStale] = useState<number | null>(null);
+  const [retention, setRetention] = useState<number | null>(null);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const staleValue = stale ?? settings.data?.verifyStaleDays ?? null;
+  const retentionValue = retention ?? settings.data?.retiredSecretRetentionDays ?? null;
+  async function save() {
+    try {
+      await call(
+        api.settings.update({
+          verifyStaleDays: staleValue as number,
+          retiredSecretRetentionDays: retentionValue as number,
+        }),
+      );
+      toast('ok', 'Vault settings saved.');
+      onSaved();
+    } catch (e) {
+      setErrors(fieldErrors(e));
+    }
+  }
+  return (
+    <Dialog
+      title="Vault settings"
+      onClose={onClose}
+      footer={
+        <>
+          <button type="button" className="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="button" className="btn primary" onClick={() => void save()}>
+            Save
+          </button>
+        </>
+      }
+    >
+      <NumberField
+        label="A record needs verifying again after (days)"
+        value={staleValue}
+        onChange={setStale}
+        error={errors.verifyStaleDays}
+        hint="Records not verified for this long appear in the findings. Default 90."
+      />
+      <NumberField
+        label="Destroy the secret of a retired record after (days)"
+        value={retentionValue}
+        onChange={setRetention}
+        error={errors.retiredSecretRetentionDays}
+        hint="The retired record stays in the history; only its secret is destroyed. 0 destroys it at once. Default 30."
+      />
     </Dialog>
   );
 }
