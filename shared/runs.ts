@@ -71,8 +71,8 @@ export interface RunDetail extends RunSummary {
 
 export interface RunEvent {
   run: RunSummary;
-  /** The item that changed, when one did. */
-  item: RunItem | null;
+  /** The items that changed since the last event (batched, at most ten events a second). */
+  items: RunItem[];
 }
 
 export interface RunPlanConnector {

@@ -8,7 +8,7 @@ import type { TestMessageParsed } from '../../shared/schemas.ts';
 import { systemClock, silentLogger, type CoreAdapters, type PickedFileRef } from './adapters.ts';
 import { inspectCertificate } from './certificates.ts';
 import { AuditLog } from './history/audit.ts';
-import { openHistory, type Db } from './history/db.ts';
+import { commitWrites, openHistory, type Db } from './history/db.ts';
 import { DeliveryHistory } from './history/deliveries.ts';
 import { ConnectorService } from './inventory/connectors.ts';
 import { Inventory } from './inventory/inventory.ts';
@@ -69,7 +69,9 @@ export function createCore(options: CoreOptions): Core {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const now = () => clock.now();
-  const db = openHistory(join(options.dataDir, HISTORY_FILE));
+  const db = openHistory(join(options.dataDir, HISTORY_FILE), (error) =>
+    logger.error('history: writes could not be committed', { error: String(error) }),
+  );
   logger.info('core opened', { dataDir: options.dataDir, version: options.appVersion });
   const inventory = new Inventory(options.store);
   const audit = new AuditLog(db, options.osUser, now);
@@ -90,7 +92,13 @@ export function createCore(options: CoreOptions): Core {
   const listeners = new Set<(message: EventMessage) => void>();
   let runs: RunService | null = null;
   const emit = <K extends EventTopic>(topic: K, payload: EventMap[K]) => {
-    if (topic === 'delivery') runs?.onDelivery((payload as EventMap['delivery']).delivery);
+    if (topic === 'delivery') {
+      const { delivery } = payload as EventMap['delivery'];
+      runs?.onDelivery(delivery);
+      // A run reports its deliveries itself, batched ('run' events): the renderer is not flooded
+      // with five events per camera.
+      if (delivery.runId) return;
+    }
     for (const listener of listeners) listener({ topic, payload } as EventMessage);
   };
 
@@ -350,9 +358,27 @@ export function createCore(options: CoreOptions): Core {
       get: ({ id }): DeliveryDetail => {
         const detail = deliveries.detail(id);
         if (!detail) throw notFound('Delivery', id);
-        return detail;
+        // A delivery in flight is ahead of its row (the "sending" state is not written).
+        const live = engine.liveState(id);
+        return live ? { ...detail, ...live, attempts: detail.attempts } : detail;
       },
-      query: (q) => queryDeliveries(db, q),
+      query: (q) => {
+        const page = queryDeliveries(db, q);
+        return {
+          ...page,
+          rows: page.rows.map((row) => {
+            const live = engine.liveState(row.id);
+            return live
+              ? {
+                  ...row,
+                  status: live.status,
+                  attemptCount: live.attemptCount,
+                  nextAttemptAt: live.nextAttemptAt,
+                }
+              : row;
+          }),
+        };
+      },
       exportCsv: ({ filter }) => {
         const rows = exportDeliveries(db, filter);
         const csv = Papa.unparse(
@@ -581,6 +607,7 @@ export function createCore(options: CoreOptions): Core {
       await vault.flushClipboard();
       await engine.close();
       listeners.clear();
+      commitWrites(db);
       db.close();
     },
   };

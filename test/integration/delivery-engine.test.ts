@@ -92,8 +92,9 @@ describe('the send queue', () => {
           t.core.engine.submit({ kind: 'bulk', connectorId: c.id, message: await bulkMessage(i) }),
         ),
       );
-      const done = await Promise.all(jobs.map((j) => j.done));
-      expect(done.map((d) => d.status)).toEqual(Array(8).fill('sent'));
+      const outcomes = await Promise.all(jobs.map((j) => j.done));
+      expect(outcomes.map((d) => d.status)).toEqual(Array(8).fill('sent'));
+      const done = outcomes.map((d) => t.core.deliveries.detail(d.id)!);
       expect(server.received).toHaveLength(8);
       expect(peak).toBeLessThanOrEqual(2);
       expect(connections).toBeLessThanOrEqual(2);

@@ -612,7 +612,7 @@ describe('fault matrix: every failure class from a real misbehaving server on lo
         attachments: [],
       });
       const { done } = t.core.engine.submit({ kind: 'bulk', connectorId: connector.id, message });
-      const d = await done;
+      const d = t.core.deliveries.detail((await done).id)!;
       expectVerdict(d, 'connector-stopped', false);
       expect(d.failure?.explanation).toMatch(/STOPPED/);
       expect(d.attempts[0]!.transcript.filter((l) => l.dir !== 'i')).toEqual([]);

@@ -698,40 +698,33 @@ describe('run progress', () => {
     expect(run.counts).toEqual({ total: 6, passed: 4, failed: 1, skipped: 1, cancelled: 0, pending: 0 });
 
     const first = mine[0]!;
-    expect(first.item).toBeNull();
+    expect(first.items).toEqual([]);
     expect(first.run.status).toBe('running');
     expect(first.run.counts).toMatchObject({ total: 6, skipped: 1, pending: 5, passed: 0, failed: 0 });
 
-    // Each change is one event about one item; the number of finished items never goes back and
-    // grows by exactly one on each item's final event.
+    // Changes arrive in batches of changed items; the number of finished items never goes back, and
+    // each batch adds exactly the items that became final in it.
     const FINAL = new Set<RunItemStatus>(['passed', 'failed', 'cancelled', 'skipped']);
     const done = (e: (typeof mine)[number]) => e.run.counts.total - e.run.counts.pending;
-    const finals: RunItem[] = [];
+    const finals = new Map<string, RunItem>();
     for (let i = 1; i < mine.length; i++) {
       const e = mine[i]!;
-      if (e.item === null) continue;
-      const step = done(e) - done(mine[i - 1]!);
-      if (FINAL.has(e.item.status)) {
-        expect(step).toBe(1);
-        finals.push(e.item);
-      } else {
-        expect(step).toBe(0);
-      }
+      const newlyFinal = e.items.filter((item) => FINAL.has(item.status) && !finals.has(item.id));
+      expect(done(e) - done(mine[i - 1]!)).toBe(newlyFinal.length);
+      for (const item of newlyFinal) finals.set(item.id, item);
     }
-    expect(finals.map((i) => i.id).sort()).toEqual(
+    expect([...finals.keys()].sort()).toEqual(
       run.items
         .filter((i) => i.status !== 'skipped')
         .map((i) => i.id)
         .sort(),
     );
-    expect(mine.some((e) => e.item?.status === 'sending')).toBe(true);
-    expect(finals.find((i) => i.cameraName === 'Pier 4')).toMatchObject({
+    expect(finals.get(run.items.find((i) => i.cameraName === 'Pier 4')!.id)).toMatchObject({
       status: 'failed',
       failureClass: 'auth-failed',
     });
 
     const last = mine.at(-1)!;
-    expect(last.item).toBeNull();
     expect(last.run.status).toBe('finished');
     expect(last.run.finishedAt).not.toBeNull();
     expect(last.run.counts).toEqual(run.counts);
@@ -775,7 +768,7 @@ describe('cancelling a run', () => {
 
     const firstPassed = new Promise<void>((resolve) => {
       const off = t.api.events.on('run', (e) => {
-        if (e.item?.status === 'passed' && e.item.siteId === site.id) {
+        if (e.items.some((i) => i.status === 'passed' && i.siteId === site.id)) {
           off();
           resolve();
         }

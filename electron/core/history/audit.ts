@@ -1,6 +1,6 @@
 import type { SQLInputValue } from 'node:sqlite';
 import type { AuditEvent } from '../../../shared/vault.ts';
-import type { Db } from './db.ts';
+import { write, type Db } from './db.ts';
 
 export type AuditAction =
   | 'create'
@@ -47,17 +47,19 @@ export class AuditLog {
   }
 
   record(e: AuditInput): void {
-    this.insert.run(
-      this.now(),
-      this.osUser,
-      e.action,
-      e.recordType,
-      e.recordId ?? null,
-      e.recordLabel ?? '',
-      e.siteId ?? null,
-      e.cameraId ?? null,
-      e.result ?? 'ok',
-      e.detail ?? '',
+    write(this.db, () =>
+      this.insert.run(
+        this.now(),
+        this.osUser,
+        e.action,
+        e.recordType,
+        e.recordId ?? null,
+        e.recordLabel ?? '',
+        e.siteId ?? null,
+        e.cameraId ?? null,
+        e.result ?? 'ok',
+        e.detail ?? '',
+      ),
     );
   }
 

@@ -130,12 +130,25 @@ const MIGRATIONS: string[] = [
 
 export type Db = DatabaseSync;
 
-export function openHistory(file: string): Db {
+/**
+ * Writes are grouped: the first write of a turn of the event loop opens a transaction, and it commits
+ * once that turn is over (setImmediate). A bulk run writes thousands of small rows; committing each
+ * alone cost more than the rest of the write. Everything AlertDesk reads goes through this same
+ * connection, so a read always sees the writes before it, committed or not; a crash loses at most the
+ * writes of one turn. `transaction` keeps its promise inside a batch with a savepoint.
+ */
+const batches = new WeakMap<Db, { onError: (error: unknown) => void }>();
+
+export function openHistory(
+  file: string,
+  onCommitError: (error: unknown) => void = (error) => console.error('history: a commit failed', error),
+): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new DatabaseSync(file);
   db.exec(
     'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;',
   );
+  batches.set(db, { onError: onCommitError });
   const row = db.prepare('PRAGMA user_version').get() as { user_version: number };
   for (let v = row.user_version; v < MIGRATIONS.length; v++) {
     transaction(db, () => {
@@ -143,18 +156,42 @@ export function openHistory(file: string): Db {
       db.exec(`PRAGMA user_version = ${v + 1}`);
     });
   }
+  commitWrites(db);
   return db;
+}
+
+/** Runs `work` (one statement, or several that may land apart) in this turn's write batch. */
+export function write<T>(db: Db, work: () => T): T {
+  if (!db.isTransaction) {
+    db.exec('BEGIN IMMEDIATE');
+    setImmediate(() => commitWrites(db));
+  }
+  return work();
 }
 
 /** Runs `work` in one transaction: all of it lands, or none of it. */
 export function transaction<T>(db: Db, work: () => T): T {
-  db.exec('BEGIN IMMEDIATE');
+  return write(db, () => {
+    db.exec('SAVEPOINT work');
+    try {
+      const result = work();
+      db.exec('RELEASE work');
+      return result;
+    } catch (error) {
+      db.exec('ROLLBACK TO work');
+      db.exec('RELEASE work');
+      throw error;
+    }
+  });
+}
+
+/** Commits the writes of this turn now (before closing, or before another process reads the file). */
+export function commitWrites(db: Db): void {
+  if (!db.isOpen || !db.isTransaction) return;
   try {
-    const result = work();
     db.exec('COMMIT');
-    return result;
   } catch (error) {
-    db.exec('ROLLBACK');
-    throw error;
+    if (db.isTransaction) db.exec('ROLLBACK');
+    batches.get(db)?.onError(error);
   }
 }

@@ -13,7 +13,7 @@ import type {
 } from '../../../shared/delivery.ts';
 import type { FailureClass } from '../../../shared/failures.ts';
 import type { DeliveryQueryParsed } from '../../../shared/schemas.ts';
-import { transaction, type Db } from './db.ts';
+import { transaction, write, type Db } from './db.ts';
 
 export interface NewDelivery {
   id: string;
@@ -144,7 +144,6 @@ export class DeliveryHistory {
   private readonly selectAttempts;
 
   private readonly db: Db;
-  private inBulk = false;
 
   constructor(db: Db) {
     this.db = db;
@@ -166,23 +165,25 @@ export class DeliveryHistory {
   }
 
   create(d: NewDelivery): void {
-    this.insertDelivery.run(
-      d.id,
-      d.createdAt,
-      d.createdAt,
-      d.kind,
-      d.siteId,
-      d.siteName,
-      d.connectorId,
-      d.connectorTitle,
-      d.cameraId,
-      d.cameraName,
-      d.runId,
-      d.subject,
-      d.from,
-      JSON.stringify(d.to),
-      JSON.stringify(d.cc),
-      JSON.stringify(d.bcc),
+    write(this.db, () =>
+      this.insertDelivery.run(
+        d.id,
+        d.createdAt,
+        d.createdAt,
+        d.kind,
+        d.siteId,
+        d.siteName,
+        d.connectorId,
+        d.connectorTitle,
+        d.cameraId,
+        d.cameraName,
+        d.runId,
+        d.subject,
+        d.from,
+        JSON.stringify(d.to),
+        JSON.stringify(d.cc),
+        JSON.stringify(d.bcc),
+      ),
     );
   }
 
@@ -206,25 +207,26 @@ export class DeliveryHistory {
       );
       this.setState(deliveryId, state, at);
     };
-    if (this.inBulk) write();
-    else transaction(this.db, write);
+    transaction(this.db, write);
   }
 
   setState(deliveryId: string, s: DeliveryState, at: number): void {
-    this.updateState.run(
-      at,
-      s.status,
-      s.failureClass,
-      s.failure ? JSON.stringify(s.failure) : null,
-      s.reply,
-      s.messageId,
-      s.serverMessageId,
-      s.durationMs,
-      s.nextAttemptAt,
-      JSON.stringify(s.accepted),
-      JSON.stringify(s.rejected),
-      deliveryId,
-      deliveryId,
+    write(this.db, () =>
+      this.updateState.run(
+        at,
+        s.status,
+        s.failureClass,
+        s.failure ? JSON.stringify(s.failure) : null,
+        s.reply,
+        s.messageId,
+        s.serverMessageId,
+        s.durationMs,
+        s.nextAttemptAt,
+        JSON.stringify(s.accepted),
+        JSON.stringify(s.rejected),
+        deliveryId,
+        deliveryId,
+      ),
     );
   }
 
@@ -265,12 +267,7 @@ export class DeliveryHistory {
 
   /** Runs many writes in one transaction (imports, benchmarks). */
   bulk<T>(work: () => T): T {
-    this.inBulk = true;
-    try {
-      return transaction(this.db, work);
-    } finally {
-      this.inBulk = false;
-    }
+    return transaction(this.db, work);
   }
 
   /** Messages sent through a connector since a time, for its daily limit. */
@@ -285,7 +282,9 @@ export class DeliveryHistory {
 
   /** Drops deliveries (and their attempts) older than the retention period. */
   prune(olderThan: number): number {
-    const result = this.db.prepare('DELETE FROM deliveries WHERE created_at < ?').run(olderThan);
+    const result = write(this.db, () =>
+      this.db.prepare('DELETE FROM deliveries WHERE created_at < ?').run(olderThan),
+    );
     return Number(result.changes);
   }
 }

@@ -30,6 +30,7 @@ const CONNECTION_FIELDS = [
 
 export class ConnectorService {
   private readonly certInfo = new Map<string, ReturnType<typeof inspectCertificate>>();
+  private readonly routes = new WeakMap<StoredConnector, RouteConnector>();
 
   private readonly inventory: Inventory;
   private readonly audit: AuditLog;
@@ -161,7 +162,7 @@ export class ConnectorService {
   }
 
   /** Remembers the outcome of a test e-mail; a passing test starts a STOPPED connector. */
-  recordTest(id: string, detail: DeliveryDetail): void {
+  recordTest(id: string, detail: Omit<DeliveryDetail, 'attempts'>): void {
     const c = this.inventory.connector(id);
     if (!c) return;
     const ok = detail.status === 'sent';
@@ -220,11 +221,13 @@ export class ConnectorService {
   route(id: string): RouteConnector | undefined {
     const c = this.inventory.connector(id);
     if (!c) return undefined;
-    return {
-      ...c,
-      siteName: this.inventory.site(c.siteId)?.name ?? '(deleted site)',
-      pop: c.pop ? { ...c.pop } : null,
-    };
+    // Stored records are replaced on every change, so the view made for one stays right for it.
+    const siteName = this.inventory.site(c.siteId)?.name ?? '(deleted site)';
+    const cached = this.routes.get(c);
+    if (cached && cached.siteName === siteName) return cached;
+    const route: RouteConnector = { ...c, siteName, pop: c.pop ? { ...c.pop } : null };
+    this.routes.set(c, route);
+    return route;
   }
 
   private info(pem: string) {

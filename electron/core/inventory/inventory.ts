@@ -95,11 +95,11 @@ export class Inventory {
   }
 
   camera(id: string): StoredCamera | undefined {
-    return this.state.cameras.find((c) => c.id === id);
+    return indexed(this.state.cameras).get(id);
   }
 
   appPassword(id: string): StoredAppPassword | undefined {
-    return this.state.appPasswords.find((r) => r.id === id);
+    return indexed(this.state.appPasswords).get(id);
   }
 
   get settings(): Settings {
@@ -107,11 +107,11 @@ export class Inventory {
   }
 
   site(id: string): StoredSite | undefined {
-    return this.state.sites.find((s) => s.id === id);
+    return indexed(this.state.sites).get(id);
   }
 
   connector(id: string): StoredConnector | undefined {
-    return this.state.connectors.find((c) => c.id === id);
+    return indexed(this.state.connectors).get(id);
   }
 
   commit(change: Partial<InventoryState>): void {
@@ -120,4 +120,18 @@ export class Inventory {
     this.store.setMany(entries);
     this.state = { ...this.state, ...change };
   }
+}
+
+/**
+ * An id → record map per list. Lists are replaced, never mutated, on every commit, so a map built
+ * for a list stays right for as long as that list is the current one.
+ */
+const indexes = new WeakMap<readonly { id: string }[], Map<string, { id: string }>>();
+function indexed<T extends { id: string }>(list: readonly T[]): Map<string, T> {
+  let map = indexes.get(list);
+  if (!map) {
+    map = new Map(list.map((item) => [item.id, item]));
+    indexes.set(list, map);
+  }
+  return map as Map<string, T>;
 }

@@ -1,6 +1,7 @@
 import type {
   DeliveryDetail,
   DeliveryKind,
+  DeliverySummary,
   DeliveryStatus,
   FailureDetails,
 } from '../../../shared/delivery.ts';
@@ -76,8 +77,11 @@ export interface EngineDeps {
   /** Sessions open at once across all connectors. */
   globalSessions?: number;
   /** Called once per delivery when it reaches a final state. */
-  onFinished?(job: DeliveryJob, detail: DeliveryDetail): void;
+  onFinished?(job: DeliveryJob, outcome: DeliveryOutcome): void;
 }
+
+/** A delivery's state as the engine holds it while it is alive: everything but the attempts. */
+export type DeliveryOutcome = Omit<DeliveryDetail, 'attempts'>;
 
 interface Pending {
   id: string;
@@ -85,7 +89,9 @@ interface Pending {
   lane: Lane;
   attempt: number;
   firstStartedAt: number | null;
-  finish: (detail: DeliveryDetail) => void;
+  /** The live state: events and calls read it here; SQLite gets it once per attempt. */
+  record: DeliveryOutcome;
+  finish: (outcome: DeliveryOutcome) => void;
 }
 
 interface Lane {
@@ -182,6 +188,10 @@ export class DeliveryEngine {
   private readonly limiter: RateLimiter;
   private readonly globalCap: number;
   private readonly idle = new Set<Promise<void>>();
+  /** Lanes with messages waiting for a worker. */
+  private readonly ready = new Set<Lane>();
+  /** Deliveries not yet final, by id. */
+  private readonly live = new Map<string, Pending>();
   /** What each connector's server last advertised (SIZE, AUTH…), for planning runs. */
   readonly capabilities = new Map<string, Capabilities>();
   private closed = false;
@@ -194,13 +204,14 @@ export class DeliveryEngine {
     this.globalCap = deps.globalSessions ?? DEFAULT_GLOBAL_SESSIONS;
   }
 
-  submit(job: DeliveryJob): { id: string; done: Promise<DeliveryDetail> } {
+  submit(job: DeliveryJob): { id: string; done: Promise<DeliveryOutcome> } {
     if (this.closed) throw new AppError('shutting-down', 'AlertDesk is closing; the message was not queued.');
     const connector = this.deps.connector(job.connectorId);
     if (!connector) throw new AppError('not-found', 'The connector no longer exists.', 'connectorId');
     const id = crypto.randomUUID();
     const now = this.deps.clock.now();
-    this.deps.history.create({
+    const meta = metaOf(job.message);
+    const created = {
       id,
       createdAt: now,
       kind: job.kind,
@@ -211,9 +222,26 @@ export class DeliveryEngine {
       cameraId: job.camera?.id ?? null,
       cameraName: job.camera?.name ?? null,
       runId: job.runId ?? null,
-      ...metaOf(job.message),
-    });
-    this.publish(id);
+      ...meta,
+    };
+    this.deps.history.create(created);
+    const at = new Date(now).toISOString();
+    const record: DeliveryOutcome = {
+      ...created,
+      createdAt: at,
+      updatedAt: at,
+      status: 'queued',
+      attemptCount: 0,
+      failureClass: null,
+      reply: null,
+      messageId: null,
+      durationMs: null,
+      nextAttemptAt: null,
+      accepted: [],
+      rejected: [],
+      serverMessageId: null,
+      failure: null,
+    };
     const username = job.login?.username ?? connector.username;
     // Messages share a session only when they log in the same way: same connector, login and
     // secret. A camera with its own (perhaps revoked) app password must not ride on a session that
@@ -225,11 +253,18 @@ export class DeliveryEngine {
       lane = { key, connectorId: connector.id, queue: [], workers: 0 };
       this.lanes.set(key, lane);
     }
-    let finish!: (detail: DeliveryDetail) => void;
-    const done = new Promise<DeliveryDetail>((resolve) => (finish = resolve));
-    lane.queue.push({ id, job, lane, attempt: 0, firstStartedAt: null, finish });
-    this.pump();
+    let finish!: (outcome: DeliveryOutcome) => void;
+    const done = new Promise<DeliveryOutcome>((resolve) => (finish = resolve));
+    const item: Pending = { id, job, lane, attempt: 0, firstStartedAt: null, record, finish };
+    this.live.set(id, item);
+    this.publish(item);
+    this.enqueue(item);
     return { id, done };
+  }
+
+  /** The live state of a delivery still queued, sending or waiting to retry (null once it is over). */
+  liveState(id: string): DeliveryOutcome | null {
+    return this.live.get(id)?.record ?? null;
   }
 
   /** Stops accepting work and waits for the sessions in flight to finish. */
@@ -242,11 +277,28 @@ export class DeliveryEngine {
     await Promise.allSettled([...this.idle]);
   }
 
+  private enqueue(item: Pending): void {
+    const lane = item.lane;
+    if (!this.lanes.has(lane.key)) this.lanes.set(lane.key, lane);
+    lane.queue.push(item);
+    this.ready.add(lane);
+    this.pump();
+  }
+
+  /**
+   * Starts workers for lanes with waiting messages, within each connector's pool and the global
+   * cap. Only lanes with work are visited, and nothing is visited when the cap is full, so a run of
+   * a thousand cameras does not rescan a thousand lanes on every message.
+   */
   private pump(): void {
-    for (const lane of this.lanes.values()) {
+    if (this.globalWorkers >= this.globalCap) return;
+    for (const lane of this.ready) {
+      if (lane.queue.length <= lane.workers) {
+        this.ready.delete(lane);
+        continue;
+      }
+      const max = this.deps.connector(lane.connectorId)?.maxSessions ?? 1;
       while (lane.queue.length > lane.workers) {
-        const connector = this.deps.connector(lane.connectorId);
-        const max = connector?.maxSessions ?? 1;
         const busy = this.connectorWorkers.get(lane.connectorId) ?? 0;
         if (busy >= max || this.globalWorkers >= this.globalCap) break;
         lane.workers++;
@@ -258,10 +310,13 @@ export class DeliveryEngine {
           this.connectorWorkers.set(lane.connectorId, (this.connectorWorkers.get(lane.connectorId) ?? 1) - 1);
           this.globalWorkers--;
           if (lane.queue.length === 0 && lane.workers === 0) this.lanes.delete(lane.key);
+          else if (lane.queue.length > lane.workers) this.ready.add(lane);
           this.pump();
         });
         this.idle.add(run);
       }
+      if (lane.queue.length <= lane.workers) this.ready.delete(lane);
+      if (this.globalWorkers >= this.globalCap) return;
     }
   }
 
@@ -304,8 +359,7 @@ export class DeliveryEngine {
     const connector = this.deps.connector(job.connectorId);
     const username = job.login?.username ?? connector?.username ?? '';
 
-    this.deps.history.setState(item.id, this.state('sending'), startedAt);
-    this.publish(item.id);
+    this.update(item, { status: 'sending', nextAttemptAt: null }, startedAt);
 
     let session: SmtpSession | null = null;
     let failure: FailureDetails | null = null;
@@ -386,32 +440,30 @@ export class DeliveryEngine {
     const retry = failure !== null && failure.retryable && item.attempt < maxAttempts && !job.signal?.aborted;
     const delayMs = retry ? (connector!.retryDelaysSec[item.attempt - 1] ?? 0) * 1000 : 0;
     const status: DeliveryStatus = !failure ? 'sent' : retry ? 'retrying' : 'failed';
-    this.deps.history.appendAttempt(
-      item.id,
-      record,
+    this.update(
+      item,
       {
         status,
+        attemptCount: item.attempt,
         failureClass: failure?.class ?? null,
         failure,
         reply: outcome?.response ?? failure?.reply ?? null,
         messageId: outcome ? builtId : null,
         serverMessageId: outcome?.serverMessageId ?? null,
         durationMs: Math.round(finishedAt - item.firstStartedAt),
-        nextAttemptAt: retry ? finishedAt + delayMs : null,
+        nextAttemptAt: retry ? new Date(finishedAt + delayMs).toISOString() : null,
         accepted: outcome?.accepted ?? [],
         rejected: outcome?.rejected ?? [],
       },
       finishedAt,
+      record,
     );
-    this.publish(item.id);
 
     if (retry) {
       void clock.sleep(delayMs, job.signal).then(
         () => {
           if (this.closed) return this.finalCancelled(item, 'AlertDesk was closed before the retry.');
-          item.lane.queue.push(item);
-          if (!this.lanes.has(item.lane.key)) this.lanes.set(item.lane.key, item.lane);
-          this.pump();
+          this.enqueue(item);
         },
         () => this.finalCancelled(item, 'Cancelled before the retry.'),
       );
@@ -421,51 +473,78 @@ export class DeliveryEngine {
     return session;
   }
 
-  private state(status: DeliveryStatus): DeliveryState {
-    return {
-      status,
-      failureClass: null,
-      failure: null,
-      reply: null,
-      messageId: null,
-      serverMessageId: null,
-      durationMs: null,
-      nextAttemptAt: null,
-      accepted: [],
-      rejected: [],
-    };
+  /**
+   * Moves a delivery to its next state in memory and tells the listeners. SQLite is written with
+   * an attempt (one transaction: the attempt and the delivery row) and with a final state, not for
+   * the passing "sending" state.
+   */
+  private update(item: Pending, change: Partial<DeliveryOutcome>, at: number, attempt?: AttemptRecord): void {
+    const r = item.record;
+    Object.assign(r, change, { updatedAt: new Date(at).toISOString() });
+    const final = r.status === 'sent' || r.status === 'failed' || r.status === 'cancelled';
+    if (attempt) this.deps.history.appendAttempt(item.id, attempt, stateOf(r), at);
+    else if (final) this.deps.history.setState(item.id, stateOf(r), at);
+    this.publish(item);
   }
 
   private finalCancelled(item: Pending, why: string): void {
     this.deps.logger.info('delivery cancelled', { id: item.id, why });
-    const current = this.deps.history.detail(item.id);
-    this.deps.history.setState(
-      item.id,
-      {
-        ...this.state('cancelled'),
-        failureClass: current?.failureClass ?? null,
-        failure: current?.failure ?? null,
-        reply: current?.reply ?? null,
-        durationMs: current?.durationMs ?? null,
-      },
-      this.deps.clock.now(),
-    );
-    this.publish(item.id);
+    this.update(item, { status: 'cancelled', nextAttemptAt: null }, this.deps.clock.now());
     this.finished(item);
   }
 
   private finished(item: Pending): void {
-    const detail = this.deps.history.detail(item.id)!;
+    this.live.delete(item.id);
     try {
-      this.deps.onFinished?.(item.job, detail);
+      this.deps.onFinished?.(item.job, item.record);
     } catch (error) {
       this.deps.logger.error('onFinished hook failed', { error: String(error) });
     }
-    item.finish(detail);
+    item.finish(item.record);
   }
 
-  private publish(id: string): void {
-    const summary = this.deps.history.summary(id);
-    if (summary) this.deps.emit('delivery', { delivery: summary });
+  private publish(item: Pending): void {
+    this.deps.emit('delivery', { delivery: summaryOf(item.record) });
   }
+}
+
+function stateOf(r: DeliveryOutcome): DeliveryState {
+  return {
+    status: r.status,
+    failureClass: r.failureClass,
+    failure: r.failure,
+    reply: r.reply,
+    messageId: r.messageId,
+    serverMessageId: r.serverMessageId,
+    durationMs: r.durationMs,
+    nextAttemptAt: r.nextAttemptAt ? Date.parse(r.nextAttemptAt) : null,
+    accepted: r.accepted,
+    rejected: r.rejected,
+  };
+}
+
+export function summaryOf(r: DeliveryOutcome): DeliverySummary {
+  return {
+    id: r.id,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    kind: r.kind,
+    status: r.status,
+    siteId: r.siteId,
+    siteName: r.siteName,
+    connectorId: r.connectorId,
+    connectorTitle: r.connectorTitle,
+    cameraId: r.cameraId,
+    cameraName: r.cameraName,
+    runId: r.runId,
+    subject: r.subject,
+    from: r.from,
+    to: r.to,
+    attemptCount: r.attemptCount,
+    failureClass: r.failureClass,
+    reply: r.reply,
+    messageId: r.messageId,
+    durationMs: r.durationMs,
+    nextAttemptAt: r.nextAttemptAt,
+  };
 }

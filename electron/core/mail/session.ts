@@ -439,14 +439,14 @@ export class SmtpSession {
   }
 }
 
+/** nodemailer's logger for a session: it writes into whichever transcript the session serves now. */
 function proxyLogger(route: { transcript: Transcript }) {
-  const forward =
-    (level: 'debug') =>
-    (...args: unknown[]) => {
-      const logger = route.transcript.nodemailerLogger();
-      (logger[level] as (...a: unknown[]) => void)(...args);
-    };
-  const f = forward('debug');
+  let current: { transcript: Transcript; log: (...args: unknown[]) => void } | null = null;
+  const f = (...args: unknown[]) => {
+    if (current?.transcript !== route.transcript)
+      current = { transcript: route.transcript, log: route.transcript.nodemailerLogger().debug };
+    current.log(...args);
+  };
   return { trace: f, debug: f, info: f, warn: f, error: f, fatal: f };
 }
 

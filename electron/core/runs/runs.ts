@@ -1,7 +1,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SQLInputValue } from 'node:sqlite';
-import type { DeliveryDetail, DeliverySummary } from '../../../shared/delivery.ts';
+import type { DeliverySummary } from '../../../shared/delivery.ts';
 import { FAILURE_CATALOG, type FailureClass } from '../../../shared/failures.ts';
 import { AppError, notFound } from '../../../shared/result.ts';
 import type {
@@ -20,12 +20,18 @@ import type {
 import type { RunOptionsParsed } from '../../../shared/schemas.ts';
 import { renderSubject } from '../../../shared/subject.ts';
 import type { Clock, HostLookup, Logger } from '../adapters.ts';
-import { transaction, type Db } from '../history/db.ts';
+import { transaction, write, type Db } from '../history/db.ts';
 import type { AuditLog } from '../history/audit.ts';
 import type { Inventory, StoredCamera, StoredConnector, StoredSite } from '../inventory/inventory.ts';
 import type { ConnectorService } from '../inventory/connectors.ts';
-import { composeMessage, type ComposedMessage } from '../mail/compose.ts';
-import { targetFor, type DeliveryEngine } from '../mail/engine.ts';
+import {
+  composeMessage,
+  prepareAttachments,
+  type Attachment,
+  type ComposedMessage,
+  type PreparedAttachment,
+} from '../mail/compose.ts';
+import { targetFor, type DeliveryEngine, type DeliveryOutcome } from '../mail/engine.ts';
 import { SmtpSession } from '../mail/session.ts';
 import { Transcript } from '../mail/transcript.ts';
 
@@ -39,6 +45,16 @@ interface PlannedItem {
   subject: string;
   from: string;
   skipReason: string | null;
+}
+
+interface ActiveRun {
+  id: string;
+  controller: AbortController;
+  done: Promise<void>;
+  items: Map<string, RunItem>;
+  /** Items changed since listeners last heard. */
+  dirty: Set<string>;
+  flush: NodeJS.Timeout | null;
 }
 
 interface ItemRow {
@@ -140,23 +156,36 @@ export interface RunDeps {
  */
 export class RunService {
   private readonly d: RunDeps;
-  private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
-  private readonly deliveryToItem = new Map<string, string>();
+  /** Runs in progress: their items and counts live here, SQLite gets each item's final state. */
+  private readonly active = new Map<string, ActiveRun>();
+  private readonly deliveryToItem = new Map<string, { run: ActiveRun; itemId: string }>();
+  private readonly sql;
 
   constructor(deps: RunDeps) {
     this.d = deps;
+    const db = deps.db;
+    this.sql = {
+      run: db.prepare('SELECT * FROM runs WHERE id = ?'),
+      items: db.prepare('SELECT * FROM run_items WHERE run_id = ? ORDER BY seq'),
+      counts: db.prepare('SELECT status, COUNT(*) AS n FROM run_items WHERE run_id = ? GROUP BY status'),
+      finishItem: db.prepare(
+        'UPDATE run_items SET status = ?, delivery_id = ?, failure_class = ?, explanation = ?, fix = ?, reply = ?, message_id = ?, duration_ms = ?, attempts = ?, finished_at = ? WHERE id = ?',
+      ),
+      finishRun: db.prepare('UPDATE runs SET status = ?, finished_at = ? WHERE id = ?'),
+    };
   }
 
-  /** Called for every delivery event of the engine: keeps the run items live. */
+  /** Called for every delivery event of the engine: keeps the live run items up to date. */
   onDelivery(delivery: DeliverySummary): void {
-    const itemId = this.deliveryToItem.get(delivery.id);
-    if (!itemId) return;
+    const ref = this.deliveryToItem.get(delivery.id);
+    if (!ref) return;
     const status = statusOfDelivery(delivery);
-    if (FINAL.has(status)) return; // the final state is written from the delivery's detail
-    this.d.db
-      .prepare('UPDATE run_items SET status = ?, attempts = ?, failure_class = ? WHERE id = ?')
-      .run(status, delivery.attemptCount, delivery.failureClass, itemId);
-    this.publish(delivery.runId!, itemId);
+    if (FINAL.has(status)) return; // the final state comes with the outcome, in finishItem
+    const item = ref.run.items.get(ref.itemId)!;
+    item.status = status;
+    item.attempts = delivery.attemptCount;
+    item.failureClass = delivery.failureClass;
+    this.touch(ref.run, item.id);
   }
 
   async samples(): Promise<SampleSnapshot[]> {
@@ -193,6 +222,7 @@ export class RunService {
     const scopeLabel = this.label(options, planned, rerun !== null);
     const items = planned.map((p, seq) => ({ id: crypto.randomUUID(), seq, plan: p }));
 
+    const live = new Map<string, RunItem>();
     transaction(this.d.db, () => {
       this.d.db
         .prepare(
@@ -215,21 +245,45 @@ export class RunService {
           recipients_json, subject, status, explanation, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const { id, seq, plan: p } of items) {
+        const item: RunItem = {
+          id,
+          runId,
+          cameraId: p.camera?.id ?? null,
+          cameraName: p.camera?.name ?? `(connector) ${p.connector?.title ?? ''}`,
+          siteId: p.site.id,
+          siteName: p.site.name,
+          connectorId: p.connector?.id ?? null,
+          connectorTitle: p.connector?.title ?? '—',
+          account: p.account,
+          recipients: p.recipients,
+          subject: p.subject,
+          status: p.skipReason ? 'skipped' : 'queued',
+          deliveryId: null,
+          failureClass: null,
+          explanation: p.skipReason,
+          fix: null,
+          reply: null,
+          messageId: null,
+          durationMs: null,
+          attempts: 0,
+          finishedAt: p.skipReason ? new Date(now).toISOString() : null,
+        };
+        live.set(id, item);
         insert.run(
           id,
           runId,
           seq,
-          p.camera?.id ?? null,
-          p.camera?.name ?? `(connector) ${p.connector?.title ?? ''}`,
-          p.site.id,
-          p.site.name,
-          p.connector?.id ?? null,
-          p.connector?.title ?? '—',
-          p.account,
-          JSON.stringify(p.recipients),
-          p.subject,
-          p.skipReason ? 'skipped' : 'queued',
-          p.skipReason,
+          item.cameraId,
+          item.cameraName,
+          item.siteId,
+          item.siteName,
+          item.connectorId,
+          item.connectorTitle,
+          item.account,
+          JSON.stringify(item.recipients),
+          item.subject,
+          item.status,
+          item.explanation,
           p.skipReason ? now : null,
         );
       }
@@ -242,11 +296,17 @@ export class RunService {
       detail: `${items.length} item(s), ${attachments.length} snapshot(s)${rerun ? `, re-run of the failures of ${rerun.of}` : ''}`,
     });
 
-    const controller = new AbortController();
-    const done = this.send(runId, items, attachments, controller.signal);
-    this.active.set(runId, { controller, done });
-    void done.finally(() => this.active.delete(runId));
-    this.publish(runId, null);
+    const run: ActiveRun = {
+      id: runId,
+      controller: new AbortController(),
+      done: Promise.resolve(),
+      items: live,
+      dirty: new Set(),
+      flush: null,
+    };
+    this.active.set(runId, run);
+    run.done = this.send(run, items, attachments).finally(() => this.active.delete(runId));
+    this.publish(run, []);
     return this.summary(runId);
   }
 
@@ -289,8 +349,9 @@ export class RunService {
   }
 
   summary(runId: string): RunSummary {
-    const row = this.d.db.prepare('SELECT * FROM runs WHERE id = ?').get(runId) as RunRow | undefined;
+    const row = this.sql.run.get(runId) as RunRow | undefined;
     if (!row) throw notFound('Run', runId);
+    const live = this.active.get(runId);
     return {
       id: row.id,
       startedAt: iso(row.started_at)!,
@@ -302,17 +363,17 @@ export class RunService {
       snapshots: row.snapshots,
       note: row.note,
       rerunOf: row.rerun_of,
-      counts: this.counts(runId),
+      counts: live ? countItems([...live.items.values()]) : this.counts(runId),
     };
   }
 
   detail(runId: string): RunDetail {
-    const items = (
-      this.d.db
-        .prepare('SELECT * FROM run_items WHERE run_id = ? ORDER BY seq')
-        .all(runId) as unknown as ItemRow[]
-    ).map(itemOf);
-    return { ...this.summary(runId), items };
+    const summary = this.summary(runId);
+    const live = this.active.get(runId);
+    const items = live
+      ? [...live.items.values()].map((i) => ({ ...i }))
+      : (this.sql.items.all(runId) as unknown as ItemRow[]).map(itemOf);
+    return { ...summary, items };
   }
 
   report(runId: string, siteId: string): HandoverReport {
@@ -354,12 +415,7 @@ export class RunService {
   }
 
   private counts(runId: string): RunCounts {
-    const rows = this.d.db
-      .prepare('SELECT status, COUNT(*) AS n FROM run_items WHERE run_id = ? GROUP BY status')
-      .all(runId) as Array<{
-      status: RunItemStatus;
-      n: number;
-    }>;
+    const rows = this.sql.counts.all(runId) as Array<{ status: RunItemStatus; n: number }>;
     const counts: RunCounts = { total: 0, passed: 0, failed: 0, skipped: 0, cancelled: 0, pending: 0 };
     for (const { status, n } of rows) {
       counts.total += n;
@@ -371,10 +427,9 @@ export class RunService {
   }
 
   private async send(
-    runId: string,
+    run: ActiveRun,
     items: Array<{ id: string; seq: number; plan: PlannedItem }>,
-    attachments: Array<{ filename: string; content: Buffer }>,
-    signal: AbortSignal,
+    attachments: PreparedAttachment[],
   ): Promise<void> {
     const startedAt = new Date(this.d.clock.now());
     const pending: Array<Promise<void>> = [];
@@ -392,12 +447,12 @@ export class RunService {
             bcc: [],
             replyTo: '',
             subject: p.subject,
-            body: this.body(p, runId, startedAt),
+            body: this.body(p, run.id, startedAt),
             contentType: 'text',
             importance: 'normal',
             attachments,
             headers: {
-              'X-AlertDesk-Run': runId,
+              'X-AlertDesk-Run': run.id,
               ...(p.camera ? { 'X-AlertDesk-Camera': p.camera.id } : {}),
               'X-Mailer': `AlertDesk ${this.d.appVersion}`,
             },
@@ -407,52 +462,77 @@ export class RunService {
         kind: 'bulk',
         connectorId: connector.id,
         camera: p.camera ? { id: p.camera.id, name: p.camera.name } : null,
-        runId,
+        runId: run.id,
         login: { username: p.account, passwordSealed: p.passwordSealed },
         message,
-        signal,
+        signal: run.controller.signal,
       });
-      this.deliveryToItem.set(job.id, id);
-      this.d.db.prepare('UPDATE run_items SET delivery_id = ? WHERE id = ?').run(job.id, id);
-      pending.push(job.done.then((detail) => this.finishItem(runId, id, detail)));
+      this.deliveryToItem.set(job.id, { run, itemId: id });
+      run.items.get(id)!.deliveryId = job.id;
+      pending.push(job.done.then((outcome) => this.finishItem(run, id, outcome)));
     }
     await Promise.all(pending);
-    this.d.db
-      .prepare('UPDATE runs SET status = ?, finished_at = ? WHERE id = ?')
-      .run(signal.aborted ? 'cancelled' : 'finished', this.d.clock.now(), runId);
-    this.publish(runId, null);
-    const counts = this.counts(runId);
-    this.d.logger.info('handover run finished', { runId, ...counts });
+    write(this.d.db, () =>
+      this.sql.finishRun.run(
+        run.controller.signal.aborted ? 'cancelled' : 'finished',
+        this.d.clock.now(),
+        run.id,
+      ),
+    );
+    if (run.flush) clearTimeout(run.flush);
+    this.active.delete(run.id);
+    const changed = [...run.dirty].map((itemId) => run.items.get(itemId)!);
+    run.dirty.clear();
+    this.publish(run, changed);
+    this.d.logger.info('handover run finished', { runId: run.id, ...this.counts(run.id) });
   }
 
-  private finishItem(runId: string, itemId: string, d: DeliveryDetail): void {
+  private finishItem(run: ActiveRun, itemId: string, d: DeliveryOutcome): void {
     this.deliveryToItem.delete(d.id);
-    const status = statusOfDelivery(d);
+    const item = run.items.get(itemId)!;
+    item.status = statusOfDelivery(d);
+    item.deliveryId = d.id;
+    item.failureClass = d.failureClass;
+    item.explanation =
+      d.failure?.explanation ?? (item.status === 'cancelled' ? 'Cancelled before it was sent.' : null);
+    item.fix = d.failure?.fix ?? (d.failureClass ? FAILURE_CATALOG[d.failureClass].fix : null);
+    item.reply = d.reply;
+    item.messageId = d.messageId;
+    item.durationMs = d.durationMs;
+    item.attempts = d.attemptCount;
+    const now = this.d.clock.now();
+    item.finishedAt = new Date(now).toISOString();
     const values: SQLInputValue[] = [
-      status,
-      d.failureClass,
-      d.failure?.explanation ?? (status === 'cancelled' ? 'Cancelled before it was sent.' : null),
-      d.failure?.fix ?? (d.failureClass ? FAILURE_CATALOG[d.failureClass].fix : null),
-      d.reply,
-      d.messageId,
-      d.durationMs,
-      d.attemptCount,
-      this.d.clock.now(),
+      item.status,
+      item.deliveryId,
+      item.failureClass,
+      item.explanation,
+      item.fix,
+      item.reply,
+      item.messageId,
+      item.durationMs,
+      item.attempts,
+      now,
       itemId,
     ];
-    this.d.db
-      .prepare(
-        'UPDATE run_items SET status = ?, failure_class = ?, explanation = ?, fix = ?, reply = ?, message_id = ?, duration_ms = ?, attempts = ?, finished_at = ? WHERE id = ?',
-      )
-      .run(...values);
-    this.publish(runId, itemId);
+    write(this.d.db, () => this.sql.finishItem.run(...values));
+    this.touch(run, itemId);
   }
 
-  private publish(runId: string, itemId: string | null): void {
-    const item = itemId
-      ? itemOf(this.d.db.prepare('SELECT * FROM run_items WHERE id = ?').get(itemId) as unknown as ItemRow)
-      : null;
-    this.d.emit({ run: this.summary(runId), item });
+  /** Marks an item changed; listeners hear about changed items at most ten times a second. */
+  private touch(run: ActiveRun, itemId: string): void {
+    run.dirty.add(itemId);
+    run.flush ??= setTimeout(() => {
+      run.flush = null;
+      if (!this.active.has(run.id)) return;
+      const changed = [...run.dirty].map((id) => ({ ...run.items.get(id)! }));
+      run.dirty.clear();
+      this.publish(run, changed);
+    }, 100);
+  }
+
+  private publish(run: ActiveRun, items: RunItem[]): void {
+    this.d.emit({ run: this.summary(run.id), items });
   }
 
   private body(p: PlannedItem, runId: string, startedAt: Date): string {
@@ -594,9 +674,12 @@ export class RunService {
     return rerun ? `Re-run of failures — ${where}` : where;
   }
 
-  private async attachments(
-    options: RunOptionsParsed,
-  ): Promise<Array<{ filename: string; content: Buffer }>> {
+  /** The run's snapshots, read and MIME-encoded once for all its messages. */
+  private async attachments(options: RunOptionsParsed): Promise<PreparedAttachment[]> {
+    return prepareAttachments(await this.readSnapshots(options));
+  }
+
+  private async readSnapshots(options: RunOptionsParsed): Promise<Attachment[]> {
     if (options.snapshotFiles.length) {
       return Promise.all(
         options.snapshotFiles.map(async (token, i) => {
@@ -631,9 +714,8 @@ export class RunService {
   private async buildPlan(options: RunOptionsParsed, probe: boolean): Promise<RunPlan> {
     const items = this.resolve(options);
     const attachments = await this.attachments(options);
-    const attachmentBytes = attachments.reduce((n, a) => n + a.content.length, 0);
-    // base64 grows each attachment by 4/3 plus line breaks; headers and body add a few KB.
-    const messageBytes = Math.ceil(attachmentBytes * 1.37) + 3000;
+    // The encoded parts are what travels; headers, body and boundaries add a few KB.
+    const messageBytes = attachments.reduce((n, a) => n + a.part.length + 80, 0) + 3000;
     const byConnector = new Map<string, RunPlanConnector>();
     for (const i of items) {
       if (!i.connector || i.skipReason) continue;
@@ -686,7 +768,7 @@ export class RunService {
         })),
       connectors,
       messageBytes,
-      attachmentBytes,
+      attachmentBytes: attachments.reduce((n, a) => n + a.size, 0),
       warnings,
       minimumSeconds,
     };

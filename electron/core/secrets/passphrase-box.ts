@@ -1,4 +1,12 @@
-import { createCipheriv, createDecipheriv, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createSecretKey,
+  randomBytes,
+  scrypt,
+  timingSafeEqual,
+  type KeyObject,
+} from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
@@ -27,7 +35,7 @@ export async function deriveKey(
   return scryptAsync(passphrase.normalize('NFC'), salt, 32, params);
 }
 
-export function aesGcmSeal(key: Buffer, plain: Buffer, aad?: Buffer): Buffer {
+export function aesGcmSeal(key: Buffer | KeyObject, plain: Buffer, aad?: Buffer): Buffer {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   if (aad) cipher.setAAD(aad);
@@ -36,7 +44,7 @@ export function aesGcmSeal(key: Buffer, plain: Buffer, aad?: Buffer): Buffer {
 }
 
 /** Throws when the key is wrong or a single bit of the data was changed. */
-export function aesGcmOpen(key: Buffer, sealed: Buffer, aad?: Buffer): Buffer {
+export function aesGcmOpen(key: Buffer | KeyObject, sealed: Buffer, aad?: Buffer): Buffer {
   if (sealed.length < IV_BYTES + TAG_BYTES) throw new Error('sealed data is truncated');
   const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_BYTES));
   if (aad) decipher.setAAD(aad);
@@ -63,10 +71,11 @@ const CHECK_VALUE = 'alertdesk-key-check';
  * The salt and a check value live in a key file next to the data; the passphrase never does.
  */
 export class PassphraseSecretBox implements SecretBox {
-  private readonly key: Buffer;
+  /** A KeyObject: a bulk run opens a secret per session, and a raw key is re-imported on every call. */
+  private readonly key: KeyObject;
 
   private constructor(key: Buffer) {
-    this.key = key;
+    this.key = createSecretKey(key);
   }
 
   static async open(keyFilePath: string, passphrase: string): Promise<PassphraseSecretBox> {

@@ -96,6 +96,7 @@ export function DeliveriesPage({ route }: { route: Route }) {
   // New deliveries and state changes arrive as events; refresh at most twice a second.
   const [dirty, setDirty] = useState(false);
   useEvent('delivery', () => setDirty(true));
+  useEvent('run', () => setDirty(true));
   useEffect(() => {
     if (!dirty) return;
     const timer = setTimeout(() => {

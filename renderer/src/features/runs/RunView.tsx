@@ -1,5 +1,5 @@
 import { createColumnHelper } from '@tanstack/react-table';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { Site } from '../../../../shared/domain.ts';
 import { FAILURE_CATALOG } from '../../../../shared/failures.ts';
 import type { RunDetail, RunItem, RunItemStatus } from '../../../../shared/runs.ts';
@@ -28,8 +28,6 @@ export function RunView({ runId, sites }: { runId: string; sites: Site[] }) {
   const [run, setRun] = useState<RunDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [openDelivery, setOpenDelivery] = useState<RunItem | null>(null);
-  const pending = useRef(new Map<string, RunItem>());
-  const [tick, setTick] = useState(0);
 
   useEffect(() => {
     let live = true;
@@ -43,22 +41,16 @@ export function RunView({ runId, sites }: { runId: string; sites: Site[] }) {
     };
   }, [runId]);
 
-  // Thousands of item updates arrive as events: apply them in batches, four times a second.
-  useEvent('run', ({ run: summary, item }) => {
+  // Item changes arrive batched (at most ten events a second), so each event is applied as it comes.
+  useEvent('run', ({ run: summary, items }) => {
     if (summary.id !== runId) return;
-    if (item) pending.current.set(item.id, item);
-    setRun((r) => (r ? { ...r, ...summary, items: r.items } : r));
-    setTick((t) => t + 1);
+    const changed = new Map(items.map((i) => [i.id, i]));
+    setRun((r) =>
+      r
+        ? { ...r, ...summary, items: changed.size ? r.items.map((i) => changed.get(i.id) ?? i) : r.items }
+        : r,
+    );
   });
-  useEffect(() => {
-    if (pending.current.size === 0) return;
-    const timer = setTimeout(() => {
-      const updates = pending.current;
-      pending.current = new Map();
-      setRun((r) => (r ? { ...r, items: r.items.map((i) => updates.get(i.id) ?? i) } : r));
-    }, 250);
-    return () => clearTimeout(timer);
-  }, [tick]);
 
   const columns = useMemo(
     () => [

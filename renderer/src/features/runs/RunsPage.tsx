@@ -1,5 +1,5 @@
 import { createColumnHelper } from '@tanstack/react-table';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { RunSummary } from '../../../../shared/runs.ts';
 import { api } from '../../api.ts';
 import { useEvent, useQuery } from '../../app/hooks.ts';
@@ -30,9 +30,17 @@ export function RunsPage({ route }: { route: Route }) {
   const runs = useQuery(() => api.runs.list(), []);
   const sites = useQuery(() => api.sites.list(), []);
   const [creating, setCreating] = useState(route.params.get('new') === '1');
-  useEvent('run', ({ item }) => {
-    if (!item) runs.reload();
-  });
+  // Counts change with every batch of a running run: refresh the list at most once a second.
+  const [stale, setStale] = useState(false);
+  useEvent('run', () => setStale(true));
+  useEffect(() => {
+    if (!stale) return;
+    const timer = setTimeout(() => {
+      setStale(false);
+      runs.reload();
+    }, 1000);
+    return () => clearTimeout(timer);
+  }, [stale, runs]);
 
   const columns = useMemo(
     () => [
