@@ -178,7 +178,7 @@ export function DeliveriesPage({ route }: { route: Route }) {
     {
       id: 'attemptCount',
       header: 'Tries',
-      width: '64px',
+      width: '76px',
       sortable: true,
       align: 'end',
       render: (d) => d.attemptCount,

@@ -88,7 +88,7 @@ export function RunView({ runId, sites }: { runId: string; sites: Site[] }) {
           ),
         },
       ),
-      col.accessor('attempts', { header: 'Tries', meta: { width: '64px', align: 'end' } }),
+      col.accessor('attempts', { header: 'Tries', meta: { width: '76px', align: 'end' } }),
       col.accessor('durationMs', {
         header: 'Took',
         meta: { width: '84px', align: 'end' },

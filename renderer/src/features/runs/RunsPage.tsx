@@ -69,14 +69,14 @@ export function RunsPage({ route }: { route: Route }) {
       col.accessor((r) => r.counts.skipped, {
         id: 'skipped',
         header: 'Skipped',
-        meta: { width: '90px', align: 'end' },
+        meta: { width: '100px', align: 'end' },
       }),
       col.accessor('status', {
         header: 'Result',
         meta: { width: '170px' },
         cell: (c) => <RunStatusBadge run={c.row.original} />,
       }),
-      col.accessor('snapshots', { header: 'Snapshots', meta: { width: '100px', align: 'end' } }),
+      col.accessor('snapshots', { header: 'Snapshots', meta: { width: '116px', align: 'end' } }),
     ],
     [],
   );

@@ -91,7 +91,7 @@ export function VaultPage() {
       col.accessor((r) => r.cameraIds.length, {
         id: 'cameras',
         header: 'Cameras',
-        meta: { width: '90px', align: 'end' },
+        meta: { width: '104px', align: 'end' },
       }),
       col.accessor((r) => (r.reusedWith.length ? 'reused' : ''), {
         id: 'flags',
