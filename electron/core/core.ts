@@ -8,6 +8,7 @@ import type { TestMessageParsed } from '../../shared/schemas.ts';
 import { systemClock, silentLogger, type CoreAdapters, type PickedFileRef } from './adapters.ts';
 import { inspectCertificate } from './certificates.ts';
 import { AuditLog } from './history/audit.ts';
+import { fileStamp, spreadsheetCsv } from './csv.ts';
 import { commitWrites, openHistory, type Db } from './history/db.ts';
 import { DeliveryHistory } from './history/deliveries.ts';
 import { ConnectorService } from './inventory/connectors.ts';
@@ -20,7 +21,6 @@ import { exportAudit, queryAudit } from './history/audit.ts';
 import { AppPasswordService } from './vault/records.ts';
 import { VerifyService } from './vault/verify.ts';
 import { RunService } from './runs/runs.ts';
-import Papa from 'papaparse';
 import type { DeliveryDetail } from '../../shared/delivery.ts';
 import type { DiagnoseParsed } from '../../shared/schemas.ts';
 import { exportDeliveries, queryDeliveries } from './history/deliveries.ts';
@@ -381,7 +381,7 @@ export function createCore(options: CoreOptions): Core {
       },
       exportCsv: ({ filter }) => {
         const rows = exportDeliveries(db, filter);
-        const csv = Papa.unparse(
+        const csv = spreadsheetCsv(
           rows.map((d) => ({
             time: d.createdAt,
             status: d.status,
@@ -399,7 +399,6 @@ export function createCore(options: CoreOptions): Core {
             message_id: d.messageId ?? '',
             run_id: d.runId ?? '',
           })),
-          { newline: '\r\n', escapeFormulae: true },
         );
         audit.record({
           action: 'export',
@@ -407,8 +406,8 @@ export function createCore(options: CoreOptions): Core {
           recordLabel: 'delivery history CSV',
           detail: `${rows.length} rows`,
         });
-        const stamp = new Date(clock.now()).toISOString().slice(0, 16).replace(/[:T]/g, '-');
-        return { filename: `alertdesk-deliveries-${stamp}.csv`, csv: '\uFEFF' + csv, rows: rows.length };
+        const stamp = fileStamp(clock.now());
+        return { filename: `alertdesk-deliveries-${stamp}.csv`, csv, rows: rows.length };
       },
     },
     cameras: {
@@ -463,7 +462,7 @@ export function createCore(options: CoreOptions): Core {
       query: ({ filter, offset, limit }) => queryAudit(db, filter, offset, limit),
       exportCsv: ({ filter }) => {
         const rows = exportAudit(db, filter);
-        const csv = Papa.unparse(
+        const csv = spreadsheetCsv(
           rows.map((e) => ({
             seq: e.seq,
             time: e.at,
@@ -477,7 +476,6 @@ export function createCore(options: CoreOptions): Core {
             result: e.result,
             detail: e.detail,
           })),
-          { newline: '\r\n', escapeFormulae: true },
         );
         audit.record({
           action: 'export',
@@ -485,8 +483,8 @@ export function createCore(options: CoreOptions): Core {
           recordLabel: 'audit log CSV',
           detail: `${rows.length} events`,
         });
-        const stamp = new Date(clock.now()).toISOString().slice(0, 16).replace(/[:T]/g, '-');
-        return { filename: `alertdesk-audit-${stamp}.csv`, csv: '\uFEFF' + csv, rows: rows.length };
+        const stamp = fileStamp(clock.now());
+        return { filename: `alertdesk-audit-${stamp}.csv`, csv, rows: rows.length };
       },
     },
     runs: {
@@ -500,7 +498,7 @@ export function createCore(options: CoreOptions): Core {
       report: ({ runId, siteId }) => runService.report(runId, siteId),
       reportCsv: ({ runId, siteId }) => {
         const report = runService.report(runId, siteId);
-        const csv = Papa.unparse(
+        const csv = spreadsheetCsv(
           report.items.map((i) => ({
             site: report.site.name,
             date: report.run.startedAt,
@@ -516,7 +514,6 @@ export function createCore(options: CoreOptions): Core {
             message_id: i.messageId ?? '',
             time_ms: i.durationMs ?? '',
           })),
-          { newline: '\r\n', escapeFormulae: true },
         );
         audit.record({
           action: 'export',
@@ -528,7 +525,7 @@ export function createCore(options: CoreOptions): Core {
         });
         return {
           filename: `handover-${slug(report.site.name)}-${report.run.startedAt.slice(0, 10)}.csv`,
-          csv: '\uFEFF' + csv,
+          csv,
         };
       },
       reportPdf: async ({ runId, siteId }) => {

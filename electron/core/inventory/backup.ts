@@ -6,6 +6,7 @@ import { DEFAULT_SETTINGS, SettingsFields, type Settings } from '../../../shared
 import { APP_PASSWORD_STATUSES, PROVIDERS, type BackupCounts } from '../../../shared/vault.ts';
 import type { SecretBox } from '../adapters.ts';
 import type { AuditLog } from '../history/audit.ts';
+import { fileStamp } from '../csv.ts';
 import { aesGcmOpen, aesGcmSeal, deriveKey, SCRYPT_PARAMS } from '../secrets/passphrase-box.ts';
 import type { AppPasswordService } from '../vault/records.ts';
 import type { Inventory, StoredAppPassword, StoredConnector } from './inventory.ts';
@@ -293,8 +294,7 @@ export async function exportBackup(
     recordLabel: 'encrypted backup',
     detail: `${countsText(counts)}; secrets included, encrypted with the backup passphrase`,
   });
-  const stamp = header.createdAt.slice(0, 16).replace(/[:T]/g, '-');
-  return { filename: `alertdesk-backup-${stamp}.adbackup`, content, counts };
+  return { filename: `alertdesk-backup-${fileStamp(header.createdAt)}.adbackup`, content, counts };
 }
 
 // ─── Import ───────────────────────────────────────────────────────────────────────────────────

@@ -10,6 +10,7 @@ import {
   type CameraParsed,
 } from '../../../shared/schemas.ts';
 import type { CsvImportPreview, CsvImportResult, CsvImportRowError } from '../../../shared/vault.ts';
+import { fileStamp, spreadsheetCsv } from '../csv.ts';
 import type { AuditLog } from '../history/audit.ts';
 import type { CameraService } from './cameras.ts';
 import type { Inventory, StoredCamera } from './inventory.ts';
@@ -514,11 +515,7 @@ export function exportCameraCsv(
     };
     return CAMERA_CSV_FIELDS.map((f) => row[f]);
   });
-  const csv = Papa.unparse(
-    { fields: CAMERA_CSV_FIELDS.map((f) => EXPORT_HEADERS[f]), data },
-    // escapeFormulae: a name like "=HYPERLINK(…)" must not run as a formula when opened in Excel.
-    { newline: '\r\n', escapeFormulae: true },
-  );
+  const csv = spreadsheetCsv({ fields: CAMERA_CSV_FIELDS.map((f) => EXPORT_HEADERS[f]), data });
   deps.audit.record({
     action: 'export',
     recordType: 'camera',
@@ -526,6 +523,5 @@ export function exportCameraCsv(
     siteId: site?.id ?? null,
     detail: `${cameras.length} camera(s)${site ? ` of "${site.name}"` : ''}`,
   });
-  const stamp = new Date(deps.now()).toISOString().slice(0, 16).replace(/[:T]/g, '-');
-  return { filename: `alertdesk-cameras-${stamp}.csv`, csv: '\uFEFF' + csv, rows: cameras.length };
+  return { filename: `alertdesk-cameras-${fileStamp(deps.now())}.csv`, csv, rows: cameras.length };
 }

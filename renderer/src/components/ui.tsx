@@ -67,6 +67,32 @@ export function Dialog(p: {
   );
 }
 
+/** The usual end of a dialog: Cancel, then the one action it is for. */
+export function DialogActions(p: {
+  onCancel: () => void;
+  action: ReactNode;
+  onAction: () => void;
+  disabled?: boolean;
+  danger?: boolean;
+  cancelLabel?: string;
+}) {
+  return (
+    <>
+      <button type="button" className="btn" onClick={p.onCancel}>
+        {p.cancelLabel ?? 'Cancel'}
+      </button>
+      <button
+        type="button"
+        className={`btn ${p.danger ? 'danger' : 'primary'}`}
+        disabled={p.disabled}
+        onClick={p.onAction}
+      >
+        {p.action}
+      </button>
+    </>
+  );
+}
+
 /** A panel that slides over the right part of the page (forms, details). */
 export function SidePanel(p: {
   title: string;

@@ -7,7 +7,7 @@ import { useQuery } from '../../app/hooks.ts';
 import { navigate, type Route } from '../../app/router.ts';
 import { DataTable } from '../../components/DataTable.tsx';
 import { SelectField, TextField, listError, splitAddresses } from '../../components/fields.tsx';
-import { Badge, Dialog, Notice, PageHeader, useToast } from '../../components/ui.tsx';
+import { Badge, Dialog, DialogActions, Notice, PageHeader, useToast } from '../../components/ui.tsx';
 import { download } from '../deliveries/DeliveriesPage.tsx';
 import { CameraPanel } from './CameraForm.tsx';
 import { ImportCamerasDialog } from './ImportCamerasDialog.tsx';
@@ -289,19 +289,12 @@ function BulkEditDialog(p: {
       title={`Edit ${p.ids.length} camera(s)`}
       onClose={p.onClose}
       footer={
-        <>
-          <button type="button" className="btn" onClick={p.onClose}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="btn primary"
-            disabled={connector === 'keep' && mode === 'keep'}
-            onClick={() => void apply()}
-          >
-            Apply to {p.ids.length} camera(s)
-          </button>
-        </>
+        <DialogActions
+          onCancel={p.onClose}
+          onAction={() => void apply()}
+          disabled={connector === 'keep' && mode === 'keep'}
+          action={<>Apply to {p.ids.length} camera(s)</>}
+        />
       }
     >
       {summary ? <Notice level="error">{summary}</Notice> : null}

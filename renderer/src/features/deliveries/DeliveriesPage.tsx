@@ -15,6 +15,7 @@ import { NumberField } from '../../components/fields.tsx';
 import {
   Badge,
   Dialog,
+  DialogActions,
   Notice,
   PageHeader,
   SidePanel,
@@ -432,16 +433,7 @@ function HistorySettingsDialog({ onClose, onSaved }: { onClose: () => void; onSa
     <Dialog
       title="History settings"
       onClose={onClose}
-      footer={
-        <>
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="button" className="btn primary" onClick={() => void save()}>
-            Save
-          </button>
-        </>
-      }
+      footer={<DialogActions onCancel={onClose} onAction={() => void save()} action="Save" />}
     >
       <NumberField
         label="Keep delivery history for (days)"

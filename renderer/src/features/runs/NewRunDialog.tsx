@@ -6,7 +6,7 @@ import { api, call, errorMessage, fieldErrors } from '../../api.ts';
 import { useQuery } from '../../app/hooks.ts';
 import { navigate } from '../../app/router.ts';
 import { TextField, listError, splitAddresses } from '../../components/fields.tsx';
-import { Badge, Dialog, Notice, useToast } from '../../components/ui.tsx';
+import { Badge, Dialog, DialogActions, Notice, useToast } from '../../components/ui.tsx';
 
 const kb = (n: number) =>
   n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`;
@@ -97,23 +97,20 @@ export function NewRunDialog(p: {
       title="New handover run"
       onClose={p.onClose}
       footer={
-        <>
-          <button type="button" className="btn" onClick={p.onClose}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="btn primary"
-            disabled={empty || starting || !plan || plan.items === 0}
-            onClick={() => void start()}
-          >
-            {starting
-              ? 'Starting…'
-              : plan
-                ? `Send ${plan.items} test e-mail${plan.items === 1 ? '' : 's'}`
-                : 'Start'}
-          </button>
-        </>
+        <DialogActions
+          onCancel={p.onClose}
+          onAction={() => void start()}
+          disabled={empty || starting || !plan || plan.items === 0}
+          action={
+            <>
+              {starting
+                ? 'Starting…'
+                : plan
+                  ? `Send ${plan.items} test e-mail${plan.items === 1 ? '' : 's'}`
+                  : 'Start'}
+            </>
+          }
+        />
       }
     >
       {p.connectorIds?.length ? (

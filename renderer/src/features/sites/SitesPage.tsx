@@ -7,7 +7,16 @@ import { useQuery } from '../../app/hooks.ts';
 import { navigate } from '../../app/router.ts';
 import { DataTable } from '../../components/DataTable.tsx';
 import { SelectField, TextArea, TextField } from '../../components/fields.tsx';
-import { Badge, Dialog, Notice, PageHeader, SidePanel, formatTime, useToast } from '../../components/ui.tsx';
+import {
+  Badge,
+  Dialog,
+  DialogActions,
+  Notice,
+  PageHeader,
+  SidePanel,
+  formatTime,
+  useToast,
+} from '../../components/ui.tsx';
 
 const col = createColumnHelper<Site>();
 
@@ -341,19 +350,13 @@ function DeleteSiteDialog(p: { site: Site; otherSites: Site[]; onClose: () => vo
       title={`Delete site "${p.site.name}"?`}
       onClose={p.onClose}
       footer={
-        <>
-          <button type="button" className="btn" onClick={p.onClose}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="btn danger"
-            onClick={() => void remove()}
-            disabled={has && choice === 'move' && !target}
-          >
-            Delete site
-          </button>
-        </>
+        <DialogActions
+          onCancel={p.onClose}
+          onAction={() => void remove()}
+          disabled={has && choice === 'move' && !target}
+          danger
+          action="Delete site"
+        />
       }
     >
       {error ? <Notice level="error">{error}</Notice> : null}

@@ -17,6 +17,7 @@ import { NumberField, SelectField, TextArea, TextField } from '../../components/
 import {
   Badge,
   Dialog,
+  DialogActions,
   Notice,
   PageHeader,
   SidePanel,
@@ -579,19 +580,12 @@ function RotateDialog({
       title={`Rotate the app password of ${record.account}`}
       onClose={onClose}
       footer={
-        <>
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="btn primary"
-            disabled={busy || secret.trim() === ''}
-            onClick={() => void rotate()}
-          >
-            {busy ? (verify ? 'Verifying…' : 'Rotating…') : verify ? 'Verify and rotate' : 'Rotate'}
-          </button>
-        </>
+        <DialogActions
+          onCancel={onClose}
+          onAction={() => void rotate()}
+          disabled={busy || secret.trim() === ''}
+          action={busy ? (verify ? 'Verifying…' : 'Rotating…') : verify ? 'Verify and rotate' : 'Rotate'}
+        />
       }
     >
       <p className="muted">
@@ -645,16 +639,7 @@ function NewRecordDialog({ onClose, onCreated }: { onClose: () => void; onCreate
     <Dialog
       title="New app password"
       onClose={onClose}
-      footer={
-        <>
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="button" className="btn primary" onClick={() => void create()}>
-            Save record
-          </button>
-        </>
-      }
+      footer={<DialogActions onCancel={onClose} onAction={() => void create()} action="Save record" />}
     >
       {summary ? <Notice level="error">{summary}</Notice> : null}
       <div className="form-grid">
@@ -727,16 +712,7 @@ function VaultSettingsDialog({ onClose, onSaved }: { onClose: () => void; onSave
     <Dialog
       title="Vault settings"
       onClose={onClose}
-      footer={
-        <>
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="button" className="btn primary" onClick={() => void save()}>
-            Save
-          </button>
-        </>
-      }
+      footer={<DialogActions onCancel={onClose} onAction={() => void save()} action="Save" />}
     >
       <NumberField
         label="A record needs verifying again after (days)"
