@@ -187,3 +187,22 @@ export function listError(errors: Record<string, string>, field: string): string
   const key = Object.keys(errors).find((k) => k.startsWith(`${field}.`));
   return key ? errors[key] : undefined;
 }
+
+/** A filter above a table: its label is for screen readers, "all" comes first, then each choice. */
+export function FilterSelect<V extends string>(p: {
+  label: string;
+  value: V;
+  all: { value: V; label: string };
+  options: ReadonlyArray<{ value: V; label: string }>;
+  onChange: (value: V) => void;
+}) {
+  return (
+    <select aria-label={p.label} value={p.value} onChange={(e) => p.onChange(e.target.value as V)}>
+      {[p.all, ...p.options].map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      ))}
+    </select>
+  );
+}

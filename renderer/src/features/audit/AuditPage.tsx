@@ -4,6 +4,7 @@ import { api, call, errorMessage } from '../../api.ts';
 import { useDebounced } from '../../app/hooks.ts';
 import { navigate, type Route } from '../../app/router.ts';
 import { RemoteTable, type RemoteColumn } from '../../components/RemoteTable.tsx';
+import { FilterSelect } from '../../components/fields.tsx';
 import { Badge, Notice, PageHeader, formatStamp, useToast } from '../../components/ui.tsx';
 import { download } from '../deliveries/DeliveriesPage.tsx';
 
@@ -120,26 +121,20 @@ export function AuditPage({ route }: { route: Route }) {
               onChange={(e) => setSearch(e.target.value)}
               aria-label="Search the audit log"
             />
-            <select aria-label="Filter by action" value={action} onChange={(e) => setAction(e.target.value)}>
-              <option value="">Any action</option>
-              {ACTIONS.map((a) => (
-                <option key={a} value={a}>
-                  {a}
-                </option>
-              ))}
-            </select>
-            <select
-              aria-label="Filter by record type"
+            <FilterSelect
+              label="Filter by action"
+              value={action}
+              onChange={setAction}
+              all={{ value: '', label: 'Any action' }}
+              options={ACTIONS.map((a) => ({ value: a, label: a }))}
+            />
+            <FilterSelect
+              label="Filter by record type"
               value={recordType}
-              onChange={(e) => setRecordType(e.target.value)}
-            >
-              <option value="">Any record</option>
-              {TYPES.map((a) => (
-                <option key={a} value={a}>
-                  {a}
-                </option>
-              ))}
-            </select>
+              onChange={setRecordType}
+              all={{ value: '', label: 'Any record' }}
+              options={TYPES.map((a) => ({ value: a, label: a }))}
+            />
           </>
         }
         actions={

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { draftFields, useDraft } from '../../app/draft.ts';
 import type { Connector, Site } from '../../../../shared/domain.ts';
 import { renderSubject, sampleValues, SUBJECT_VARIABLES } from '../../../../shared/subject.ts';
 import type { AppPasswordRecord, Camera } from '../../../../shared/vault.ts';
@@ -77,11 +78,11 @@ export function CameraPanel(p: {
   onSaved: () => void;
 }) {
   const toast = useToast();
-  const [draft, setDraft] = useState<Draft>(() => draftOf(p.camera, p.defaultSiteId));
+  const [draft, setDraft, set] = useDraft<Draft>(() => draftOf(p.camera, p.defaultSiteId));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [summary, setSummary] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
-  const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
+  const field = draftFields(draft, set, errors);
   const site = p.sites.find((s) => s.id === draft.siteId);
   const siteConnectors = p.connectors.filter((c) => c.siteId === draft.siteId);
   const record = p.records.find((r) => r.id === draft.appPasswordId);
@@ -191,14 +192,7 @@ export function CameraPanel(p: {
           void save();
         }}
       >
-        <TextField
-          label="Camera name"
-          name="name"
-          value={draft.name}
-          onChange={(v) => set('name', v)}
-          error={errors.name}
-          placeholder="North Gate PTZ"
-        />
+        <TextField label="Camera name" {...field('name')} placeholder="North Gate PTZ" />
         <SelectField
           label="Site"
           name="siteId"
@@ -210,74 +204,33 @@ export function CameraPanel(p: {
           ]}
           error={errors.siteId}
         />
-        <TextField
-          label="Vendor"
-          name="vendor"
-          value={draft.vendor}
-          onChange={(v) => set('vendor', v)}
-          error={errors.vendor}
-        />
-        <TextField
-          label="Model"
-          name="model"
-          value={draft.model}
-          onChange={(v) => set('model', v)}
-          error={errors.model}
-        />
-        <TextField
-          label="IP address or host"
-          name="host"
-          value={draft.host}
-          onChange={(v) => set('host', v)}
-          error={errors.host}
-          placeholder="192.168.1.64"
-        />
-        <TextField
-          label="Serial / MAC"
-          name="serial"
-          value={draft.serial}
-          onChange={(v) => set('serial', v)}
-          error={errors.serial}
-        />
-        <TextField
-          label="Location"
-          name="location"
-          value={draft.location}
-          onChange={(v) => set('location', v)}
-          error={errors.location}
-          wide
-        />
+        <TextField label="Vendor" {...field('vendor')} />
+        <TextField label="Model" {...field('model')} />
+        <TextField label="IP address or host" {...field('host')} placeholder="192.168.1.64" />
+        <TextField label="Serial / MAC" {...field('serial')} />
+        <TextField label="Location" {...field('location')} wide />
         <SelectField
           label="Connector"
-          name="connectorId"
-          value={draft.connectorId}
-          onChange={(v) => set('connectorId', v)}
+          {...field('connectorId')}
           options={[
             { value: '', label: siteConnectors.length ? 'None' : 'No connector at this site' },
             ...siteConnectors.map((c) => ({ value: c.id, label: `${c.title} (${c.host})` })),
           ]}
-          error={errors.connectorId}
         />
         <TextField
           label="SMTP login the camera uses"
-          name="smtpLogin"
-          value={draft.smtpLogin}
-          onChange={(v) => set('smtpLogin', v)}
-          error={errors.smtpLogin}
+          {...field('smtpLogin')}
           placeholder="alerts@example.com"
         />
         <SelectField
           label="App password record"
-          name="appPasswordId"
-          value={draft.appPasswordId}
-          onChange={(v) => set('appPasswordId', v)}
+          {...field('appPasswordId')}
           options={[
             { value: '', label: 'None recorded' },
             ...p.records
               .filter((r) => r.status !== 'retired' || r.id === draft.appPasswordId)
               .map((r) => ({ value: r.id, label: `${r.account} · ${r.label} (${r.status})` })),
           ]}
-          error={errors.appPasswordId}
           hint={
             record ? (
               <span>
@@ -298,28 +251,20 @@ export function CameraPanel(p: {
         />
         <NumberField
           label="Heartbeat every (minutes)"
-          name="heartbeatMinutes"
-          value={draft.heartbeatMinutes}
-          onChange={(v) => set('heartbeatMinutes', v)}
-          error={errors.heartbeatMinutes}
+          {...field('heartbeatMinutes')}
           placeholder="none"
           hint="60, 360 or 1440 for hourly, 6-hourly or daily heartbeats."
         />
         <TextField
           label="Recipients"
-          name="recipients"
-          value={draft.recipients}
-          onChange={(v) => set('recipients', v)}
+          {...field('recipients')}
           error={listError(errors, 'recipients')}
           wide
           placeholder="ops@example.com, guard@example.com"
         />
         <TextField
           label="Subject template"
-          name="subjectTemplate"
-          value={draft.subjectTemplate}
-          onChange={(v) => set('subjectTemplate', v)}
-          error={errors.subjectTemplate}
+          {...field('subjectTemplate')}
           warning={
             preview.unknown.length
               ? `Unknown variable${preview.unknown.length > 1 ? 's' : ''}: ${preview.unknown.join(', ')}`
@@ -332,15 +277,7 @@ export function CameraPanel(p: {
           <span className="muted">Preview:</span>{' '}
           <strong data-testid="subject-preview">{preview.text || '(empty subject)'}</strong>
         </div>
-        <TextArea
-          label="Notes"
-          name="notes"
-          value={draft.notes}
-          onChange={(v) => set('notes', v)}
-          error={errors.notes}
-          wide
-          rows={3}
-        />
+        <TextArea label="Notes" {...field('notes')} wide rows={3} />
         <button type="submit" hidden />
       </form>
     </SidePanel>

@@ -6,7 +6,7 @@ import { api, call, errorMessage, fieldErrors } from '../../api.ts';
 import { useQuery } from '../../app/hooks.ts';
 import { navigate, type Route } from '../../app/router.ts';
 import { DataTable } from '../../components/DataTable.tsx';
-import { SelectField, TextField, listError, splitAddresses } from '../../components/fields.tsx';
+import { FilterSelect, SelectField, TextField, listError, splitAddresses } from '../../components/fields.tsx';
 import { Badge, Dialog, DialogActions, Notice, PageHeader, useToast } from '../../components/ui.tsx';
 import { download } from '../deliveries/DeliveriesPage.tsx';
 import { CameraPanel } from './CameraForm.tsx';
@@ -177,30 +177,26 @@ export function CamerasPage({ route }: { route: Route }) {
         onRowClick={(c) => setEditing(c)}
         filters={
           <>
-            <select
-              aria-label="Filter by site"
+            <FilterSelect
+              label="Filter by site"
               value={siteFilter}
-              onChange={(e) => navigate(e.target.value ? `cameras?site=${e.target.value}` : 'cameras')}
-            >
-              <option value="">All sites</option>
-              {(sites.data ?? []).map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                </option>
-              ))}
-            </select>
-            <select
-              aria-label="Filter by app password"
+              onChange={(v) => navigate(v ? `cameras?site=${v}` : 'cameras')}
+              all={{ value: '', label: 'All sites' }}
+              options={(sites.data ?? []).map((s) => ({ value: s.id, label: s.name }))}
+            />
+            <FilterSelect
+              label="Filter by app password"
               value={recordFilter}
-              onChange={(e) => setRecordFilter(e.target.value)}
-            >
-              <option value="">Any app password</option>
-              <option value="missing">None recorded</option>
-              <option value="active">Active</option>
-              <option value="suspected-revoked">Suspected revoked</option>
-              <option value="revoked">Revoked</option>
-              <option value="retired">Retired</option>
-            </select>
+              onChange={setRecordFilter}
+              all={{ value: '', label: 'Any app password' }}
+              options={[
+                { value: 'missing', label: 'None recorded' },
+                { value: 'active', label: 'Active' },
+                { value: 'suspected-revoked', label: 'Suspected revoked' },
+                { value: 'revoked', label: 'Revoked' },
+                { value: 'retired', label: 'Retired' },
+              ]}
+            />
           </>
         }
         empty={cameras.loading ? 'Loading…' : 'No cameras yet. Add one, or import the site list from CSV.'}

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { draftFields, type SetField } from '../../app/draft.ts';
 import { connectorAdvice, type Advice } from '../../../../shared/connector-advice.ts';
 import type { CertificateInfo, Connector, Site } from '../../../../shared/domain.ts';
 import { AUTH_METHODS, SECURITY_MODES } from '../../../../shared/domain.ts';
@@ -30,8 +31,8 @@ export function ConnectorForm({ draft, onChange, errors, sites, existing }: Prop
   const [sesRegion, setSesRegion] = useState(
     () => /email-smtp\.([a-z0-9-]+)\.amazonaws\.com/.exec(draft.host)?.[1] ?? 'us-east-1',
   );
-  const set = <K extends keyof ConnectorDraft>(key: K, value: ConnectorDraft[K]) =>
-    onChange({ ...draft, [key]: value });
+  const set: SetField<ConnectorDraft> = (key, value) => onChange({ ...draft, [key]: value });
+  const field = draftFields(draft, set, errors);
   const setPop = <K extends keyof ConnectorDraft['pop']>(key: K, value: ConnectorDraft['pop'][K]) =>
     onChange({ ...draft, pop: { ...draft.pop, [key]: value } });
   const preset = presetById(draft.presetId);
@@ -99,33 +100,16 @@ export function ConnectorForm({ draft, onChange, errors, sites, existing }: Prop
 
       <section className="form-section form-grid">
         <h3 className="wide">Connector</h3>
-        <TextField
-          label="Title (its purpose)"
-          name="title"
-          value={draft.title}
-          onChange={(v) => set('title', v)}
-          error={errors.title}
-          placeholder="e.g. Security alerts"
-        />
+        <TextField label="Title (its purpose)" {...field('title')} placeholder="e.g. Security alerts" />
         <SelectField
           label="Site"
-          name="siteId"
-          value={draft.siteId}
-          onChange={(v) => set('siteId', v)}
+          {...field('siteId')}
           options={[
             { value: '', label: 'Choose a site…' },
             ...sites.map((s) => ({ value: s.id, label: s.name })),
           ]}
-          error={errors.siteId}
         />
-        <TextField
-          label="SMTP host"
-          name="host"
-          value={draft.host}
-          onChange={(v) => set('host', v)}
-          error={errors.host}
-          placeholder="smtp.gmail.com"
-        />
+        <TextField label="SMTP host" {...field('host')} placeholder="smtp.gmail.com" />
         <SelectField
           label="Security"
           name="security"
@@ -162,22 +146,12 @@ export function ConnectorForm({ draft, onChange, errors, sites, existing }: Prop
         />
         <SelectField
           label="Authentication"
-          name="auth"
-          value={draft.auth}
-          onChange={(v) => set('auth', v)}
+          {...field('auth')}
           options={AUTH_METHODS.map((m) => ({ value: m, label: AUTH_LABELS[m] }))}
-          error={errors.auth}
         />
         {usesLogin ? (
           <>
-            <TextField
-              label="User name"
-              name="username"
-              value={draft.username}
-              onChange={(v) => set('username', v)}
-              error={errors.username}
-              placeholder="alerts@example.com"
-            />
+            <TextField label="User name" {...field('username')} placeholder="alerts@example.com" />
             <TextField
               label={existing?.hasPassword ? 'Password (stored — type to replace)' : 'Password'}
               name="password"
@@ -204,37 +178,17 @@ export function ConnectorForm({ draft, onChange, errors, sites, existing }: Prop
         ) : null}
         <TextField
           label="Sender address"
-          name="sender"
-          value={draft.sender}
-          onChange={(v) => set('sender', v)}
-          error={errors.sender}
+          {...field('sender')}
           warning={at('sender')}
           placeholder="alerts@example.com"
         />
-        <TextField
-          label="Sender name"
-          name="senderName"
-          value={draft.senderName}
-          onChange={(v) => set('senderName', v)}
-          error={errors.senderName}
-          placeholder="Site A cameras"
-        />
-        <TextField
-          label="Reply-to"
-          name="replyTo"
-          value={draft.replyTo}
-          onChange={(v) => set('replyTo', v)}
-          error={errors.replyTo}
-          placeholder="noc@example.com (optional)"
-        />
+        <TextField label="Sender name" {...field('senderName')} placeholder="Site A cameras" />
+        <TextField label="Reply-to" {...field('replyTo')} placeholder="noc@example.com (optional)" />
         <NumberField
           label="Timeout (seconds)"
-          name="connectionTimeoutSec"
-          value={draft.connectionTimeoutSec}
+          {...field('connectionTimeoutSec')}
           min={1}
           max={600}
-          onChange={(v) => set('connectionTimeoutSec', v)}
-          error={errors.connectionTimeoutSec}
           hint="Gives up when the server stops answering (default 60)."
         />
       </section>
@@ -298,33 +252,26 @@ export function ConnectorForm({ draft, onChange, errors, sites, existing }: Prop
         <div className="form-grid">
           <NumberField
             label="Sessions at once"
-            value={draft.maxSessions}
+            {...field('maxSessions')}
             min={1}
             max={16}
-            onChange={(v) => set('maxSessions', v)}
-            error={errors.maxSessions}
             hint="Default 4."
           />
           <NumberField
             label="Messages per minute"
-            value={draft.rateLimitPerMinute}
-            onChange={(v) => set('rateLimitPerMinute', v)}
-            error={errors.rateLimitPerMinute}
+            {...field('rateLimitPerMinute')}
             placeholder="no limit"
             hint="Office 365 allows 30."
           />
           <NumberField
             label="Messages per day"
-            value={draft.dailyLimit}
-            onChange={(v) => set('dailyLimit', v)}
-            error={errors.dailyLimit}
+            {...field('dailyLimit')}
             placeholder="no limit"
             hint="Gmail: 500 (2,000 for Workspace)."
           />
           <TextField
             label="Retry after (seconds)"
-            value={draft.retryDelays}
-            onChange={(v) => set('retryDelays', v)}
+            {...field('retryDelays')}
             error={
               errors.retryDelaysSec ??
               Object.entries(errors).find(([k]) => k.startsWith('retryDelaysSec.'))?.[1]

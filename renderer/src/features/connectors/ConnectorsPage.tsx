@@ -7,6 +7,7 @@ import { api, call, errorMessage, fieldErrors } from '../../api.ts';
 import { useEvent, useQuery } from '../../app/hooks.ts';
 import { navigate, type Route } from '../../app/router.ts';
 import { DataTable } from '../../components/DataTable.tsx';
+import { FilterSelect } from '../../components/fields.tsx';
 import { Badge, Dialog, Notice, PageHeader, SidePanel, formatWhen, useToast } from '../../components/ui.tsx';
 import { ConnectorForm } from './ConnectorForm.tsx';
 import { DiagnosePanel } from './DiagnosePanel.tsx';
@@ -74,7 +75,7 @@ export function ConnectorsPage({ route }: { route: Route }) {
         {
           id: 'lastTest',
           header: 'Last test',
-          meta: { width: 'minmax(150px, 1fr)' },
+          meta: { width: 'minmax(172px, 1fr)' },
           cell: (c) => {
             const t = c.row.original.lastTest;
             if (!t) return <span className="muted">never tested</span>;
@@ -150,29 +151,23 @@ export function ConnectorsPage({ route }: { route: Route }) {
         onRowClick={(c) => navigate(`connectors/${c.id}${siteFilter !== 'all' ? `?site=${siteFilter}` : ''}`)}
         filters={
           <>
-            <select
-              aria-label="Filter by site"
+            <FilterSelect
+              label="Filter by site"
               value={siteFilter}
-              onChange={(e) =>
-                navigate(e.target.value === 'all' ? 'connectors' : `connectors?site=${e.target.value}`)
-              }
-            >
-              <option value="all">All sites</option>
-              {(sites.data ?? []).map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                </option>
-              ))}
-            </select>
-            <select
-              aria-label="Filter by state"
+              onChange={(v) => navigate(v === 'all' ? 'connectors' : `connectors?site=${v}`)}
+              all={{ value: 'all', label: 'All sites' }}
+              options={(sites.data ?? []).map((s) => ({ value: s.id, label: s.name }))}
+            />
+            <FilterSelect
+              label="Filter by state"
               value={stateFilter}
-              onChange={(e) => setStateFilter(e.target.value as typeof stateFilter)}
-            >
-              <option value="all">RUN and STOPPED</option>
-              <option value="RUN">RUN</option>
-              <option value="STOPPED">STOPPED</option>
-            </select>
+              onChange={setStateFilter}
+              all={{ value: 'all', label: 'RUN and STOPPED' }}
+              options={[
+                { value: 'RUN', label: 'RUN' },
+                { value: 'STOPPED', label: 'STOPPED' },
+              ]}
+            />
           </>
         }
         empty={

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { draftFields, useDraft } from '../../app/draft.ts';
 import type { Connector, PickedFile } from '../../../../shared/domain.ts';
 import type { DeliveryDetail, DeliverySummary } from '../../../../shared/delivery.ts';
 import type { Importance } from '../../../../shared/schemas.ts';
@@ -28,7 +29,7 @@ interface TestDraft {
 
 /** Sends a test e-mail through the connector and follows it live until the verdict. */
 export function TestEmailPanel({ connector }: { connector: Connector }) {
-  const [draft, setDraft] = useState<TestDraft>({
+  const [draft, , set] = useDraft<TestDraft>({
     to: '',
     cc: '',
     bcc: '',
@@ -44,8 +45,7 @@ export function TestEmailPanel({ connector }: { connector: Connector }) {
   const [deliveryId, setDeliveryId] = useState<string | null>(null);
   const [delivery, setDelivery] = useState<DeliverySummary | DeliveryDetail | null>(null);
   const [sending, setSending] = useState(false);
-  const set = <K extends keyof TestDraft>(key: K, value: TestDraft[K]) =>
-    setDraft((d) => ({ ...d, [key]: value }));
+  const field = draftFields(draft, set, errors);
 
   // Each change of the delivery (sending, each attempt, waiting to retry, final) brings its full
   // detail, so a retry already shows why the first try failed.
@@ -123,40 +123,17 @@ export function TestEmailPanel({ connector }: { connector: Connector }) {
         ) : null}
         <TextField
           label="To"
-          name="to"
-          value={draft.to}
-          onChange={(v) => set('to', v)}
+          {...field('to')}
           error={listError(errors, 'to')}
           wide
           placeholder="ops@example.com, night-shift@example.com"
         />
-        <TextField
-          label="Cc"
-          name="cc"
-          value={draft.cc}
-          onChange={(v) => set('cc', v)}
-          error={listError(errors, 'cc')}
-        />
-        <TextField
-          label="Bcc"
-          name="bcc"
-          value={draft.bcc}
-          onChange={(v) => set('bcc', v)}
-          error={listError(errors, 'bcc')}
-        />
-        <TextField
-          label="Subject"
-          name="subject"
-          value={draft.subject}
-          onChange={(v) => set('subject', v)}
-          error={errors.subject}
-          wide
-        />
+        <TextField label="Cc" {...field('cc')} error={listError(errors, 'cc')} />
+        <TextField label="Bcc" {...field('bcc')} error={listError(errors, 'bcc')} />
+        <TextField label="Subject" {...field('subject')} wide />
         <SelectField
           label="Body format"
-          name="contentType"
-          value={draft.contentType}
-          onChange={(v) => set('contentType', v)}
+          {...field('contentType')}
           options={[
             { value: 'text', label: 'Plain text' },
             { value: 'html', label: 'HTML' },
@@ -164,33 +141,15 @@ export function TestEmailPanel({ connector }: { connector: Connector }) {
         />
         <SelectField
           label="Importance"
-          name="importance"
-          value={draft.importance}
-          onChange={(v) => set('importance', v)}
+          {...field('importance')}
           options={[
             { value: 'normal', label: 'Normal' },
             { value: 'high', label: 'High' },
             { value: 'low', label: 'Low' },
           ]}
         />
-        <TextArea
-          label="Body"
-          name="body"
-          value={draft.body}
-          onChange={(v) => set('body', v)}
-          error={errors.body}
-          wide
-          rows={5}
-          mono={draft.contentType === 'html'}
-        />
-        <TextField
-          label="Reply-to"
-          name="replyTo"
-          value={draft.replyTo}
-          onChange={(v) => set('replyTo', v)}
-          error={errors.replyTo}
-          placeholder={connector.replyTo || 'optional'}
-        />
+        <TextArea label="Body" {...field('body')} wide rows={5} mono={draft.contentType === 'html'} />
+        <TextField label="Reply-to" {...field('replyTo')} placeholder={connector.replyTo || 'optional'} />
         <div className="wide attachments">
           <div className="row">
             <strong>Attachments</strong>

@@ -11,7 +11,7 @@ import { api, call, errorMessage } from '../../api.ts';
 import { useDebounced, useEvent, useQuery } from '../../app/hooks.ts';
 import { navigate, type Route } from '../../app/router.ts';
 import { RemoteTable, type RemoteColumn, type RemoteSort } from '../../components/RemoteTable.tsx';
-import { NumberField } from '../../components/fields.tsx';
+import { FilterSelect, NumberField } from '../../components/fields.tsx';
 import {
   Badge,
   Dialog,
@@ -246,67 +246,48 @@ export function DeliveriesPage({ route }: { route: Route }) {
               onChange={(e) => setSearch(e.target.value)}
               aria-label="Search deliveries"
             />
-            <select
-              aria-label="Filter by site"
+            <FilterSelect
+              label="Filter by site"
               value={siteId}
-              onChange={(e) => setParam('site', e.target.value)}
-            >
-              <option value="">All sites</option>
-              {(sites.data ?? []).map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                </option>
-              ))}
-            </select>
-            <select
-              aria-label="Filter by connector"
+              onChange={(v) => setParam('site', v)}
+              all={{ value: '', label: 'All sites' }}
+              options={(sites.data ?? []).map((s) => ({ value: s.id, label: s.name }))}
+            />
+            <FilterSelect
+              label="Filter by connector"
               value={connectorId}
-              onChange={(e) => setParam('connector', e.target.value)}
-            >
-              <option value="">All connectors</option>
-              {siteConnectors.map((c) => (
-                <option key={c.id} value={c.id}>
-                  {c.title}
-                </option>
-              ))}
-            </select>
-            <select
-              aria-label="Filter by camera"
+              onChange={(v) => setParam('connector', v)}
+              all={{ value: '', label: 'All connectors' }}
+              options={siteConnectors.map((c) => ({ value: c.id, label: c.title }))}
+            />
+            <FilterSelect
+              label="Filter by camera"
               value={cameraId}
-              onChange={(e) => setParam('camera', e.target.value)}
-            >
-              <option value="">{siteId ? 'All cameras' : 'All cameras (choose a site to list them)'}</option>
-              {(cameras.data ?? [])
+              onChange={(v) => setParam('camera', v)}
+              all={{ value: '', label: siteId ? 'All cameras' : 'All cameras (choose a site to list them)' }}
+              options={(cameras.data ?? [])
                 .filter((c) => siteId && c.siteId === siteId)
-                .map((c) => (
-                  <option key={c.id} value={c.id}>
-                    {c.name}
-                  </option>
-                ))}
-            </select>
-            <select aria-label="Filter by status" value={status} onChange={(e) => setStatus(e.target.value)}>
-              <option value="">Any status</option>
-              <option value="in-progress">In progress</option>
-              {DELIVERY_STATUSES.filter((s) => s === 'sent' || s === 'failed' || s === 'cancelled').map(
-                (s) => (
-                  <option key={s} value={s}>
-                    {STATUS_LABEL[s]}
-                  </option>
+                .map((c) => ({ value: c.id, label: c.name }))}
+            />
+            <FilterSelect
+              label="Filter by status"
+              value={status}
+              onChange={setStatus}
+              all={{ value: '', label: 'Any status' }}
+              options={[
+                { value: 'in-progress', label: 'In progress' },
+                ...DELIVERY_STATUSES.filter((s) => s === 'sent' || s === 'failed' || s === 'cancelled').map(
+                  (s) => ({ value: s, label: STATUS_LABEL[s] }),
                 ),
-              )}
-            </select>
-            <select
-              aria-label="Filter by failure class"
+              ]}
+            />
+            <FilterSelect
+              label="Filter by failure class"
               value={failureClass}
-              onChange={(e) => setFailureClass(e.target.value)}
-            >
-              <option value="">Any failure</option>
-              {FAILURE_CLASSES.map((c) => (
-                <option key={c} value={c}>
-                  {FAILURE_CATALOG[c].title}
-                </option>
-              ))}
-            </select>
+              onChange={setFailureClass}
+              all={{ value: '', label: 'Any failure' }}
+              options={FAILURE_CLASSES.map((c) => ({ value: c, label: FAILURE_CATALOG[c].title }))}
+            />
             <label className="inline-field">
               From{' '}
               <input

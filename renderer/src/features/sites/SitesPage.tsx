@@ -1,12 +1,13 @@
 import { createColumnHelper } from '@tanstack/react-table';
 import { useMemo, useState } from 'react';
+import { draftFields, useDraft } from '../../app/draft.ts';
 import type { Site } from '../../../../shared/domain.ts';
 import { HANDOVER_STATES } from '../../../../shared/domain.ts';
 import { api, call, errorMessage, fieldErrors } from '../../api.ts';
 import { useQuery } from '../../app/hooks.ts';
 import { navigate } from '../../app/router.ts';
 import { DataTable } from '../../components/DataTable.tsx';
-import { SelectField, TextArea, TextField } from '../../components/fields.tsx';
+import { FilterSelect, SelectField, TextArea, TextField } from '../../components/fields.tsx';
 import {
   Badge,
   Dialog,
@@ -101,18 +102,13 @@ export function SitesPage() {
         selectedId={editing && editing !== 'new' ? editing.id : null}
         onRowClick={(s) => setEditing(s)}
         filters={
-          <select
-            aria-label="Filter by handover state"
+          <FilterSelect
+            label="Filter by handover state"
             value={handover}
-            onChange={(e) => setHandover(e.target.value as typeof handover)}
-          >
-            <option value="all">All handover states</option>
-            {HANDOVER_STATES.map((h) => (
-              <option key={h} value={h}>
-                {HANDOVER_LABEL[h]}
-              </option>
-            ))}
-          </select>
+            onChange={setHandover}
+            all={{ value: 'all', label: 'All handover states' }}
+            options={HANDOVER_STATES.map((h) => ({ value: h, label: HANDOVER_LABEL[h] }))}
+          />
         }
         empty={
           sites.loading ? (
@@ -163,7 +159,7 @@ function SiteForm(p: {
   onDelete: (s: Site) => void;
 }) {
   const toast = useToast();
-  const [draft, setDraft] = useState<SiteDraft>(
+  const [draft, , set] = useDraft<SiteDraft>(
     p.site
       ? {
           name: p.site.name,
@@ -178,8 +174,7 @@ function SiteForm(p: {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [summary, setSummary] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
-  const set = <K extends keyof SiteDraft>(key: K, value: SiteDraft[K]) =>
-    setDraft((d) => ({ ...d, [key]: value }));
+  const field = draftFields(draft, set, errors);
 
   async function verifySite() {
     try {
@@ -255,57 +250,17 @@ function SiteForm(p: {
         }}
       >
         {summary ? <Notice level="error">{summary}</Notice> : null}
-        <TextField
-          label="Site name"
-          name="name"
-          value={draft.name}
-          onChange={(v) => set('name', v)}
-          error={errors.name}
-          wide
-          placeholder="e.g. Riverside Depot"
-        />
-        <TextField
-          label="Customer"
-          name="customer"
-          value={draft.customer}
-          onChange={(v) => set('customer', v)}
-          error={errors.customer}
-        />
+        <TextField label="Site name" {...field('name')} wide placeholder="e.g. Riverside Depot" />
+        <TextField label="Customer" {...field('customer')} />
         <SelectField
           label="Handover"
-          name="handover"
-          value={draft.handover}
-          onChange={(v) => set('handover', v)}
+          {...field('handover')}
           options={HANDOVER_STATES.map((h) => ({ value: h, label: HANDOVER_LABEL[h] }))}
-          error={errors.handover}
           hint="Commissioning until the site is handed over to the customer."
         />
-        <TextField
-          label="Address"
-          name="address"
-          value={draft.address}
-          onChange={(v) => set('address', v)}
-          error={errors.address}
-          wide
-        />
-        <TextField
-          label="Contact"
-          name="contact"
-          value={draft.contact}
-          onChange={(v) => set('contact', v)}
-          error={errors.contact}
-          wide
-          placeholder="Name, phone, e-mail"
-        />
-        <TextArea
-          label="Notes"
-          name="notes"
-          value={draft.notes}
-          onChange={(v) => set('notes', v)}
-          error={errors.notes}
-          wide
-          rows={5}
-        />
+        <TextField label="Address" {...field('address')} wide />
+        <TextField label="Contact" {...field('contact')} wide placeholder="Name, phone, e-mail" />
+        <TextArea label="Notes" {...field('notes')} wide rows={5} />
         <button type="submit" hidden />
       </form>
     </SidePanel>
