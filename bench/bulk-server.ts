@@ -1,16 +1,16 @@
 /**
- * The mail side of bench:bulk, in its own process so the SMTP server and the latency proxy use the
+ * The mail side of bench:bulk, in its own process so the SMTP server and its delay line use the
  * machine's other core and AlertDesk's memory is measured alone. Forked by bench/bulk.ts; speaks
  * over the IPC channel:
  *   parent → { type: 'start', delayMs, users }   child → { type: 'ready', port }
  *   parent → { type: 'stats', reset }            child → { type: 'stats', ... }
  *   parent → { type: 'close' }                   child exits
- * `port` is the proxy's (loopback): every reply of the server reaches AlertDesk delayMs late.
+ * `port` is the server's (loopback): every reply it writes reaches AlertDesk delayMs late.
  */
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
-import { startLatencyProxy, type LatencyProxy, type LatencyStats } from '../test/helpers/latency-proxy.ts';
+import { delayReplies, type ReplyDelay, type ReplyDelayStats } from '../test/helpers/reply-delay.ts';
 
 export type ToServer =
   | { type: 'start'; delayMs: number; users: Record<string, string> }
@@ -21,7 +21,7 @@ export type FromServer =
   | { type: 'ready'; port: number }
   | {
       type: 'stats';
-      proxy: LatencyStats;
+      delay: ReplyDelayStats;
       received: number;
       receivedBytes: number;
       logins: { ok: number; failed: number };
@@ -34,7 +34,7 @@ const reply = (message: FromServer) => process.send!(message);
 
 // smtp-server holds every greeting 100 ms to catch clients that talk too soon (and offers no option
 // against it): a pause of this test server, not a network round trip, so it is taken out here and
-// the greeting, like every other reply, arrives after the proxy's delay alone.
+// the greeting, like every other reply, arrives after the delay line's 20 ms alone.
 SMTPConnection.prototype.init = function (this: SMTPConnection) {
   this._setListeners(() => this.connectionReady());
 };
@@ -80,7 +80,7 @@ const smtp = new SMTPServer({
 // Clients that hang up without QUIT are expected here, not a reason to stop.
 smtp.on('error', () => {});
 
-let proxy: LatencyProxy | null = null;
+let delay: ReplyDelay | null = null;
 
 // Gone with the benchmark, even when it dies without saying so.
 process.on('disconnect', () => process.exit(0));
@@ -89,18 +89,14 @@ process.on('message', (message: ToServer) => {
   void (async () => {
     if (message.type === 'start') {
       users = message.users;
+      delay = delayReplies(smtp.server, message.delayMs);
       await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-      const smtpPort = (smtp.server.address() as AddressInfo).port;
-      proxy = await startLatencyProxy({
-        target: { host: '127.0.0.1', port: smtpPort },
-        delayMs: message.delayMs,
-      });
-      reply({ type: 'ready', port: proxy.port });
+      reply({ type: 'ready', port: (smtp.server.address() as AddressInfo).port });
     } else if (message.type === 'stats') {
       const cpu = process.cpuUsage(cpuFrom);
-      reply({ type: 'stats', proxy: proxy!.stats(), received, receivedBytes, logins: { ...logins }, cpu });
+      reply({ type: 'stats', delay: delay!.stats(), received, receivedBytes, logins: { ...logins }, cpu });
       if (message.reset) {
-        proxy!.reset();
+        delay!.reset();
         received = 0;
         receivedBytes = 0;
         logins.ok = 0;
@@ -108,8 +104,7 @@ process.on('message', (message: ToServer) => {
         cpuFrom = process.cpuUsage();
       }
     } else {
-      // smtp-server's close waits for idle clients; the proxy has already cut them all.
-      await proxy?.close();
+      delay?.stop();
       process.exit(0);
     }
   })();

@@ -1,12 +1,12 @@
 /**
  * bench:bulk — a bulk handover run: 1,000 cameras over 100 connectors, through the same core the app
- * uses (RunService → DeliveryEngine → SMTP sessions), against a local smtp-server whose every reply
- * reaches AlertDesk 20 ms late (test/helpers/latency-proxy.ts, in a child process: bench/bulk-server.ts).
+ * uses (RunService → DeliveryEngine → SMTP sessions), against a local smtp-server that holds every reply
+ * 20 ms (test/helpers/reply-delay.ts, in a child process: bench/bulk-server.ts).
  * Measures:
  *  - wall_ms:     from starting the run to its settling, every camera passed;
  *  - bound_ms:    the latency bound: SMTP round trips per message (answers the client waited for,
- *                 counted at the proxy; pipelined MAIL/RCPT/DATA are one) × 20 ms × messages ÷ peak
- *                 concurrent sessions (measured at the proxy): the time the run would take if only
+ *                 counted at the server; pipelined MAIL/RCPT/DATA are one) × 20 ms × messages ÷ peak
+ *                 concurrent sessions (measured at the server): the time the run would take if only
  *                 latency cost anything;
  *  - serial_ms:   the same kind of messages one at a time (a core with globalSessions 1), on a sample,
  *                 scaled to the whole run;
@@ -62,7 +62,7 @@ const connectorLogin = (k: number) => `relay${k}@site${Math.floor(k / CONNECTORS
 const cameraLogin = (i: number) =>
   `cam${i}@site${Math.floor(i / CAMERAS_PER_CONNECTOR / CONNECTORS_PER_SITE)}.example.test`;
 
-// ── The mail side: smtp-server behind the latency proxy, in a child process ─────────────────────
+// ── The mail side: smtp-server with its replies held 20 ms, in a child process ─────────────────
 const child = fork(fileURLToPath(new URL('./bulk-server.ts', import.meta.url)), [], {
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });
@@ -86,7 +86,7 @@ for (let i = 0; i < MESSAGES; i++) users[cameraLogin(i)] = secretOf(i);
 const { port } = await ask({ type: 'start', delayMs: DELAY_MS, users }, 'ready');
 
 /**
- * Sites, RUN connectors (security none, AUTH PLAIN, to the proxy) and their cameras. Connectors go
+ * Sites, RUN connectors (security none, AUTH PLAIN, to that server) and their cameras. Connectors go
  * through the connector service like the app's form; cameras and their app-password records are
  * committed in one write, as a CSV import would.
  */
@@ -300,14 +300,14 @@ async function runPhase(core: Core, siteIds: string[], profile: boolean): Promis
   };
 }
 
-/** Round trips the client waited for, counted at the proxy (pipelined replies are one wait; QUIT's is none). */
-const roundTrips = (p: Phase) => p.server.proxy.roundTrips;
+/** Round trips the client waited for, counted at the server (pipelined replies are one wait; QUIT's is none). */
+const roundTrips = (p: Phase) => p.server.delay.roundTrips;
 
 function describe(label: string, p: Phase) {
-  const { proxy } = p.server;
+  const { delay } = p.server;
   const rt = roundTrips(p) / p.messages;
   const serverCpuMs = (p.server.cpu.user + p.server.cpu.system) / 1000;
-  const replies = Object.entries(proxy.replies)
+  const replies = Object.entries(delay.replies)
     .sort()
     .map(([code, n]) => `${code}×${n}`)
     .join(' ');
@@ -316,10 +316,10 @@ function describe(label: string, p: Phase) {
   );
   for (const f of p.failures) console.log(`  not passed: ${f}`);
   console.log(
-    `  SMTP: ${proxy.connections} sessions, replies ${replies} (${round(proxy.chunks / p.messages, 2)} delayed chunks per message); ${round(rt, 2)} awaited round trips per message (MAIL, RCPT and DATA pipelined are one; the 221 to QUIT is not awaited: ${proxy.quitTurns})`,
+    `  SMTP: ${delay.connections} sessions, replies ${replies} (${round(delay.chunks / p.messages, 2)} delayed chunks per message); ${round(rt, 2)} awaited round trips per message (MAIL, RCPT and DATA pipelined are one; the 221 to QUIT is not awaited: ${delay.quitTurns})`,
   );
   console.log(
-    `  concurrency at the proxy: peak ${proxy.peakSessions} sessions (${proxy.peakOpen} TCP connections incl. closing ones), mean ${round(proxy.sessionMs / p.wallMs)}; per-message time median ${round(median(p.itemMs))} ms per message, p95 ${round(percentile(p.itemMs, 0.95))} ms (latency alone: ${round(rt * DELAY_MS)} ms)`,
+    `  concurrency at the server: peak ${delay.peakSessions} sessions (${delay.peakOpen} TCP connections incl. closing ones), mean ${round(delay.sessionMs / p.wallMs)}; per-message time median ${round(median(p.itemMs))} ms per message, p95 ${round(percentile(p.itemMs, 0.95))} ms (latency alone: ${round(rt * DELAY_MS)} ms)`,
   );
   console.log(
     `  AlertDesk process: event loop ${round(p.elu * 100)} % busy, CPU ${round(p.cpuMs)} ms (${round(p.cpuMs / p.messages, 2)} ms per message), ${p.events} events; mail side CPU ${round(serverCpuMs)} ms`,
@@ -361,7 +361,7 @@ try {
   describe(`serial sample (globalSessions 1)`, serial);
 
   const rt = roundTrips(bulk) / bulk.messages;
-  const concurrency = bulk.server.proxy.peakSessions;
+  const concurrency = bulk.server.delay.peakSessions;
   const wall_ms = round(bulk.wallMs);
   const bound_ms = round((rt * DELAY_MS * bulk.messages) / concurrency);
   const ratio = round(wall_ms / bound_ms, 3);

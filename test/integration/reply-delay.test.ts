@@ -1,0 +1,96 @@
+import type { AddressInfo } from 'node:net';
+import nodemailer from 'nodemailer';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { delayReplies, type ReplyDelay } from '../helpers/reply-delay.ts';
+
+// The latency bench:bulk measures against: every reply of a real smtp-server held 20 ms.
+describe('delayReplies', () => {
+  const DELAY = 20;
+  let server: SMTPServer;
+  let delay: ReplyDelay;
+  let port: number;
+  let received = 0;
+
+  beforeAll(async () => {
+    server = new SMTPServer({
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      disableReverseLookup: true,
+      onData(stream, _session, callback) {
+        stream.resume();
+        stream.on('end', () => {
+          received++;
+          callback(null, 'Ok: queued');
+        });
+      },
+    });
+    server.on('error', () => {});
+    delay = delayReplies(server.server, DELAY);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    delay.stop();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const send = (n: number) =>
+    nodemailer
+      .createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true })
+      .sendMail({ from: 'cam@example.test', to: 'cr@example.test', subject: `m${n}`, text: 'x' });
+
+  /** One message over a session that ends with QUIT, as AlertDesk's sessions do. */
+  const sendAndQuit = () =>
+    new Promise<void>((resolve, reject) => {
+      const conn = new SMTPConnection({ host: '127.0.0.1', port, ignoreTLS: true });
+      conn.once('error', reject);
+      conn.once('end', () => resolve());
+      conn.connect(() =>
+        conn.send({ from: 'cam@example.test', to: ['cr@example.test'] }, 'Subject: q\r\n\r\nx\r\n', (err) =>
+          err ? reject(err) : conn.quit(),
+        ),
+      );
+    });
+
+  const settle = () => new Promise((resolve) => setTimeout(resolve, DELAY * 4));
+
+  it('holds every reply, and counts the round trips a client waited for', async () => {
+    delay.reset();
+    const t0 = performance.now();
+    const info = await send(1);
+    const elapsed = performance.now() - t0;
+    await settle();
+    expect(info.response).toMatch(/^250 /);
+    const stats = delay.stats();
+    // greeting, EHLO, MAIL+RCPT+DATA (pipelined, one wait), the message: four waits of 20 ms at least
+    expect(stats.roundTrips).toBe(4);
+    expect(elapsed).toBeGreaterThanOrEqual(4 * DELAY);
+    // nodemailer's transport hangs up without QUIT
+    expect(stats.quitTurns).toBe(0);
+    expect(stats.replies).toEqual({ '220': 1, '250': 4, '354': 1 });
+    expect(stats).toMatchObject({ connections: 1, open: 0, sessions: 0, peakSessions: 1 });
+  });
+
+  it('does not count the answer to QUIT as a wait, nor the time after QUIT as a session', async () => {
+    delay.reset();
+    await sendAndQuit();
+    await settle();
+    const stats = delay.stats();
+    expect(stats).toMatchObject({ roundTrips: 4, quitTurns: 1, sessions: 0, open: 0 });
+    expect(stats.replies['221']).toBe(1);
+  });
+
+  it('counts sessions held at once until each client hangs up', async () => {
+    delay.reset();
+    const before = received;
+    await Promise.all([send(1), send(2), send(3)]);
+    await settle();
+    expect(received - before).toBe(3);
+    const stats = delay.stats();
+    expect(stats).toMatchObject({ connections: 3, peakSessions: 3, sessions: 0, roundTrips: 12 });
+    // each session lasted its four waits at least
+    expect(stats.sessionMs).toBeGreaterThanOrEqual(3 * 4 * DELAY);
+  });
+});
