@@ -183,6 +183,10 @@ interface Phase {
   passed: number;
   failures: string[];
   itemMs: number[];
+  /** How long starting the run took (planning, recording it, queueing every camera). */
+  startMs: number;
+  /** When each camera's test ended, in ms from the start of the run, in order. */
+  doneAtMs: number[];
   server: Extract<FromServer, { type: 'stats' }>;
   rssBefore: number;
   peakSampledRss: number;
@@ -190,6 +194,8 @@ interface Phase {
   maxRss: number;
   elu: number;
   cpuMs: number;
+  /** Of which in the kernel (sockets, loopback TCP, SQLite's file writes). */
+  systemMs: number;
   events: number;
   /** CPU time all processes of the machine used during the run (ms). */
   machineMs: number;
@@ -264,7 +270,9 @@ async function runPhase(core: Core, siteIds: string[], profile: boolean): Promis
   const elu0 = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
+  const epoch0 = Date.now();
   const run = await core.runs.start(RunOptions.parse({ scope: { siteIds } }));
+  const startMs = performance.now() - t0;
   const detail = await core.runs.settled(run.id);
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
@@ -286,7 +294,11 @@ async function runPhase(core: Core, siteIds: string[], profile: boolean): Promis
       .filter((i) => i.status !== 'passed')
       .slice(0, 5)
       .map((i) => `${i.cameraName}: ${i.status} ${i.failureClass ?? ''} ${i.explanation ?? ''}`),
+    startMs,
     itemMs: passed.map((i) => i.durationMs ?? 0),
+    doneAtMs: detail.items
+      .map((i) => (i.finishedAt ? Date.parse(i.finishedAt) - epoch0 : wallMs))
+      .sort((a, b) => a - b),
     server,
     rssBefore,
     peakSampledRss,
@@ -294,6 +306,7 @@ async function runPhase(core: Core, siteIds: string[], profile: boolean): Promis
     maxRss: process.resourceUsage().maxRSS * 1024,
     elu,
     cpuMs: (cpu.user + cpu.system) / 1000,
+    systemMs: cpu.system / 1000,
     events,
     machineMs,
     profile: profiled,
@@ -321,8 +334,13 @@ function describe(label: string, p: Phase) {
   console.log(
     `  concurrency at the server: peak ${delay.peakSessions} sessions (${delay.peakOpen} TCP connections incl. closing ones), mean ${round(delay.sessionMs / p.wallMs)}; per-message time median ${round(median(p.itemMs))} ms per message, p95 ${round(percentile(p.itemMs, 0.95))} ms (latency alone: ${round(rt * DELAY_MS)} ms)`,
   );
+  const at = (q: number) =>
+    round(p.doneAtMs[Math.min(p.doneAtMs.length - 1, Math.floor(p.doneAtMs.length * q))]!, 0);
   console.log(
-    `  AlertDesk process: event loop ${round(p.elu * 100)} % busy, CPU ${round(p.cpuMs)} ms (${round(p.cpuMs / p.messages, 2)} ms per message), ${p.events} events; mail side CPU ${round(serverCpuMs)} ms`,
+    `  timeline: run started (planned, recorded, queued) after ${round(p.startMs)} ms, first camera done at ${at(0)} ms, 10 % at ${at(0.1)}, half at ${at(0.5)}, 90 % at ${at(0.9)}, last at ${at(1)} ms; steady pace between 10 % and 90 %: ${round(((0.8 * p.messages) / (at(0.9) - at(0.1))) * 1000)} messages/s`,
+  );
+  console.log(
+    `  AlertDesk process: event loop ${round(p.elu * 100)} % busy, CPU ${round(p.cpuMs)} ms (${round(p.cpuMs / p.messages, 2)} ms per message, ${round((p.systemMs / p.cpuMs) * 100)} % of it in the kernel), ${p.events} events; mail side CPU ${round(serverCpuMs)} ms`,
   );
   console.log(
     `  machine: ${cpus().length} cores ${round((p.machineMs / p.wallMs / cpus().length) * 100)} % busy during the run; other processes used ~${round(Math.max(0, p.machineMs - p.cpuMs - serverCpuMs))} ms of CPU (they compete with the benchmark when this is large)`,

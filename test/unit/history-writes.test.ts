@@ -3,13 +3,22 @@ import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { commitWrites, openHistory, transaction, write, type Db } from '../../electron/core/history/db.ts';
+import {
+  COMMIT_DELAY_MS,
+  commitWrites,
+  openHistory,
+  transaction,
+  write,
+  type Db,
+} from '../../electron/core/history/db.ts';
 
 let dir: string;
 let file: string;
 let db: Db;
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+/** Past the commit of the writes made so far (a timer due later fires later). */
+const afterCommit = () => new Promise((resolve) => setTimeout(resolve, COMMIT_DELAY_MS + 5));
 /** What another connection (another process, a crash survivor) sees: committed rows only. */
 const committed = () => {
   const other = new DatabaseSync(file, { readOnly: true });
@@ -38,14 +47,17 @@ afterEach(() => {
 });
 
 describe('grouped history writes', () => {
-  it('are read back at once by AlertDesk and committed together when the turn ends', async () => {
+  it('are read back at once by AlertDesk and committed together, several turns at a time', async () => {
     for (let i = 0; i < 50; i++) write(db, () => insert(`a${i}`));
     expect(count()).toBe(50);
     expect(db.isTransaction).toBe(true);
     expect(committed()).toBe(0);
     await nextTurn();
+    write(db, () => insert('next turn'));
+    expect(committed()).toBe(0);
+    await afterCommit();
     expect(db.isTransaction).toBe(false);
-    expect(committed()).toBe(50);
+    expect(committed()).toBe(51);
   });
 
   it('keep a transaction all-or-nothing inside a batch, without losing the batch', async () => {
@@ -60,7 +72,7 @@ describe('grouped history writes', () => {
       insert('one');
       insert('two');
     });
-    await nextTurn();
+    await afterCommit();
     const actions = db.prepare('SELECT action FROM audit ORDER BY seq').all() as Array<{ action: string }>;
     expect(actions.map((a) => a.action)).toEqual(['before', 'one', 'two']);
     expect(committed()).toBe(3);
@@ -76,7 +88,7 @@ describe('grouped history writes', () => {
         }),
       ).toThrow('inner failed');
     });
-    await nextTurn();
+    await afterCommit();
     expect(committed()).toBe(1);
   });
 
@@ -99,14 +111,14 @@ describe('grouped history writes', () => {
         "INSERT INTO attempts (delivery_id, n, started_at, duration_ms, outcome) VALUES ('none', 1, 1, 1, 'sent')",
       ).run();
     });
-    await nextTurn();
+    await afterCommit();
     expect(errors).toHaveLength(1);
     expect(String(errors[0])).toMatch(/FOREIGN KEY/);
     expect(db.isTransaction).toBe(false);
     expect(count()).toBe(0);
 
     write(db, () => insert('next'));
-    await nextTurn();
+    await afterCommit();
     expect(errors).toHaveLength(1);
     expect(committed()).toBe(1);
   });

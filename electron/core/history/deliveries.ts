@@ -203,7 +203,7 @@ export class DeliveryHistory {
         attempt.response,
         JSON.stringify(attempt.timings),
         attempt.tls ? JSON.stringify(attempt.tls) : null,
-        deflateRawSync(Buffer.from(JSON.stringify(attempt.transcript))),
+        deflateRawSync(Buffer.from(JSON.stringify(attempt.transcript)), { windowBits: 11, memLevel: 5 }),
       );
       this.setState(deliveryId, state, at);
     };
