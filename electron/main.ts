@@ -87,6 +87,8 @@ async function start(): Promise<void> {
   });
   core = createCore({
     dataDir,
+    // bundled beside main.js by scripts/build-electron.mjs
+    deliveryThread: new URL('./smtp-worker.cjs', import.meta.url),
     store: storeOnConf(store),
     secrets: new SafeStorageSecretBox(),
     files: nativeFilePicker(() => mainWindow),

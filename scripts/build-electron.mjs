@@ -13,6 +13,16 @@ await build({
   packages: 'external',
 });
 
+// The delivery thread (SMTP sessions in a worker thread), loaded by main.js from beside it. CommonJS:
+// Electron loads worker scripts from inside app.asar through its CommonJS loader (since Electron 18).
+await build({
+  ...common,
+  entryPoints: ['electron/core/mail/smtp-worker.ts'],
+  outfile: 'dist/electron/smtp-worker.cjs',
+  format: 'cjs',
+  packages: 'external',
+});
+
 await build({
   ...common,
   entryPoints: ['electron/preload.ts'],
@@ -21,4 +31,4 @@ await build({
   external: ['electron'],
   minify: true,
 });
-console.log('built dist/electron/main.js and dist/electron/preload.cjs');
+console.log('built dist/electron/main.js, dist/electron/smtp-worker.cjs and dist/electron/preload.cjs');

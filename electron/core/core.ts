@@ -25,6 +25,7 @@ import type { DeliveryDetail } from '../../shared/delivery.ts';
 import type { DiagnoseParsed } from '../../shared/schemas.ts';
 import { exportDeliveries, queryDeliveries } from './history/deliveries.ts';
 import { composeMessage } from './mail/compose.ts';
+import { DeliveryThread } from './mail/delivery-thread.ts';
 import { diagnose, discoverSettings } from './mail/diagnose.ts';
 import { DeliveryEngine, classifyContext, targetFor, type RouteConnector } from './mail/engine.ts';
 
@@ -59,6 +60,11 @@ export type CoreOptions = Omit<CoreAdapters, 'clock' | 'logger'> &
   Partial<Pick<CoreAdapters, 'clock' | 'logger'>> & {
     /** Sessions open at once across all connectors (default 64). */
     globalSessions?: number;
+    /**
+     * The delivery thread's script (smtp-worker.ts, bundled as dist/electron/smtp-worker.cjs): SMTP
+     * sessions of deliveries run in that worker thread. Without it they run in this thread.
+     */
+    deliveryThread?: URL;
   };
 
 /**
@@ -111,7 +117,10 @@ export function createCore(options: CoreOptions): Core {
     emit: (progress) => emit('verify', progress),
   });
 
+  const thread = options.deliveryThread ? new DeliveryThread(options.deliveryThread, logger) : null;
+  thread?.warmUp();
   const engine = new DeliveryEngine({
+    ...(thread ? { openSession: thread.open } : {}),
     history: deliveries,
     connector: (id) => connectors.route(id),
     secrets: options.secrets,
@@ -603,6 +612,7 @@ export function createCore(options: CoreOptions): Core {
       clearInterval(pruneTimer);
       await vault.flushClipboard();
       await engine.close();
+      await thread?.close();
       listeners.clear();
       commitWrites(db);
       db.close();

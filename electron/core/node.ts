@@ -23,6 +23,8 @@ export interface OpenCoreOptions {
   clipboard?: Clipboard;
   printer?: ReportPrinter;
   samplesDir?: string;
+  /** SMTP sessions in a worker thread, as in the app (default), or `false` for this thread. */
+  deliveryThread?: boolean;
 }
 
 const noFiles: FilePicker = { pickAttachments: async () => [] };
@@ -58,6 +60,9 @@ export async function openCore(options: OpenCoreOptions): Promise<Core> {
     ...(options.globalSessions ? { globalSessions: options.globalSessions } : {}),
     ...(options.clipboard ? { clipboard: options.clipboard } : {}),
     ...(options.printer ? { printer: options.printer } : {}),
+    ...(options.deliveryThread === false
+      ? {}
+      : { deliveryThread: new URL('./mail/smtp-worker.ts', import.meta.url) }),
     samplesDir: options.samplesDir ?? fileURLToPath(new URL('../../assets/snapshots', import.meta.url)),
   });
 }

@@ -58,10 +58,14 @@ async function bulkMessage(i: number) {
   });
 }
 
-describe('the send queue', () => {
+// SMTP sessions run in the delivery thread in the app; the engine can run them in its own thread too.
+describe.each([
+  ['sessions in the delivery thread', true],
+  ['sessions in the main thread', false],
+])('the send queue (%s)', (_where, deliveryThread) => {
   let t: TestCore;
   beforeAll(async () => {
-    t = await startTestCore();
+    t = await startTestCore({ deliveryThread });
   });
   afterAll(() => t.close());
 

@@ -13,7 +13,8 @@ import { classify, type ClassifyContext } from './classify.ts';
 import type { ComposedMessage } from './compose.ts';
 import { SmtpFailure, toSmtpFailure } from './failure.ts';
 import type { PopTarget } from './pop3.ts';
-import { SmtpSession, type Capabilities, type SmtpTarget } from './session.ts';
+import { openInProcess, type DeliverySession, type SessionOpener } from './delivery-thread.ts';
+import { defaultLookup, type Capabilities, type SmtpTarget } from './session.ts';
 import { Transcript } from './transcript.ts';
 
 /** What the engine needs to know about a connector at the moment of each attempt. */
@@ -74,6 +75,8 @@ export interface EngineDeps {
   logger: Logger;
   emit: EventSink;
   lookup?: HostLookup;
+  /** Where SMTP sessions run: a DeliveryThread's `open` in the app, this thread by default. */
+  openSession?: SessionOpener;
   /** Sessions open at once across all connectors. */
   globalSessions?: number;
   /** Called once per delivery when it reaches a final state. */
@@ -321,7 +324,7 @@ export class DeliveryEngine {
   }
 
   private async work(lane: Lane): Promise<void> {
-    let session: SmtpSession | null = null;
+    let session: DeliverySession | null = null;
     try {
       for (let item = lane.queue.shift(); item; item = lane.queue.shift()) {
         if (item.job.signal?.aborted) {
@@ -349,7 +352,7 @@ export class DeliveryEngine {
   }
 
   /** One attempt of one delivery; returns the session to keep for the next message of the lane. */
-  private async attempt(item: Pending, reuse: SmtpSession | null): Promise<SmtpSession | null> {
+  private async attempt(item: Pending, reuse: DeliverySession | null): Promise<DeliverySession | null> {
     const { job } = item;
     const clock = this.deps.clock;
     item.attempt++;
@@ -361,9 +364,11 @@ export class DeliveryEngine {
 
     this.update(item, { status: 'sending', nextAttemptAt: null }, startedAt);
 
-    let session: SmtpSession | null = null;
+    let session: DeliverySession | null = null;
+    /** A session opened for this attempt: what its server advertised is kept for planning runs. */
+    let opened: DeliverySession | null = null;
     let failure: FailureDetails | null = null;
-    let outcome: Awaited<ReturnType<SmtpSession['send']>> | null = null;
+    let outcome: Awaited<ReturnType<DeliverySession['send']>> | null = null;
     let builtId: string | null = null;
     try {
       if (!connector)
@@ -396,12 +401,12 @@ export class DeliveryEngine {
         const popPassword = connector.pop?.passwordSealed
           ? await this.deps.secrets.open(connector.pop.passwordSealed)
           : '';
-        session = await SmtpSession.open(
+        session = await (this.deps.openSession ?? openInProcess)(
           targetFor(connector, username, password, popPassword),
           transcript,
-          this.deps.lookup,
+          this.deps.lookup ?? defaultLookup,
         );
-        this.capabilities.set(connector.id, session.capabilities);
+        opened = session;
       }
       const message = 'build' in job.message ? await job.message.build() : job.message;
       builtId = message.messageId;
@@ -420,6 +425,9 @@ export class DeliveryEngine {
       failure = classify(raw, ctx);
       transcript.note(`Failed: ${failure.class} — ${failure.explanation}`);
     }
+
+    // (A session in the delivery thread opens with its first message: known only now.)
+    if (opened?.capabilities && connector) this.capabilities.set(connector.id, opened.capabilities);
 
     const finishedAt = clock.now();
     const record: AttemptRecord = {

@@ -43,6 +43,30 @@ export interface SendOutcome {
 
 export const defaultLookup: HostLookup = (host) => dnsLookup(host, { all: true, verbatim: true });
 
+/** The addresses of an SMTP host (the 'dns' step of the transcript); an IP address is its own. */
+export async function resolveHost(
+  host: string,
+  transcript: Transcript,
+  lookup: HostLookup,
+): Promise<string[]> {
+  if (isIP(host)) return [host];
+  transcript.begin('dns');
+  let addresses: string[];
+  try {
+    const found = await withTimeout(lookup(host), DNS_TIMEOUT_MS, () =>
+      Object.assign(new Error(`DNS lookup of ${host} timed out`), { code: 'ETIMEOUT' }),
+    );
+    addresses = found.map((a) => a.address);
+    if (addresses.length === 0) throw Object.assign(new Error(`${host} has no address`), { code: 'ENODATA' });
+  } catch (error) {
+    transcript.close(false);
+    const e = error as NodeJS.ErrnoException;
+    throw new SmtpFailure({ stage: 'dns', code: e.code ?? 'EDNS', message: e.message });
+  }
+  transcript.note(`Resolved ${host} to ${addresses.join(', ')}`);
+  return addresses;
+}
+
 const MECHANISM: Partial<Record<AuthMethod, string>> = {
   plain: 'PLAIN',
   login: 'LOGIN',
@@ -194,16 +218,21 @@ export class SmtpSession {
     this.capabilities = capabilities;
     this.openingLines = openingLines;
     this.route = route;
-    conn.on('error', () => {
-      this.broken = true;
-    });
-    conn.on('end', () => {
-      this.broken = true;
-    });
+    conn.on('error', () => this.markBroken());
+    conn.on('end', () => this.markBroken());
   }
 
   get usable(): boolean {
     return !this.broken;
+  }
+
+  /** Told once when the server or the network ends the session (not when AlertDesk does). */
+  onBroken: (() => void) | null = null;
+
+  private markBroken(): void {
+    if (this.broken) return;
+    this.broken = true;
+    this.onBroken?.();
   }
 
   static async open(
@@ -231,25 +260,16 @@ export class SmtpSession {
       transcript.close(true);
     }
 
-    let addresses: string[];
-    if (isIP(target.host)) {
-      addresses = [target.host];
-    } else {
-      transcript.begin('dns');
-      try {
-        const found = await withTimeout(lookup(target.host), DNS_TIMEOUT_MS, () =>
-          Object.assign(new Error(`DNS lookup of ${target.host} timed out`), { code: 'ETIMEOUT' }),
-        );
-        addresses = found.map((a) => a.address);
-        if (addresses.length === 0)
-          throw Object.assign(new Error(`${target.host} has no address`), { code: 'ENODATA' });
-      } catch (error) {
-        transcript.close(false);
-        const e = error as NodeJS.ErrnoException;
-        throw new SmtpFailure({ stage: 'dns', code: e.code ?? 'EDNS', message: e.message });
-      }
-      transcript.note(`Resolved ${target.host} to ${addresses.join(', ')}`);
-    }
+    return SmtpSession.openResolved(target, transcript, await resolveHost(target.host, transcript, lookup));
+  }
+
+  /** The session after DNS: `addresses` are the server's, as resolveHost found them. */
+  static async openResolved(
+    target: SmtpTarget,
+    transcript: Transcript,
+    addresses: string[],
+  ): Promise<SmtpSession> {
+    transcript.protect(secretForms(target.username, target.password));
 
     transcript.begin('connect');
     let socket: Socket | undefined;
@@ -381,7 +401,10 @@ export class SmtpSession {
     return new SmtpSession(conn, tlsDetails, capabilities, transcript.lines(), route);
   }
 
-  async send(message: ComposedMessage, transcript: Transcript): Promise<SendOutcome> {
+  async send(
+    message: Pick<ComposedMessage, 'raw' | 'envelopeFrom' | 'recipients'>,
+    transcript: Transcript,
+  ): Promise<SendOutcome> {
     this.route.transcript = transcript;
     const limit = this.capabilities.size;
     if (limit && message.raw.length > limit) {

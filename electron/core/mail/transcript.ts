@@ -2,6 +2,16 @@ import { format } from 'node:util';
 import type { SmtpStep, StepTiming, TranscriptLine } from '../../../shared/delivery.ts';
 
 const REDACTED = '/* redacted */';
+
+/** A transcript carried between threads (see Transcript.snapshot and absorb). */
+export interface TranscriptSnapshot {
+  /** When the transcript started: performance.timeOrigin + performance.now() of its thread. */
+  startedAt: number;
+  lines: TranscriptLine[];
+  steps: StepTiming[];
+  /** The step still open, in ms from the start. */
+  current: { step: SmtpStep; startMs: number; lastMs: number } | null;
+}
 /** Lines longer than this (message bodies with mail debug on) are cut in the transcript. */
 const MAX_LINE = 2000;
 
@@ -135,6 +145,49 @@ export class Transcript {
     this.out.unshift({ t: 0, dir: 'i', text: label }, ...lines.map((l) => ({ ...l, t: 0 })));
   }
 
+  /**
+   * What this transcript holds, to carry it to another thread: its lines and steps, and when it
+   * started on the shared clock (performance.timeOrigin + now), so they can be placed in time there.
+   */
+  snapshot(): TranscriptSnapshot {
+    return {
+      startedAt: performance.timeOrigin + this.started,
+      lines: this.out,
+      steps: this.steps,
+      current: this.current
+        ? {
+            step: this.current.step,
+            startMs: this.current.start - this.started,
+            lastMs: this.current.last - this.started,
+          }
+        : null,
+    };
+  }
+
+  /**
+   * Appends what another transcript recorded (an SMTP session in the delivery thread), shifted onto
+   * this transcript's time line. Its lines were scrubbed there; they are scrubbed again here.
+   */
+  absorb(other: TranscriptSnapshot): void {
+    const shift = other.startedAt - (performance.timeOrigin + this.started);
+    for (const line of other.lines)
+      this.out.push({ ...line, t: Math.max(0, Math.round(line.t + shift)), text: this.scrub(line.text) });
+    for (const step of other.steps) {
+      this.close(true);
+      const timing = { ...step, startMs: Math.max(0, Math.round(step.startMs + shift)) };
+      this.steps.push(timing);
+      this.onStep?.(timing);
+    }
+    if (other.current) {
+      this.close(true);
+      this.current = {
+        step: other.current.step,
+        start: this.started + other.current.startMs + shift,
+        last: this.started + other.current.lastMs + shift,
+      };
+    }
+  }
+
   /** A bunyan-style logger for nodemailer's SMTPConnection (`transactionLog: true`). */
   nodemailerLogger() {
     const log = (entry: unknown, message: unknown, ...args: unknown[]) => {
@@ -147,11 +200,16 @@ export class Transcript {
     return { trace: log, debug: log, info: log, warn: log, error: log, fatal: log };
   }
 
-  private push(dir: TranscriptLine['dir'], text: string): void {
+  private scrub(text: string): string {
     let clean = text;
     for (const secret of this.secrets) {
       if (clean.includes(secret)) clean = clean.split(secret).join(REDACTED);
     }
+    return clean;
+  }
+
+  private push(dir: TranscriptLine['dir'], text: string): void {
+    let clean = this.scrub(text);
     if (clean.length > MAX_LINE)
       clean = `${clean.slice(0, MAX_LINE)} … (${clean.length - MAX_LINE} more characters)`;
     this.out.push({ t: this.elapsed(), dir, text: clean });
