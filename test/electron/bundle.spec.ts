@@ -1,9 +1,9 @@
 import { expect, test } from '@playwright/test';
 import { DeliveryThread } from '../../electron/core/mail/delivery-thread.ts';
-import { composeMessage } from '../../electron/core/mail/compose.ts';
 import { defaultLookup } from '../../electron/core/mail/session.ts';
 import { Transcript } from '../../electron/core/mail/transcript.ts';
 import { startSmtpServer } from '../helpers/smtp.ts';
+import { plainTarget, textMessage } from '../helpers/thread.ts';
 
 // What the app loads beside dist/electron/main.js: runs without an Electron binary, after `npm run build`.
 test('the bundled delivery thread (dist/electron/smtp-worker.cjs) delivers a message', async () => {
@@ -19,36 +19,11 @@ test('the bundled delivery thread (dist/electron/smtp-worker.cjs) delivers a mes
   try {
     const transcript = new Transcript();
     const session = await thread.open(
-      {
-        host: '127.0.0.1',
-        port: server.port,
-        security: 'none',
-        auth: 'plain',
-        username: 'cam@example.test',
-        password: 'app-password-1',
-        trustedCertificatePem: null,
-        connectTimeoutMs: 5000,
-        greetingTimeoutMs: 5000,
-        socketTimeoutMs: 5000,
-        debug: false,
-        pop: null,
-      },
+      plainTarget(server.port, 'cam@example.test', 'app-password-1'),
       transcript,
       defaultLookup,
     );
-    const message = await composeMessage({
-      from: 'cam@example.test',
-      fromName: 'Bundle check',
-      to: ['control-room@example.test'],
-      cc: [],
-      bcc: [],
-      replyTo: '',
-      subject: 'Bundled delivery thread',
-      body: 'x',
-      contentType: 'text',
-      importance: 'normal',
-      attachments: [],
-    });
+    const message = await textMessage('cam@example.test', 'Bundled delivery thread');
     const outcome = await session.send(message, transcript);
     session.quit();
     expect(outcome.response).toMatch(/^250 /);

@@ -109,12 +109,13 @@ export function fillHistory(history: DeliveryHistory, o: FillOptions): number {
               errorCode: 'EAUTH',
               message: 'Invalid login',
             };
+        const attemptMs = 200 + Math.floor(rnd() * 800);
         history.appendAttempt(
           id,
           {
             n,
             startedAt: createdAt + (n - 1) * 10_000,
-            durationMs: 200 + Math.floor(rnd() * 800),
+            durationMs: attemptMs,
             outcome: ok ? 'sent' : 'failed',
             failure,
             accepted: ok ? ['ops@example.test'] : [],
@@ -134,7 +135,8 @@ export function fillHistory(history: DeliveryHistory, o: FillOptions): number {
             reply: ok ? '250 2.0.0 OK queued' : failure!.reply,
             messageId: ok ? `<${id}@example.test>` : null,
             serverMessageId: null,
-            durationMs: 300 + (n - 1) * 10_000,
+            // from the first attempt's start to the end of this one, as the engine records it
+            durationMs: (n - 1) * 10_000 + attemptMs,
             nextAttemptAt: null,
             accepted: ok ? ['ops@example.test'] : [],
             rejected: [],

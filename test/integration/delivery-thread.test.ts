@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { composeMessage } from '../../electron/core/mail/compose.ts';
 import { DeliveryThread } from '../../electron/core/mail/delivery-thread.ts';
-import type { SmtpTarget } from '../../electron/core/mail/session.ts';
 import { Transcript } from '../../electron/core/mail/transcript.ts';
 import { SmtpFailure } from '../../electron/core/mail/failure.ts';
 import { defaultLookup } from '../../electron/core/mail/session.ts';
 import { startSmtpServer } from '../helpers/smtp.ts';
+import { plainTarget, textMessage } from '../helpers/thread.ts';
 
 const USER = 'cam3@example.test';
 const PASSWORD = 'an-app-password-4711';
@@ -18,35 +17,8 @@ const logger = {
   error: (message: string, data?: unknown) => errors.push([message, data]),
 };
 
-const target = (port: number, password = PASSWORD): SmtpTarget => ({
-  host: '127.0.0.1',
-  port,
-  security: 'none',
-  auth: 'plain',
-  username: USER,
-  password,
-  trustedCertificatePem: null,
-  connectTimeoutMs: 5000,
-  greetingTimeoutMs: 5000,
-  socketTimeoutMs: 5000,
-  debug: false,
-  pop: null,
-});
-
-const message = (i: number) =>
-  composeMessage({
-    from: USER,
-    fromName: '',
-    to: ['control-room@example.test'],
-    cc: [],
-    bcc: [],
-    replyTo: '',
-    subject: `Thread ${i}`,
-    body: 'x',
-    contentType: 'text',
-    importance: 'normal',
-    attachments: [],
-  });
+const target = (port: number, password = PASSWORD) => plainTarget(port, USER, password);
+const message = (i: number) => textMessage(USER, `Thread ${i}`);
 
 describe('the delivery thread', () => {
   it('opens a session with its first message, reuses it, and brings back a scrubbed transcript', async () => {

@@ -240,7 +240,7 @@ export class SmtpSession {
     transcript: Transcript,
     lookup: HostLookup = defaultLookup,
   ): Promise<SmtpSession> {
-    transcript.protect(secretForms(target.username, target.password));
+    // (openResolved protects the SMTP login's forms.)
     if (target.pop) transcript.protect(secretForms(target.pop.username, target.pop.password));
 
     if (target.auth === 'pop-before-smtp') {
