@@ -104,7 +104,7 @@ interface Lane {
   workers: number;
 }
 
-/** Session timeouts: the connector's timeout bounds every phase; nodemailer's minutes-long defaults never apply. */
+/** Session timeouts: the connector's timeout bounds every phase (no minutes-long library defaults). */
 export const CONNECT_TIMEOUT_CAP_MS = 15_000;
 export const GREETING_TIMEOUT_CAP_MS = 15_000;
 export const DEFAULT_GLOBAL_SESSIONS = 64;

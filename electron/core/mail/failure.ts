@@ -13,11 +13,11 @@ export type LocalFailure =
 /** Everything known about a failure, gathered where it happened, before it is classified. */
 export interface RawFailure {
   stage: SmtpStep | null;
-  /** nodemailer's code (EAUTH, ESOCKET, ETIMEDOUT…) or Node's (ECONNREFUSED, CERT_HAS_EXPIRED…). */
+  /** The SMTP dialogue's code (EAUTH, ESOCKET, ETIMEDOUT…, as nodemailer names them) or Node's (ECONNREFUSED, CERT_HAS_EXPIRED…). */
   code: string | null;
-  /** The system error code nodemailer replaced with its own (ECONNREFUSED under ESOCKET). */
+  /** The system error code the dialogue's own code stands for (ECONNREFUSED under ESOCKET). */
   originalCode: string | null;
-  /** nodemailer's timeout kind: CONNECT_TIMEOUT, GREETING_TIMEOUT, UPGRADE_TIMEOUT, SOCKET_TIMEOUT. */
+  /** The kind of timeout: CONNECT_TIMEOUT, GREETING_TIMEOUT, UPGRADE_TIMEOUT, TLS_HANDSHAKE_TIMEOUT, SOCKET_TIMEOUT. */
   timeoutType: string | null;
   command: string | null;
   responseCode: number | null;
@@ -60,7 +60,7 @@ interface ErrorLike {
   cert?: { subjectaltname?: unknown };
 }
 
-/** Turns whatever nodemailer or Node threw into a RawFailure, keeping every clue. */
+/** Turns whatever the SMTP dialogue or Node threw into a RawFailure, keeping every clue. */
 export function toSmtpFailure(error: unknown, stage: SmtpStep | null): SmtpFailure {
   if (error instanceof SmtpFailure) return error;
   const e = (error ?? {}) as ErrorLike;

@@ -1,7 +1,6 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import tls from 'node:tls';
-import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { AuthMethod, SecurityMode } from '../../../shared/domain.ts';
 import type {
   Capabilities,
@@ -16,6 +15,7 @@ import type { HostLookup } from '../adapters.ts';
 import type { ComposedMessage } from './compose.ts';
 import { SmtpFailure, toSmtpFailure } from './failure.ts';
 import { popBeforeSmtp, type PopTarget } from './pop3.ts';
+import { SmtpDialogue } from './smtp-dialogue.ts';
 import { describeTls, tlsOptionsFor, tlsSummary } from './tls.ts';
 import { secretForms, type Transcript } from './transcript.ts';
 
@@ -67,7 +67,7 @@ export async function resolveHost(
   return addresses;
 }
 
-const MECHANISM: Partial<Record<AuthMethod, string>> = {
+const MECHANISM: Partial<Record<AuthMethod, 'PLAIN' | 'LOGIN' | 'CRAM-MD5'>> = {
   plain: 'PLAIN',
   login: 'LOGIN',
   'cram-md5': 'CRAM-MD5',
@@ -154,52 +154,17 @@ function tlsHandshake(
 }
 
 /**
- * Runs one nodemailer operation, settling once on its callback or on the connection's 'error'
- * event (nodemailer reports some failures only through the event). An 'end' counts only when
- * nothing else arrives in the same turn: on a 421 nodemailer closes the connection (emitting
- * 'end') first and hands the pending send its real error (the 421 reply) right after.
- */
-function operate<T>(
-  conn: SMTPConnection,
-  stage: () => SmtpStep | null,
-  run: (done: (err: unknown, value?: T) => void) => void,
-): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let settled = false;
-    const finish = (err: unknown, value?: T) => {
-      if (settled) return;
-      settled = true;
-      conn.removeListener('error', onError);
-      conn.removeListener('end', onEnd);
-      if (err) reject(toSmtpFailure(err, stage()));
-      else resolve(value as T);
-    };
-    const onError = (err: unknown) => finish(err);
-    const onEnd = () => {
-      const at = stage();
-      setImmediate(() =>
-        finish(
-          new SmtpFailure({ stage: at, code: 'ECONNECTION', message: 'Connection closed unexpectedly' }),
-        ),
-      );
-    };
-    conn.on('error', onError);
-    conn.once('end', onEnd);
-    run(finish);
-  });
-}
-
-/**
  * One SMTP session: DNS, TCP, TLS (done here so every step is timed and the TLS details are
- * known), then nodemailer's SMTPConnection for the SMTP dialogue over that socket. A session may
- * carry several messages of the same connector and login.
+ * known), then the SMTP dialogue (smtp-dialogue.ts) over that socket. A session may carry several
+ * messages of the same connector and login.
  */
 export class SmtpSession {
   readonly openedAt = Date.now();
   messagesSent = 0;
   private broken = false;
 
-  private readonly conn: SMTPConnection;
+  private readonly dialogue: SmtpDialogue;
+  private readonly host: string;
   readonly tls: TlsDetails | null;
   readonly capabilities: Capabilities;
   /** The opening of the session (connect, TLS, EHLO, AUTH), shown in front of reused attempts. */
@@ -207,23 +172,24 @@ export class SmtpSession {
   private readonly route: { transcript: Transcript };
 
   private constructor(
-    conn: SMTPConnection,
+    dialogue: SmtpDialogue,
+    host: string,
     tls: TlsDetails | null,
     capabilities: Capabilities,
     openingLines: TranscriptLine[],
     route: { transcript: Transcript },
   ) {
-    this.conn = conn;
+    this.dialogue = dialogue;
+    this.host = host;
     this.tls = tls;
     this.capabilities = capabilities;
     this.openingLines = openingLines;
     this.route = route;
-    conn.on('error', () => this.markBroken());
-    conn.on('end', () => this.markBroken());
+    dialogue.onEnd = () => this.markBroken();
   }
 
   get usable(): boolean {
-    return !this.broken;
+    return !this.broken && this.dialogue.usable;
   }
 
   /** Told once when the server or the network ends the session (not when AlertDesk does). */
@@ -310,55 +276,54 @@ export class SmtpSession {
     }
 
     const route = { transcript };
-    const conn = new SMTPConnection({
-      connection: socket,
-      secure: target.security === 'tls',
-      secured: target.security === 'tls',
-      host: target.host,
-      port: target.port,
-      ignoreTLS: target.security === 'none',
-      requireTLS: target.security === 'starttls',
-      tls: tlsOptions,
-      connectionTimeout: target.connectTimeoutMs,
-      greetingTimeout: target.greetingTimeoutMs,
-      socketTimeout: target.socketTimeoutMs,
-      socketCloseTimeout: 1000,
-      dnsTimeout: DNS_TIMEOUT_MS,
-      logger: proxyLogger(route),
-      transactionLog: true,
-      debug: target.debug,
+    const dialogue = new SmtpDialogue(socket, {
+      log: {
+        client: (line) => route.transcript.client(line),
+        server: (line) => route.transcript.server(line),
+        note: (text) => route.transcript.note(text),
+      },
+      socketTimeoutMs: target.socketTimeoutMs,
+      greetingTimeoutMs: target.greetingTimeoutMs,
     });
     const stage = () => route.transcript.currentStep();
-    transcript.begin('greeting');
-    try {
-      await operate<undefined>(conn, stage, (done) => conn.connect((err) => done(err)));
-    } catch (error) {
-      const failure = toSmtpFailure(error, stage() ?? 'greeting');
-      // nodemailer sends STARTTLS whether or not the server offered it: say which it was
-      if (failure.raw.command === 'STARTTLS')
-        failure.raw.facts.starttlsOffered = readCapabilities(transcript).starttls;
+    const fail = (error: unknown, at: SmtpStep | null) => {
+      const failure = toSmtpFailure(error, stage() ?? at);
       transcript.close(false);
-      conn.close();
-      throw failure;
+      dialogue.close();
+      return failure;
+    };
+
+    transcript.begin('greeting');
+    let greeting: string;
+    let extensions: string[];
+    try {
+      greeting = (await dialogue.greeting()).text.split('\n')[0]!;
+      ({ extensions } = await dialogue.hello(target.security === 'starttls'));
+      if (target.security === 'starttls') {
+        // Sent whether or not the server offered it (the connector requires it): the failure says which.
+        try {
+          const secure = await dialogue.startTls(tlsOptions, target.greetingTimeoutMs);
+          tlsDetails = describeTls(secure, 'starttls');
+          transcript.note(tlsSummary(tlsDetails));
+        } catch (error) {
+          const failure = fail(error, 'starttls');
+          if (failure.raw.command === 'STARTTLS')
+            failure.raw.facts.starttlsOffered = extensions.some((e) => /^STARTTLS\b/i.test(e));
+          throw failure;
+        }
+        ({ extensions } = await dialogue.hello(true));
+      }
+    } catch (error) {
+      if (error instanceof SmtpFailure) throw error;
+      throw fail(error, 'greeting');
     }
     transcript.close(true);
-
-    const live = (conn as unknown as { _socket: Socket | false | null })._socket;
-    if (!tlsDetails && live instanceof tls.TLSSocket) {
-      tlsDetails = describeTls(live, 'starttls');
-      transcript.note(tlsSummary(tlsDetails));
-    }
-    const capabilities = readCapabilities(transcript);
+    const capabilities = capabilitiesOf(greeting, extensions);
 
     const mechanism = MECHANISM[target.auth];
     if (mechanism) {
       transcript.begin('auth');
-      const fail = (failure: SmtpFailure) => {
-        transcript.close(false);
-        conn.close();
-        return failure;
-      };
-      if (!conn.allowsAuth || capabilities.authMechanisms.length === 0) {
+      if (capabilities.authMechanisms.length === 0) {
         throw fail(
           new SmtpFailure({
             stage: 'auth',
@@ -366,6 +331,7 @@ export class SmtpSession {
             message: 'Credentials are configured but the server offers no AUTH',
             facts: { encrypted: tlsDetails !== null, starttlsOffered: capabilities.starttls },
           }),
+          'auth',
         );
       }
       if (!capabilities.authMechanisms.includes(mechanism)) {
@@ -376,6 +342,7 @@ export class SmtpSession {
             message: `The server does not offer AUTH ${mechanism}`,
             facts: { mechanism, offered: capabilities.authMechanisms.join(' ') },
           }),
+          'auth',
         );
       }
       if (!target.password) {
@@ -385,20 +352,17 @@ export class SmtpSession {
             local: 'missing-password',
             message: 'No password is stored for this login',
           }),
+          'auth',
         );
       }
       try {
-        await operate<boolean>(conn, stage, (done) =>
-          conn.login({ user: target.username, pass: target.password, method: mechanism }, (err, ok) =>
-            done(err, ok),
-          ),
-        );
+        await dialogue.login(mechanism, target.username, target.password);
       } catch (error) {
-        throw fail(toSmtpFailure(error, 'auth'));
+        throw fail(error, 'auth');
       }
       transcript.close(true);
     }
-    return new SmtpSession(conn, tlsDetails, capabilities, transcript.lines(), route);
+    return new SmtpSession(dialogue, target.host, tlsDetails, capabilities, transcript.lines(), route);
   }
 
   async send(
@@ -417,77 +381,50 @@ export class SmtpSession {
     }
     transcript.begin('envelope');
     try {
-      const info = await operate<SMTPConnection.SentMessageInfo>(
-        this.conn,
-        () => transcript.currentStep(),
-        (done) =>
-          this.conn.send(
-            { from: message.envelopeFrom, to: message.recipients, size: message.raw.length },
-            message.raw,
-            (err, value) => done(err, value),
-          ),
+      const info = await this.dialogue.send(
+        { from: message.envelopeFrom, to: message.recipients, size: message.raw.length },
+        message.raw,
+        {
+          pipelining: this.capabilities.pipelining,
+          smtputf8: this.capabilities.extensions.some((e) => /^SMTPUTF8\b/i.test(e)),
+          size: this.capabilities.size !== null,
+          host: this.host,
+        },
       );
       transcript.close(true);
       this.messagesSent++;
-      const rejected = info.rejected.map((address, i) => ({
-        address,
-        reply: info.rejectedErrors?.[i]?.response ?? 'rejected',
-      }));
       return {
         accepted: info.accepted,
-        rejected,
+        rejected: info.rejected.map((address, i) => ({
+          address,
+          reply: info.rejectedErrors[i]?.response ?? 'rejected',
+        })),
         response: info.response,
-        serverMessageId: info.serverMessageId ?? null,
+        serverMessageId: info.serverMessageId,
       };
     } catch (error) {
+      const at = transcript.currentStep() ?? 'envelope';
       transcript.close(false);
       this.broken = true;
-      throw toSmtpFailure(error, transcript.currentStep() ?? 'envelope');
+      this.dialogue.close();
+      throw toSmtpFailure(error, at);
     }
   }
 
   /** Says goodbye politely; the server's reply is not waited for. */
   quit(): void {
     this.broken = true;
-    try {
-      this.conn.quit();
-    } catch {
-      this.conn.close();
-    }
+    this.dialogue.quit();
   }
 
   close(): void {
     this.broken = true;
-    this.conn.close();
+    this.dialogue.close();
   }
 }
 
-/** nodemailer's logger for a session: it writes into whichever transcript the session serves now. */
-function proxyLogger(route: { transcript: Transcript }) {
-  let current: { transcript: Transcript; log: (...args: unknown[]) => void } | null = null;
-  const f = (...args: unknown[]) => {
-    if (current?.transcript !== route.transcript)
-      current = { transcript: route.transcript, log: route.transcript.nodemailerLogger().debug };
-    current.log(...args);
-  };
-  return { trace: f, debug: f, info: f, warn: f, error: f, fatal: f };
-}
-
-/** Reads the greeting and the last EHLO reply from the transcript. */
-export function readCapabilities(transcript: Transcript): Capabilities {
-  const lines = transcript.lines();
-  const greeting = lines.find((l) => l.dir === 's')?.text ?? '';
-  let ehloAt = -1;
-  lines.forEach((l, i) => {
-    if (l.dir === 'c' && /^(EHLO|HELO)\b/i.test(l.text)) ehloAt = i;
-  });
-  const reply: string[] = [];
-  for (let i = ehloAt + 1; ehloAt >= 0 && i < lines.length; i++) {
-    const l = lines[i]!;
-    if (l.dir === 'c') break;
-    if (l.dir === 's') reply.push(l.text.replace(/^\d{3}[ -]/, '').trim());
-  }
-  const extensions = reply.slice(1);
+/** What the server said it can do: its greeting's first line and its EHLO reply's extension lines. */
+function capabilitiesOf(greeting: string, extensions: string[]): Capabilities {
   const authLine = extensions.find((e) => /^AUTH[ =]/i.test(e));
   const authMechanisms = authLine
     ? authLine
@@ -506,4 +443,21 @@ export function readCapabilities(transcript: Transcript): Capabilities {
     pipelining: extensions.some((e) => /^PIPELINING\b/i.test(e)),
     size,
   };
+}
+
+/** Reads the greeting and the last EHLO reply from the transcript (a diagnosis that stopped half-way). */
+export function readCapabilities(transcript: Transcript): Capabilities {
+  const lines = transcript.lines();
+  const greeting = lines.find((l) => l.dir === 's')?.text ?? '';
+  let ehloAt = -1;
+  lines.forEach((l, i) => {
+    if (l.dir === 'c' && /^(EHLO|HELO)\b/i.test(l.text)) ehloAt = i;
+  });
+  const reply: string[] = [];
+  for (let i = ehloAt + 1; ehloAt >= 0 && i < lines.length; i++) {
+    const l = lines[i]!;
+    if (l.dir === 'c') break;
+    if (l.dir === 's') reply.push(l.text.replace(/^\d{3}[ -]/, '').trim());
+  }
+  return capabilitiesOf(greeting, reply.slice(1));
 }

@@ -1,4 +1,3 @@
-import { format } from 'node:util';
 import type { SmtpStep, StepTiming, TranscriptLine } from '../../../shared/delivery.ts';
 
 const REDACTED = '/* redacted */';
@@ -186,18 +185,6 @@ export class Transcript {
         last: this.started + other.current.lastMs + shift,
       };
     }
-  }
-
-  /** A bunyan-style logger for nodemailer's SMTPConnection (`transactionLog: true`). */
-  nodemailerLogger() {
-    const log = (entry: unknown, message: unknown, ...args: unknown[]) => {
-      const tnx = (entry as { tnx?: string } | undefined)?.tnx;
-      const text = typeof message === 'string' ? format(message, ...args) : format(String(message), ...args);
-      if (tnx === 'client') for (const l of text.split(/\r?\n/)) this.client(l);
-      else if (tnx === 'server') for (const l of text.split(/\r?\n/)) this.server(l);
-      else if (tnx === 'network' || tnx === 'smtp') this.note(text);
-    };
-    return { trace: log, debug: log, info: log, warn: log, error: log, fatal: log };
   }
 
   private scrub(text: string): string {
