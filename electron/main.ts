@@ -9,6 +9,7 @@ import { fileLogger } from './adapters/file-logger.ts';
 import { electronReportPrinter } from './adapters/report-printer.ts';
 import { SafeStorageSecretBox } from './adapters/safe-storage.ts';
 import { createCore, type Core } from './core/core.ts';
+import { deliveryThreadPays } from './core/mail/delivery-thread.ts';
 import { storeOnConf } from './core/store/conf-store.ts';
 import { registerDoor } from './ipc/door.ts';
 import { createDispatcher } from './ipc/dispatch.ts';
@@ -87,8 +88,8 @@ async function start(): Promise<void> {
   });
   core = createCore({
     dataDir,
-    // bundled beside main.js by scripts/build-electron.mjs
-    deliveryThread: new URL('./smtp-worker.cjs', import.meta.url),
+    // bundled beside main.js by scripts/build-electron.mjs; used when a core is free for it
+    ...(deliveryThreadPays() ? { deliveryThread: new URL('./smtp-worker.cjs', import.meta.url) } : {}),
     store: storeOnConf(store),
     secrets: new SafeStorageSecretBox(),
     files: nativeFilePicker(() => mainWindow),

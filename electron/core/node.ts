@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Clipboard, Clock, FilePicker, HostLookup, Logger, ReportPrinter } from './adapters.ts';
 import { createCore, type Core } from './core.ts';
+import { deliveryThreadPays } from './mail/delivery-thread.ts';
 import { PassphraseSecretBox } from './secrets/passphrase-box.ts';
 import { createConfStore } from './store/conf-store.ts';
 
@@ -23,7 +24,10 @@ export interface OpenCoreOptions {
   clipboard?: Clipboard;
   printer?: ReportPrinter;
   samplesDir?: string;
-  /** SMTP sessions in a worker thread, as in the app (default), or `false` for this thread. */
+  /**
+   * SMTP sessions in a worker thread (`true`) or in this thread (`false`); by default as the app
+   * decides on this computer (deliveryThreadPays: from 4 cores).
+   */
   deliveryThread?: boolean;
 }
 
@@ -60,9 +64,9 @@ export async function openCore(options: OpenCoreOptions): Promise<Core> {
     ...(options.globalSessions ? { globalSessions: options.globalSessions } : {}),
     ...(options.clipboard ? { clipboard: options.clipboard } : {}),
     ...(options.printer ? { printer: options.printer } : {}),
-    ...(options.deliveryThread === false
-      ? {}
-      : { deliveryThread: new URL('./mail/smtp-worker.ts', import.meta.url) }),
+    ...((options.deliveryThread ?? deliveryThreadPays())
+      ? { deliveryThread: new URL('./mail/smtp-worker.ts', import.meta.url) }
+      : {}),
     samplesDir: options.samplesDir ?? fileURLToPath(new URL('../../assets/snapshots', import.meta.url)),
   });
 }

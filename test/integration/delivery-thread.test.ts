@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeliveryThread } from '../../electron/core/mail/delivery-thread.ts';
+import { DeliveryThread, deliveryThreadPays } from '../../electron/core/mail/delivery-thread.ts';
 import { Transcript } from '../../electron/core/mail/transcript.ts';
 import { SmtpFailure } from '../../electron/core/mail/failure.ts';
 import { defaultLookup } from '../../electron/core/mail/session.ts';
@@ -21,6 +21,16 @@ const target = (port: number, password = PASSWORD) => plainTarget(port, USER, pa
 const message = (i: number) => textMessage(USER, `Thread ${i}`);
 
 describe('the delivery thread', () => {
+  it('is used only where a core is free for it (from 4 logical cores)', () => {
+    expect([1, 2, 3, 4, 8].map((cores) => deliveryThreadPays(cores))).toEqual([
+      false,
+      false,
+      false,
+      true,
+      true,
+    ]);
+  });
+
   it('opens a session with its first message, reuses it, and brings back a scrubbed transcript', async () => {
     const server = await startSmtpServer({ mode: 'none', users: { [USER]: PASSWORD } });
     const thread = new DeliveryThread(SCRIPT, logger);
