@@ -334,7 +334,7 @@ function describe(label: string, p: Phase) {
   );
   for (const f of p.failures) console.log(`  not passed: ${f}`);
   console.log(
-    `  SMTP: ${delay.connections} sessions, replies ${replies} (${round(delay.chunks / p.messages, 2)} delayed chunks per message); ${round(rt, 2)} awaited round trips per message (MAIL, RCPT and DATA pipelined are one; the 221 to QUIT is not awaited: ${delay.quitTurns})`,
+    `  SMTP: ${delay.connections} sessions, replies ${replies} (${round(delay.chunks / p.messages, 2)} delayed chunks per message); ${round(rt, 2)} awaited round trips per message (MAIL, RCPT and DATA pipelined are one, as are the message and a QUIT sent with it; a QUIT sent alone is not awaited: ${delay.quitTurns}); replies held ${round(delay.heldMs / delay.held, 2)} ms on average (the delay line's timer and the mail side's busy loop add to the ${DELAY_MS} ms)`,
   );
   console.log(
     `  concurrency at the server: peak ${delay.peakSessions} sessions (${delay.peakOpen} TCP connections incl. closing ones), mean ${round(delay.sessionMs / p.wallMs)}; per-message time median ${round(median(p.itemMs))} ms per message, p95 ${round(percentile(p.itemMs, 0.95))} ms (latency alone: ${round(rt * DELAY_MS)} ms)`,

@@ -9,7 +9,8 @@ export interface ReplyDelayStats {
   /**
    * SMTP sessions in use now and at most at once: from the accepted connection until the client
    * sends QUIT (or hangs up). A client that says QUIT does not wait for the 221, so a connection
-   * still waiting for it is no longer a session the client is holding.
+   * still waiting for it is no longer a session the client is holding; one that sent QUIT along
+   * with a message (pipelined) holds it until the reply to the message reaches it.
    */
   sessions: number;
   peakSessions: number;
@@ -20,12 +21,15 @@ export interface ReplyDelayStats {
   /**
    * Round trips the clients waited for: server answers to something the client sent (or to its
    * connecting, for the greeting). Replies to pipelined commands are written together and are one
-   * wait; the answer to QUIT is not waited for and is counted in `quitTurns` instead.
+   * wait; the answer to a QUIT sent alone is not waited for and is counted in `quitTurns` instead.
    */
   roundTrips: number;
   quitTurns: number;
   /** Server writes delayed. */
   chunks: number;
+  /** Writes and closings released, and how long they were actually held in all (ms): a busy server or timer granularity adds to delayMs. */
+  held: number;
+  heldMs: number;
 }
 
 export interface ReplyDelay {
@@ -47,9 +51,19 @@ const fresh = (): ReplyDelayStats => ({
   roundTrips: 0,
   quitTurns: 0,
   chunks: 0,
+  held: 0,
+  heldMs: 0,
 });
 
-type Held = { due: number; socket: Socket; chunk: string | Uint8Array | null };
+type Held = {
+  due: number;
+  socket: Socket;
+  chunk: string | Uint8Array | null;
+  /** The delay it was given (0 once the line is stopped). */
+  delay: number;
+  /** Called when the chunk reaches the client (the last reply a client that sent QUIT waited for). */
+  released?: () => void;
+};
 
 /**
  * Makes a local server behave like one a network round trip away: every write the server makes
@@ -74,6 +88,9 @@ export function delayReplies(server: Server, delayMs: number): ReplyDelay {
 
   const release = (held: Held) => {
     const { socket, chunk } = held;
+    held.released?.();
+    stats.held++;
+    stats.heldMs += performance.now() - held.due + held.delay;
     const original = originals.get(socket)!;
     if (socket.destroyed) return;
     if (chunk === null) original.end();
@@ -89,9 +106,10 @@ export function delayReplies(server: Server, delayMs: number): ReplyDelay {
     }
     if (head < queue.length) timer = setTimeout(drain, Math.max(0, queue[head]!.due - now));
   };
-  const hold = (socket: Socket, chunk: Held['chunk']) => {
-    if (stopped) return release({ due: 0, socket, chunk });
-    queue.push({ due: performance.now() + delayMs, socket, chunk });
+  const hold = (socket: Socket, chunk: Held['chunk'], released?: () => void) => {
+    const now = performance.now();
+    if (stopped) return release({ due: now, delay: 0, socket, chunk, ...(released ? { released } : {}) });
+    queue.push({ due: now + delayMs, delay: delayMs, socket, chunk, ...(released ? { released } : {}) });
     timer ??= setTimeout(drain, delayMs);
   };
 
@@ -118,18 +136,28 @@ export function delayReplies(server: Server, delayMs: number): ReplyDelay {
     // Connecting is what the greeting answers.
     let clientSpoke = true;
     let quitSent = false;
+    /**
+     * QUIT came along with commands or message data still unanswered (RFC 2920 pipelining): the
+     * client holds the session until the reply to those reaches it.
+     */
+    let awaitingLast = false;
     let lastWriteAt = -Infinity;
     let clientLine = '';
     socket.on('data', (chunk: Buffer) => {
+      // Whether the client had sent anything the server has not answered yet, before this chunk.
+      const clientSpokeBefore = clientSpoke;
       clientSpoke = true;
       if (!inSession) return;
       clientLine += chunk.toString('latin1');
+      const answered = !clientSpokeBefore;
       const lines = clientLine.split('\r\n');
       clientLine = lines.pop()!.slice(-64);
       // Only a bare QUIT line counts; message bodies sent by the benchmarks never contain one.
-      if (lines.some((l) => /^QUIT$/i.test(l))) {
+      const quitAt = lines.findIndex((l) => /^QUIT$/i.test(l));
+      if (quitAt >= 0) {
         quitSent = true;
-        endSession();
+        if (answered && quitAt === 0) endSession();
+        else awaitingLast = true;
       }
     });
 
@@ -143,20 +171,28 @@ export function delayReplies(server: Server, delayMs: number): ReplyDelay {
       const now = performance.now();
       // A new wait needs something from the client since the last answer, and time: the server may
       // answer pipelined commands in several writes that reach the client together.
+      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('latin1');
       if (clientSpoke && now - lastWriteAt >= delayMs / 2) {
-        if (quitSent) stats.quitTurns++;
+        if (quitSent && !awaitingLast) stats.quitTurns++;
         else stats.roundTrips++;
       }
       clientSpoke = false;
       lastWriteAt = now;
-      serverLine += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('latin1');
+      // The reply a client that pipelined QUIT still waited for ends its session when it arrives.
+      let released: (() => void) | undefined;
+      if (awaitingLast) {
+        awaitingLast = false;
+        if (/^221[ -]/.test(text)) endSession();
+        else released = endSession;
+      }
+      serverLine += text;
       const lines = serverLine.split('\r\n');
       serverLine = lines.pop()!;
       for (const line of lines) {
         const final = /^(\d{3})(?: |$)/.exec(line);
         if (final) stats.replies[final[1]!] = (stats.replies[final[1]!] ?? 0) + 1;
       }
-      hold(socket, chunk);
+      hold(socket, chunk, released);
       return true;
     }) as Socket['write'];
     socket.end = ((chunk?: string | Uint8Array | (() => void)) => {

@@ -3,6 +3,8 @@ import nodemailer from 'nodemailer';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
+import { SmtpDialogue } from '../../electron/core/mail/smtp-dialogue.ts';
 import { delayReplies, type ReplyDelay } from '../helpers/reply-delay.ts';
 
 // The latency bench:bulk measures against: every reply of a real smtp-server held 20 ms.
@@ -56,6 +58,27 @@ describe('delayReplies', () => {
 
   const settle = () => new Promise((resolve) => setTimeout(resolve, DELAY * 4));
 
+  /** One message whose QUIT travels with its data (RFC 2920), as AlertDesk ends a session; ms until its reply. */
+  const sendWithQuit = async () => {
+    const socket = connect({ host: '127.0.0.1', port, noDelay: true });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const t0 = performance.now();
+    const log = { client() {}, server() {}, note() {} };
+    const dialogue = new SmtpDialogue(socket, { log, socketTimeoutMs: 5000, greetingTimeoutMs: 5000 });
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    await dialogue.greeting();
+    const { extensions } = await dialogue.hello(false);
+    const sent = await dialogue.send(
+      { from: 'cam@example.test', to: ['cr@example.test'], size: 0 },
+      Buffer.from('Subject: p\r\n\r\nx\r\n'),
+      { pipelining: extensions.includes('PIPELINING'), smtputf8: false, size: false, host: '127.0.0.1' },
+      { thenQuit: true },
+    );
+    const elapsed = performance.now() - t0;
+    await closed;
+    return { elapsed, sent };
+  };
+
   it('holds every reply, and counts the round trips a client waited for', async () => {
     delay.reset();
     const t0 = performance.now();
@@ -80,6 +103,20 @@ describe('delayReplies', () => {
     const stats = delay.stats();
     expect(stats).toMatchObject({ roundTrips: 4, quitTurns: 1, sessions: 0, open: 0 });
     expect(stats.replies['221']).toBe(1);
+  });
+
+  it('counts the reply to a message sent along with QUIT as a wait, and the session until it arrives', async () => {
+    delay.reset();
+    const { elapsed, sent } = await sendWithQuit();
+    await settle();
+    expect(sent.response).toMatch(/^250 /);
+    const stats = delay.stats();
+    // greeting, EHLO, MAIL+RCPT+DATA, the message (+QUIT): four waits, the 221 none of its own
+    expect(stats).toMatchObject({ roundTrips: 4, quitTurns: 0, sessions: 0, open: 0, peakSessions: 1 });
+    expect(stats.replies['221']).toBe(1);
+    // the session lasted until the message's reply reached the client, not just until QUIT arrived
+    expect(stats.sessionMs).toBeGreaterThanOrEqual(4 * DELAY);
+    expect(stats.sessionMs).toBeLessThanOrEqual(elapsed + DELAY);
   });
 
   it('counts sessions held at once until each client hangs up', async () => {

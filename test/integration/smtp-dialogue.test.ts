@@ -192,6 +192,31 @@ describe('the SMTP dialogue', () => {
     expect(dialogue.usable).toBe(true);
   });
 
+  it('sends QUIT along with the last message when the server pipelines, and only logs its 221', async () => {
+    const peer = await converse(ehloThen(['PIPELINING']));
+    const { dialogue, lines, ended } = await peer.open();
+    await dialogue.greeting();
+    await dialogue.hello(false);
+    const sent = await dialogue.send(
+      { from: 'cam@site.test', to: ['ops@site.test'], size: 0 },
+      message,
+      server,
+      {
+        thenQuit: true,
+      },
+    );
+    expect(sent.response).toBe('250 2.0.0 Ok: queued as D1');
+    expect(peer.chunks.at(-1)).toBe('Subject: test\r\n\r\nhello\r\n.\r\nQUIT\r\n');
+    expect(dialogue.usable).toBe(false);
+    await expect.poll(ended).toBe(1);
+    // the 221 arrived after the verdict, and nothing took it for a protocol error
+    expect(lines.some((l) => l.dir === 's' && l.text === '221 bye')).toBe(true);
+    expect(lines.some((l) => l.dir === 'i' && /Unexpected|closed unexpectedly/.test(l.text))).toBe(false);
+    // quitting again says nothing more
+    dialogue.quit();
+    expect(peer.chunks.filter((c) => c.includes('QUIT'))).toHaveLength(1);
+  });
+
   it('ends an empty message when every recipient was refused but DATA was taken, and stays usable', async () => {
     let refuse = true;
     const peer = await converse(

@@ -342,7 +342,8 @@ export class DeliveryEngine {
           this.finalCancelled(item, 'Cancelled while waiting for the rate limit.');
           continue;
         }
-        session = await this.attempt(item, session);
+        // Nothing else queued for this session: it may end with this message.
+        session = await this.attempt(item, session, lane.queue.length === 0);
       }
     } catch (error) {
       this.deps.logger.error('delivery worker failed', { error: String(error) });
@@ -351,8 +352,15 @@ export class DeliveryEngine {
     }
   }
 
-  /** One attempt of one delivery; returns the session to keep for the next message of the lane. */
-  private async attempt(item: Pending, reuse: DeliverySession | null): Promise<DeliverySession | null> {
+  /**
+   * One attempt of one delivery; returns the session to keep for the next message of the lane.
+   * `last`: no other message waits for this session (its QUIT may go along with this message).
+   */
+  private async attempt(
+    item: Pending,
+    reuse: DeliverySession | null,
+    last: boolean,
+  ): Promise<DeliverySession | null> {
     const { job } = item;
     const clock = this.deps.clock;
     item.attempt++;
@@ -410,7 +418,7 @@ export class DeliveryEngine {
       }
       const message = 'build' in job.message ? await job.message.build() : job.message;
       builtId = message.messageId;
-      outcome = await session.send(message, transcript);
+      outcome = await session.send(message, transcript, last);
     } catch (error) {
       session?.close();
       session = null;

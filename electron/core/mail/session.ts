@@ -365,9 +365,14 @@ export class SmtpSession {
     return new SmtpSession(dialogue, target.host, tlsDetails, capabilities, transcript.lines(), route);
   }
 
+  /**
+   * Sends one message. `last`: nothing else is to go over this session, so QUIT may travel with the
+   * message (when the server offers PIPELINING); the session is over once the message is answered.
+   */
   async send(
     message: Pick<ComposedMessage, 'raw' | 'envelopeFrom' | 'recipients'>,
     transcript: Transcript,
+    last = false,
   ): Promise<SendOutcome> {
     this.route.transcript = transcript;
     const limit = this.capabilities.size;
@@ -390,7 +395,9 @@ export class SmtpSession {
           size: this.capabilities.size !== null,
           host: this.host,
         },
+        { thenQuit: last },
       );
+      if (last) this.broken = true;
       transcript.close(true);
       this.messagesSent++;
       return {

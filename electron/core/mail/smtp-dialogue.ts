@@ -152,6 +152,8 @@ export function serverMessageIdOf(response: string, host: string): string | null
   return `<${ses[1]!.toLowerCase()}@${region === 'us-east-1' ? 'email' : region}.amazonses.com>`;
 }
 
+const QUIT_LINE = Buffer.from('QUIT\r\n', 'latin1');
+
 type Waiter = { resolve: (reply: Reply) => void; reject: (error: SmtpError) => void };
 
 export interface DialogueOptions {
@@ -172,6 +174,8 @@ export class SmtpDialogue {
   private partial: string[] = [];
   private failure: SmtpError | null = null;
   private closing = false;
+  /** QUIT went along with the last message: the 221 that follows its verdict is only logged. */
+  private quitSent = false;
   private ended = false;
   private upgrading = false;
   private greetingTimer: NodeJS.Timeout | null;
@@ -220,7 +224,7 @@ export class SmtpDialogue {
   private readonly onError = (error: Error) => this.fail(smtpError(error, 'ESOCKET', null, 'CONN'));
   private readonly onTimeout = () => this.fail(timeoutError('Timeout', 'SOCKET_TIMEOUT'));
   private readonly onRemoteEnd = () => {
-    if (!this.socket.destroyed) this.socket.end();
+    if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.end();
   };
   private readonly onClose = () => {
     if (this.ended) return;
@@ -261,6 +265,8 @@ export class SmtpDialogue {
 
   private onReply(reply: Reply): void {
     for (const line of reply.text.split('\n')) this.log.server(line);
+    // After QUIT (or while closing) whatever the server still says is only logged.
+    if (this.closing || (this.quitSent && this.waiters.length === 0)) return;
     const waiter = this.waiters.shift();
     const closing = reply.code === 421;
     if (waiter) {
@@ -471,6 +477,7 @@ export class SmtpDialogue {
     envelope: Envelope,
     raw: Buffer,
     server: { pipelining: boolean; smtputf8: boolean; size: boolean; host: string },
+    options: { thenQuit?: boolean } = {},
   ): Promise<Delivered> {
     const from = envelope.from.trim();
     const to = envelope.to.map((r) => r.trim());
@@ -571,8 +578,24 @@ export class SmtpDialogue {
       throw smtpError('Data command failed', 'EENVELOPE', dataReply.text, 'DATA');
 
     const verdict = this.next();
-    if (!this.failure && !this.closing) this.socket.write(dataFor(raw));
-    const final = await verdict;
+    // RFC 2920: the message data may open a group and QUIT end it. When nothing else is to go over
+    // this session, QUIT travels with the data (as Postfix's client does): one write and one
+    // wake-up of the server fewer. Its 221 is not waited for.
+    const quitting = options.thenQuit === true && server.pipelining;
+    if (!this.failure && !this.closing) {
+      const data = dataFor(raw);
+      if (quitting) {
+        this.quitSent = true;
+        this.log.note('QUIT sent along with the message data (PIPELINING)');
+        this.socket.write(Buffer.concat([data, QUIT_LINE]));
+      } else this.socket.write(data);
+    }
+    let final: Reply;
+    try {
+      final = await verdict;
+    } finally {
+      if (quitting) this.close();
+    }
     if (final.text[0] !== '2') throw smtpError('Message failed', 'EMESSAGE', final.text, 'DATA');
     return {
       accepted,
@@ -589,9 +612,9 @@ export class SmtpDialogue {
     return error;
   }
 
-  /** Says QUIT and closes; the server's 221 is not waited for. */
+  /** Says QUIT (unless it went with the last message) and closes; the server's 221 is not waited for. */
   quit(): void {
-    if (this.usable) this.write(['QUIT']);
+    if (this.usable && !this.quitSent) this.write(['QUIT']);
     this.close();
   }
 
