@@ -1,4 +1,4 @@
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -171,17 +171,29 @@ export function write<T>(db: Db, work: () => T): T {
   return work();
 }
 
+/** The savepoint statements of each database, prepared once (exec would parse them on every call). */
+const savepoints = new WeakMap<Db, { open: StatementSync; release: StatementSync; undo: StatementSync }>();
+
 /** Runs `work` in one transaction: all of it lands, or none of it. */
 export function transaction<T>(db: Db, work: () => T): T {
   return write(db, () => {
-    db.exec('SAVEPOINT work');
+    let sp = savepoints.get(db);
+    if (!sp) {
+      sp = {
+        open: db.prepare('SAVEPOINT work'),
+        release: db.prepare('RELEASE work'),
+        undo: db.prepare('ROLLBACK TO work'),
+      };
+      savepoints.set(db, sp);
+    }
+    sp.open.run();
     try {
       const result = work();
-      db.exec('RELEASE work');
+      sp.release.run();
       return result;
     } catch (error) {
-      db.exec('ROLLBACK TO work');
-      db.exec('RELEASE work');
+      sp.undo.run();
+      sp.release.run();
       throw error;
     }
   });
