@@ -358,6 +358,11 @@ describe('the SMTP dialogue', () => {
       'mixed\r\n\n\r\r\n.\r.\n.',
       'x\r\n.\r\nsmuggled\r\n.\r\n',
       'ünïcode\r\n.ü\r\n',
+      // already clean (what the composer writes): sent as it is, with the terminator
+      'Subject: a\r\nTo: b\r\n\r\nline one\r\nline two\r\n',
+      'no break at the end\r\nlast',
+      'clean\r\nthen a trailing CR\r',
+      '\r\n',
     ];
     for (const body of bodies) {
       const raw = Buffer.from(body, 'utf8');

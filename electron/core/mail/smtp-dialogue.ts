@@ -98,7 +98,15 @@ export const EHLO_NAME = (() => {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(name) ? `[${name}]` : name.replace(/[\r\n]+/g, '');
 })();
 
-/** Replies are read as bytes; a reply that is valid UTF-8 is shown as such, any other kept byte for byte. */
+/** The reply code a line starts with (three digits), or 0. */
+function codeOf(line: string): number {
+  const a = line.charCodeAt(0) - 48;
+  const b = line.charCodeAt(1) - 48;
+  const c = line.charCodeAt(2) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 && c >= 0 && c <= 9 ? a * 100 + b * 10 + c : 0;
+}
+
+/** Replies are read as bytes; a line that is valid UTF-8 is shown as such, any other kept byte for byte. */
 function decode(bytes: string): string {
   // eslint-disable-next-line no-control-regex
   if (!/[^\x00-\x7f]/.test(bytes)) return bytes;
@@ -112,6 +120,9 @@ function decode(bytes: string): string {
  * CRLF "." CRLF — byte for byte what nodemailer's DataStream writes.
  */
 export function dataFor(raw: Buffer): Buffer {
+  const last = raw.length ? raw[raw.length - 1] : -1;
+  const end = last === 0x0a ? '.\r\n' : last === 0x0d ? '\n.\r\n' : '\r\n.\r\n';
+  if (isCleanData(raw)) return Buffer.concat([raw, Buffer.from(end, 'latin1')]);
   const parts: Buffer[] = [];
   let from = 0;
   for (let i = 0; i < raw.length; i++) {
@@ -126,11 +137,22 @@ export function dataFor(raw: Buffer): Buffer {
       from = i;
     }
   }
-  const last = raw.length ? raw[raw.length - 1] : -1;
-  const end = last === 0x0a ? '.\r\n' : last === 0x0d ? '\n.\r\n' : '\r\n.\r\n';
   if (parts.length === 0) return Buffer.concat([raw, Buffer.from(end, 'latin1')]);
   parts.push(raw.subarray(from), Buffer.from(end, 'latin1'));
   return Buffer.concat(parts);
+}
+
+/**
+ * Whether `raw` goes on the wire as it is: every line break CRLF and no line starting with a dot
+ * (what the composer writes). Found with indexOf, not a look at every byte.
+ */
+function isCleanData(raw: Buffer): boolean {
+  if (raw[0] === 0x2e) return false;
+  for (let lf = raw.indexOf(0x0a); lf >= 0; lf = raw.indexOf(0x0a, lf + 1))
+    if (lf === 0 || raw[lf - 1] !== 0x0d || raw[lf + 1] === 0x2e) return false;
+  for (let cr = raw.indexOf(0x0d); cr >= 0; cr = raw.indexOf(0x0d, cr + 1))
+    if (raw[cr + 1] !== 0x0a && cr !== raw.length - 1) return false;
+  return true;
 }
 
 // The Message-ID some providers give a message in their final reply (as nodemailer reads it).
@@ -198,28 +220,34 @@ export class SmtpDialogue {
   }
 
   private readonly onData = (chunk: Buffer) => {
-    const data = chunk.toString('latin1');
-    if (!data.includes('\n')) {
-      this.rest += data;
-      if (this.rest.length > MAX_RESPONSE) this.tooLarge();
-      return;
+    const data = this.rest ? this.rest + chunk.toString('latin1') : chunk.toString('latin1');
+    let from = 0;
+    for (let nl = data.indexOf('\n'); nl >= 0 && !this.failure; nl = data.indexOf('\n', from)) {
+      this.onLine(data.slice(from, nl > from && data.charCodeAt(nl - 1) === 13 ? nl - 1 : nl));
+      from = nl + 1;
     }
-    const lines = (this.rest + data).split(/\r?\n/);
-    this.rest = lines.pop()!;
-    for (const line of lines) {
-      if (this.failure) return;
-      if (!line && this.partial.length === 0) continue;
-      this.partial.push(line);
-      if (/^\d{3}-/.test(line)) {
-        if (this.partial.length > 1000) return this.tooLarge();
-        continue;
-      }
-      const text = decode(this.partial.join('\n'));
-      this.partial = [];
-      this.onReply({ code: Number(/^\d{3}/.exec(text)?.[0] ?? 0), text });
-    }
+    this.rest = from === 0 ? data : data.slice(from);
     if (this.rest.length > MAX_RESPONSE) this.tooLarge();
   };
+
+  /** One line of a reply: "250-…" continues it, "250 …" (or a bare "250") ends it. */
+  private onLine(raw: string): void {
+    if (!raw && this.partial.length === 0) return;
+    const line = decode(raw);
+    if (line.length > 3 && line.charCodeAt(3) === 45 && codeOf(line)) {
+      this.partial.push(line);
+      if (this.partial.length > 1000) this.tooLarge();
+      return;
+    }
+    let text = line;
+    if (this.partial.length) {
+      this.partial.push(line);
+      for (const l of this.partial) this.log.server(l);
+      text = this.partial.join('\n');
+      this.partial = [];
+    } else this.log.server(line);
+    this.onReply({ code: codeOf(text), text });
+  }
 
   private readonly onError = (error: Error) => this.fail(smtpError(error, 'ESOCKET', null, 'CONN'));
   private readonly onTimeout = () => this.fail(timeoutError('Timeout', 'SOCKET_TIMEOUT'));
@@ -264,7 +292,6 @@ export class SmtpDialogue {
   }
 
   private onReply(reply: Reply): void {
-    for (const line of reply.text.split('\n')) this.log.server(line);
     // After QUIT (or while closing) whatever the server still says is only logged.
     if (this.closing || (this.quitSent && this.waiters.length === 0)) return;
     const waiter = this.waiters.shift();
