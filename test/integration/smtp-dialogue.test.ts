@@ -328,6 +328,27 @@ describe('the SMTP dialogue', () => {
     expect(lines.some((l) => l.dir === 's' && l.text === '554 5.7.1 Go away')).toBe(true);
   });
 
+  it('fails, and does not crash, when the connection is reset in the middle of the STARTTLS handshake', async () => {
+    const peer = await converse(
+      ehloThen(['STARTTLS'], (line, socket) => {
+        if (!/^STARTTLS/.test(line)) return null;
+        say(socket, '220 2.0.0 Ready to start TLS');
+        // the first bytes of the client's handshake arrive, then the server resets the connection
+        socket.once('data', () => socket.resetAndDestroy());
+        return undefined;
+      }),
+    );
+    const { dialogue, ended } = await peer.open();
+    await dialogue.greeting();
+    await dialogue.hello(true);
+    const error = (await dialogue
+      .startTls({ host: '127.0.0.1', rejectUnauthorized: true }, 5000)
+      .catch((e: unknown) => e)) as SmtpError;
+    expect(['ESOCKET', 'ETLS', 'ECONNECTION']).toContain(error.code);
+    expect(dialogue.usable).toBe(false);
+    await expect.poll(ended).toBe(1);
+  });
+
   it('times out a server that stops answering', async () => {
     const peer = await converse(ehloThen([], (line) => (/^MAIL/.test(line) ? undefined : null)));
     const { dialogue } = await peer.open({ socketTimeoutMs: 200 });

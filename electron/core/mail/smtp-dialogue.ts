@@ -439,6 +439,9 @@ export class SmtpDialogue {
           this.upgrading = false;
           this.waiters.splice(this.waiters.indexOf(waiter), 1);
           plain.removeListener('close', this.onClose);
+          // The TLS socket reports what happens to the connection from now on.
+          plain.removeListener('error', this.onError);
+          plain.on('error', () => {});
           this.log.note('Connection upgraded with STARTTLS');
           resolve(secure);
         });
@@ -457,7 +460,8 @@ export class SmtpDialogue {
       }
       this.socket = secure;
       this.attach(secure);
-      // The plain socket's closing still tells when the connection is gone during the handshake.
+      // During the handshake the plain socket still tells when the connection fails or goes.
+      plain.on('error', this.onError);
       plain.once('close', this.onClose);
     });
   }
