@@ -170,7 +170,7 @@ export function ReportPage({
                         .filter(Boolean)
                         .join(' ')}
                 </td>
-                <td className="mono small">{i.messageId ?? '—'}</td>
+                <td className="mono">{i.messageId ?? '—'}</td>
                 <td>{formatMs(i.durationMs)}</td>
               </tr>
             ))}
