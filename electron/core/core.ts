@@ -177,7 +177,6 @@ export function createCore(options: CoreOptions): Core {
           trustedCertificatePem: null,
           connectionTimeoutSec: d!.connectionTimeoutSec,
           state: 'STOPPED',
-          mailDebug: false,
           maxSessions: 1,
           rateLimitPerMinute: null,
           dailyLimit: null,

@@ -13,7 +13,6 @@ export const plainTarget = (port: number, username: string, password: string): S
   connectTimeoutMs: 5000,
   greetingTimeoutMs: 5000,
   socketTimeoutMs: 5000,
-  debug: false,
   pop: null,
 });
 

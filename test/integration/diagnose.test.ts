@@ -149,7 +149,6 @@ describe('find working settings', () => {
         trustedCertificatePem: cert.cert,
         connectionTimeoutSec: 3,
         state: 'RUN',
-        mailDebug: false,
         maxSessions: 1,
         rateLimitPerMinute: null,
         dailyLimit: null,

@@ -33,7 +33,6 @@ export interface RouteConnector {
   trustedCertificatePem: string | null;
   connectionTimeoutSec: number;
   state: 'RUN' | 'STOPPED';
-  mailDebug: boolean;
   maxSessions: number;
   rateLimitPerMinute: number | null;
   dailyLimit: number | null;
@@ -127,7 +126,6 @@ export function targetFor(
     connectTimeoutMs: Math.min(timeoutMs, CONNECT_TIMEOUT_CAP_MS),
     greetingTimeoutMs: Math.min(timeoutMs, GREETING_TIMEOUT_CAP_MS),
     socketTimeoutMs: timeoutMs,
-    debug: c.mailDebug,
     pop: c.pop
       ? {
           host: c.pop.host,

@@ -15,7 +15,7 @@ import type { HostLookup } from '../adapters.ts';
 import type { ComposedMessage } from './compose.ts';
 import { SmtpFailure, toSmtpFailure } from './failure.ts';
 import { popBeforeSmtp, type PopTarget } from './pop3.ts';
-import { SmtpDialogue } from './smtp-dialogue.ts';
+import { SmtpDialogue, type ServerFacts } from './smtp-dialogue.ts';
 import { describeTls, tlsOptionsFor, tlsSummary } from './tls.ts';
 import { secretForms, type Transcript } from './transcript.ts';
 
@@ -30,7 +30,6 @@ export interface SmtpTarget {
   connectTimeoutMs: number;
   greetingTimeoutMs: number;
   socketTimeoutMs: number;
-  debug: boolean;
   pop: PopTarget | null;
 }
 
@@ -164,7 +163,8 @@ export class SmtpSession {
   private broken = false;
 
   private readonly dialogue: SmtpDialogue;
-  private readonly host: string;
+  /** What the dialogue needs to know of the server for each message, fixed once the session is open. */
+  private readonly server: ServerFacts;
   readonly tls: TlsDetails | null;
   readonly capabilities: Capabilities;
   /** The opening of the session (connect, TLS, EHLO, AUTH), shown in front of reused attempts. */
@@ -180,7 +180,12 @@ export class SmtpSession {
     route: { transcript: Transcript },
   ) {
     this.dialogue = dialogue;
-    this.host = host;
+    this.server = {
+      pipelining: capabilities.pipelining,
+      smtputf8: capabilities.extensions.some((e) => /^SMTPUTF8\b/i.test(e)),
+      size: capabilities.size !== null,
+      host,
+    };
     this.tls = tls;
     this.capabilities = capabilities;
     this.openingLines = openingLines;
@@ -389,12 +394,7 @@ export class SmtpSession {
       const info = await this.dialogue.send(
         { from: message.envelopeFrom, to: message.recipients, size: message.raw.length },
         message.raw,
-        {
-          pipelining: this.capabilities.pipelining,
-          smtputf8: this.capabilities.extensions.some((e) => /^SMTPUTF8\b/i.test(e)),
-          size: this.capabilities.size !== null,
-          host: this.host,
-        },
+        this.server,
         { thenQuit: last },
       );
       if (last) this.broken = true;

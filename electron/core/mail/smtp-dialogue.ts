@@ -178,6 +178,14 @@ const QUIT_LINE = Buffer.from('QUIT\r\n', 'latin1');
 
 type Waiter = { resolve: (reply: Reply) => void; reject: (error: SmtpError) => void };
 
+/** What the server offered (EHLO) that shapes a transaction, and its host name (for Message-IDs in replies). */
+export interface ServerFacts {
+  pipelining: boolean;
+  smtputf8: boolean;
+  size: boolean;
+  host: string;
+}
+
 export interface DialogueOptions {
   log: DialogueLog;
   /** Inactivity allowed while a reply is awaited. */
@@ -332,8 +340,9 @@ export class SmtpDialogue {
     this.onEnd?.();
   }
 
-  /** Sends `lines` in one write (a pipelined group, or a single command) and logs each. */
+  /** Sends `lines` in one write (a pipelined group, or a single command) and logs each; nothing once the dialogue is over. */
   private write(lines: string[], logged: string[] = lines): void {
+    if (this.failure || this.closing) return;
     for (const line of logged) this.log.client(line);
     this.socket.write(`${lines.join('\r\n')}\r\n`, 'utf8');
   }
@@ -347,7 +356,7 @@ export class SmtpDialogue {
 
   private command(line: string, logged?: string): Promise<Reply> {
     const reply = this.next();
-    if (!this.failure && !this.closing) this.write([line], logged === undefined ? undefined : [logged]);
+    this.write([line], logged === undefined ? undefined : [logged]);
     return reply;
   }
 
@@ -507,7 +516,7 @@ export class SmtpDialogue {
   async send(
     envelope: Envelope,
     raw: Buffer,
-    server: { pipelining: boolean; smtputf8: boolean; size: boolean; host: string },
+    server: ServerFacts,
     options: { thenQuit?: boolean } = {},
   ): Promise<Delivered> {
     const from = envelope.from.trim();
@@ -518,12 +527,12 @@ export class SmtpDialogue {
     for (const r of to)
       if (!r || /[\r\n<>]/.test(r))
         throw smtpError(`Invalid recipient ${JSON.stringify(r)}`, 'EENVELOPE', null, 'API');
-    const international = [from, ...to].some((a) => /[\x80-\uFFFF]/.test(a));
+    // An internationalized address goes with SMTPUTF8 when the server offers it.
+    const utf8 = server.smtputf8 && [from, ...to].some((a) => /[\x80-\uFFFF]/.test(a));
     const params: string[] = [];
-    if (international && server.smtputf8) params.push('SMTPUTF8');
+    if (utf8) params.push('SMTPUTF8');
     if (envelope.size > 0 && server.size) params.push(`SIZE=${envelope.size}`);
     const mailFrom = `MAIL FROM:<${from}>${params.length ? ` ${params.join(' ')}` : ''}`;
-    const utf8 = international && server.smtputf8;
 
     let mailError: SmtpError | null = null;
     const accepted: string[] = [];
@@ -568,7 +577,7 @@ export class SmtpDialogue {
     if (server.pipelining) {
       // RFC 2920: the whole envelope and DATA in one group, the replies read in order.
       const replies = [this.next(), ...to.map(() => this.next()), this.next()];
-      if (!this.failure && !this.closing) this.write([mailFrom, ...to.map((r) => `RCPT TO:<${r}>`), 'DATA']);
+      this.write([mailFrom, ...to.map((r) => `RCPT TO:<${r}>`), 'DATA']);
       // A 421 (or a dropped connection) fails the replies after it; the sender's refusal comes first.
       const settled = await Promise.allSettled(replies);
       settled.forEach((s, i) => {

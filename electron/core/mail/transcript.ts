@@ -11,7 +11,7 @@ export interface TranscriptSnapshot {
   /** The step still open, in ms from the start. */
   current: { step: SmtpStep; startMs: number; lastMs: number } | null;
 }
-/** Lines longer than this (message bodies with mail debug on) are cut in the transcript. */
+/** Lines longer than this (a runaway server reply) are cut in the transcript. */
 const MAX_LINE = 2000;
 
 /** Every form in which a credential could travel over SMTP or POP3. */

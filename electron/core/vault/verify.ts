@@ -87,7 +87,6 @@ export class VerifyService {
       trustedCertificatePem: null,
       connectionTimeoutSec: 20,
       state: 'RUN',
-      mailDebug: false,
       maxSessions: 1,
       rateLimitPerMinute: null,
       dailyLimit: null,
