@@ -76,7 +76,7 @@ export function createCore(options: CoreOptions): Core {
   const logger = options.logger ?? silentLogger;
   const now = () => clock.now();
   const db = openHistory(join(options.dataDir, HISTORY_FILE), (error) =>
-    logger.error('history: writes could not be committed', { error: String(error) }),
+    logger.error('history: writes could not be stored', { error: String(error) }),
   );
   logger.info('core opened', { dataDir: options.dataDir, version: options.appVersion });
   const inventory = new Inventory(options.store);

@@ -1,5 +1,5 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -139,18 +139,42 @@ export type Db = DatabaseSync;
  * writes. `transaction` keeps its promise inside a batch with a savepoint.
  */
 export const COMMIT_DELAY_MS = 50;
-const batches = new WeakMap<Db, { onError: (error: unknown) => void }>();
+
+/**
+ * Checkpoints — copying the write-ahead log into the database file, with an fsync — take 10–20 ms
+ * here. Left to SQLite, one runs inside a commit every 1,000 pages, and a bulk run's sessions all
+ * wait for it. AlertDesk checkpoints itself: when the history has had no commit for `quietMs`, or
+ * at once after a commit that leaves the log past `maxWalBytes` (a long busy spell). A log that
+ * has been copied is started over by the next write, and cut back to 1 MB (journal_size_limit).
+ */
+export interface CheckpointPolicy {
+  quietMs: number;
+  maxWalBytes: number;
+}
+export const CHECKPOINTS: CheckpointPolicy = { quietMs: 1000, maxWalBytes: 16 * 1024 * 1024 };
+
+interface Batches {
+  onError: (error: unknown) => void;
+  /** The log file and when to checkpoint it (null in memory). */
+  wal: (CheckpointPolicy & { file: string; timer: NodeJS.Timeout | null }) | null;
+}
+const batches = new WeakMap<Db, Batches>();
 
 export function openHistory(
   file: string,
-  onCommitError: (error: unknown) => void = (error) => console.error('history: a commit failed', error),
+  onWriteError: (error: unknown) => void = (error) => console.error('history: a write failed', error),
+  checkpoints: CheckpointPolicy = CHECKPOINTS,
 ): Db {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const inMemory = file === ':memory:';
+  if (!inMemory) mkdirSync(dirname(file), { recursive: true });
   const db = new DatabaseSync(file);
   db.exec(
-    'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;',
+    'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 1048576;',
   );
-  batches.set(db, { onError: onCommitError });
+  batches.set(db, {
+    onError: onWriteError,
+    wal: inMemory ? null : { ...checkpoints, file: `${file}-wal`, timer: null },
+  });
   const row = db.prepare('PRAGMA user_version').get() as { user_version: number };
   for (let v = row.user_version; v < MIGRATIONS.length; v++) {
     transaction(db, () => {
@@ -199,13 +223,79 @@ export function transaction<T>(db: Db, work: () => T): T {
   });
 }
 
+/**
+ * Writes that can wait a moment. A reply that reaches AlertDesk in the middle of a bulk run must be
+ * answered first: the next SMTP command, the next session's connection. Writing the history of the
+ * message that just finished is not urgent, so it is queued here and written after the I/O
+ * callbacks of this turn of the event loop (setImmediate), each piece all-or-nothing, in the turn's
+ * write batch. On a busy event loop this keeps the history out of the latency of every session.
+ *
+ * Reads must see these writes: every read of a table written this way calls `settle` first, as does
+ * `commitWrites`. A piece that fails is reported like a failed commit, and the others still land.
+ */
+const soon = new WeakMap<Db, Array<() => void>>();
+
+/** Queues `work` (a transaction of its own) to run after the I/O waiting in this turn. */
+export function writeSoon(db: Db, work: () => void): void {
+  let queue = soon.get(db);
+  if (!queue) soon.set(db, (queue = []));
+  queue.push(work);
+  if (queue.length === 1) setImmediate(() => settle(db));
+}
+
+/** Runs the writes queued with `writeSoon` now. */
+export function settle(db: Db): void {
+  const queue = soon.get(db);
+  if (!queue?.length || !db.isOpen) return;
+  // Taken as it is: work queued while this runs waits for its own turn.
+  const work = queue.splice(0);
+  for (const piece of work) {
+    try {
+      transaction(db, piece);
+    } catch (error) {
+      batches.get(db)?.onError(error);
+    }
+  }
+}
+
 /** Commits the writes of this turn now (before closing, or before another process reads the file). */
 export function commitWrites(db: Db): void {
+  settle(db);
   if (!db.isOpen || !db.isTransaction) return;
   try {
     db.exec('COMMIT');
   } catch (error) {
     if (db.isTransaction) db.exec('ROLLBACK');
+    batches.get(db)?.onError(error);
+  }
+  planCheckpoint(db);
+}
+
+/** After a commit: checkpoint now if the log is past its limit, else once the history is quiet. */
+function planCheckpoint(db: Db): void {
+  const wal = batches.get(db)?.wal;
+  if (!wal) return;
+  if ((statSync(wal.file, { throwIfNoEntry: false })?.size ?? 0) > wal.maxWalBytes) {
+    checkpoint(db);
+    return;
+  }
+  if (wal.timer) wal.timer.refresh();
+  else {
+    wal.timer = setTimeout(() => {
+      wal.timer = null;
+      // Writes came in since: their commit plans the next one.
+      if (db.isOpen && !db.isTransaction) checkpoint(db);
+    }, wal.quietMs);
+    wal.timer.unref();
+  }
+}
+
+/** Copies the log into the database file as far as no reader needs it (PASSIVE: waits for nobody). */
+export function checkpoint(db: Db): void {
+  if (!db.isOpen || db.isTransaction) return;
+  try {
+    db.exec('PRAGMA wal_checkpoint(PASSIVE)');
+  } catch (error) {
     batches.get(db)?.onError(error);
   }
 }

@@ -1,11 +1,5 @@
 import type { SQLInputValue } from 'node:sqlite';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-
-/**
- * Transcripts are ~1 KB of JSON: a 2 KB window and the fastest level compress them as well as the
- * defaults do (to ~37 %) in half the time (~20 µs instead of ~35 µs), which a bulk run pays per camera.
- */
-const TRANSCRIPT_DEFLATE = { windowBits: 11, memLevel: 5, level: 1 };
 import type {
   AttemptView,
   DeliveryDetail,
@@ -19,7 +13,13 @@ import type {
 } from '../../../shared/delivery.ts';
 import type { FailureClass } from '../../../shared/failures.ts';
 import type { DeliveryQueryParsed } from '../../../shared/schemas.ts';
-import { transaction, write, type Db } from './db.ts';
+import { settle, transaction, write, writeSoon, type Db } from './db.ts';
+
+/**
+ * Transcripts are ~1 KB of JSON: a 2 KB window and the fastest level compress them as well as the
+ * defaults do (to ~37 %) in half the time (~20 µs instead of ~35 µs), which a bulk run pays per camera.
+ */
+const TRANSCRIPT_DEFLATE = { windowBits: 11, memLevel: 5, level: 1 };
 
 export interface NewDelivery {
   id: string;
@@ -193,9 +193,12 @@ export class DeliveryHistory {
     );
   }
 
-  /** Appends an attempt and moves the delivery to its new state, in one transaction. */
+  /**
+   * Appends an attempt and moves the delivery to its new state, in one transaction, after the I/O
+   * waiting in this turn (`writeSoon`): every read here sees it.
+   */
   appendAttempt(deliveryId: string, attempt: AttemptRecord, state: DeliveryState, at: number): void {
-    const write = () => {
+    writeSoon(this.db, () => {
       this.insertAttempt.run(
         deliveryId,
         attempt.n,
@@ -211,37 +214,41 @@ export class DeliveryHistory {
         attempt.tls ? JSON.stringify(attempt.tls) : null,
         deflateRawSync(Buffer.from(JSON.stringify(attempt.transcript)), TRANSCRIPT_DEFLATE),
       );
-      this.setState(deliveryId, state, at);
-    };
-    transaction(this.db, write);
+      this.writeState(deliveryId, state, at);
+    });
   }
 
+  /** Moves the delivery to a new state without an attempt, in order with the attempts queued before. */
   setState(deliveryId: string, s: DeliveryState, at: number): void {
-    write(this.db, () =>
-      this.updateState.run(
-        at,
-        s.status,
-        s.failureClass,
-        s.failure ? JSON.stringify(s.failure) : null,
-        s.reply,
-        s.messageId,
-        s.serverMessageId,
-        s.durationMs,
-        s.nextAttemptAt,
-        JSON.stringify(s.accepted),
-        JSON.stringify(s.rejected),
-        deliveryId,
-        deliveryId,
-      ),
+    writeSoon(this.db, () => this.writeState(deliveryId, s, at));
+  }
+
+  private writeState(deliveryId: string, s: DeliveryState, at: number): void {
+    this.updateState.run(
+      at,
+      s.status,
+      s.failureClass,
+      s.failure ? JSON.stringify(s.failure) : null,
+      s.reply,
+      s.messageId,
+      s.serverMessageId,
+      s.durationMs,
+      s.nextAttemptAt,
+      JSON.stringify(s.accepted),
+      JSON.stringify(s.rejected),
+      deliveryId,
+      deliveryId,
     );
   }
 
   summary(id: string): DeliverySummary | null {
+    settle(this.db);
     const row = this.selectOne.get(id) as DeliveryRow | undefined;
     return row ? toSummary(row) : null;
   }
 
   detail(id: string): DeliveryDetail | null {
+    settle(this.db);
     const row = this.selectOne.get(id) as DeliveryRow | undefined;
     if (!row) return null;
     const attempts = (this.selectAttempts.all(id) as unknown as AttemptRow[]).map((a): AttemptView => ({
@@ -273,11 +280,16 @@ export class DeliveryHistory {
 
   /** Runs many writes in one transaction (imports, benchmarks). */
   bulk<T>(work: () => T): T {
-    return transaction(this.db, work);
+    return transaction(this.db, () => {
+      const result = work();
+      settle(this.db);
+      return result;
+    });
   }
 
   /** Messages sent through a connector since a time, for its daily limit. */
   sentSince(connectorId: string, since: number): number {
+    settle(this.db);
     const row = this.db
       .prepare(
         "SELECT COUNT(*) AS n FROM deliveries WHERE connector_id = ? AND created_at >= ? AND status = 'sent'",
@@ -288,6 +300,7 @@ export class DeliveryHistory {
 
   /** Drops deliveries (and their attempts) older than the retention period. */
   prune(olderThan: number): number {
+    settle(this.db);
     const result = write(this.db, () =>
       this.db.prepare('DELETE FROM deliveries WHERE created_at < ?').run(olderThan),
     );
@@ -339,6 +352,7 @@ export function whereOf(f: DeliveryQueryParsed['filter']): { sql: string; params
 }
 
 export function queryDeliveries(db: Db, q: DeliveryQueryParsed): DeliveryPage {
+  settle(db);
   const { sql, params } = whereOf(q.filter);
   const order = `${SORT_SQL[q.sort.column]} ${q.sort.direction === 'asc' ? 'ASC' : 'DESC'}`;
   const tie =
@@ -356,6 +370,7 @@ export function exportDeliveries(
   filter: DeliveryQueryParsed['filter'],
   max = 200_000,
 ): DeliverySummary[] {
+  settle(db);
   const { sql, params } = whereOf(filter);
   return (
     db

@@ -20,7 +20,7 @@ import type {
 import type { RunOptionsParsed } from '../../../shared/schemas.ts';
 import { renderSubject } from '../../../shared/subject.ts';
 import type { Clock, HostLookup, Logger } from '../adapters.ts';
-import { transaction, write, type Db } from '../history/db.ts';
+import { settle, transaction, write, writeSoon, type Db } from '../history/db.ts';
 import type { AuditLog } from '../history/audit.ts';
 import type { Inventory, StoredCamera, StoredConnector, StoredSite } from '../inventory/inventory.ts';
 import type { ConnectorService } from '../inventory/connectors.ts';
@@ -352,6 +352,7 @@ export class RunService {
   }
 
   summary(runId: string): RunSummary {
+    settle(this.d.db);
     const row = this.sql.run.get(runId) as RunRow | undefined;
     if (!row) throw notFound('Run', runId);
     const live = this.active.get(runId);
@@ -521,7 +522,8 @@ export class RunService {
       now,
       itemId,
     ];
-    write(this.d.db, () => this.sql.finishItem.run(...values));
+    // After the I/O waiting in this turn: the next session matters more (see writeSoon).
+    writeSoon(this.d.db, () => this.sql.finishItem.run(...values));
     this.touch(run, itemId);
   }
 
