@@ -438,7 +438,10 @@ export class RunService {
     const startedAt = new Date(this.d.clock.now());
     const pending: Array<Promise<void>> = [];
     let submitted = 0;
-    for (const { id, plan: p } of items) {
+    // Queued one camera per connector in turn: the first sessions open on as many connectors as the
+    // pools allow, and the run's last cameras are spread over connectors too, instead of waiting
+    // behind the last connector's pool (each connector still sends its cameras in their order).
+    for (const { id, plan: p } of byConnectorInTurn(items)) {
       if (p.skipReason || !p.connector) continue;
       // The first sessions open while the rest is still being queued (a thousand cameras take ~25 ms).
       if (++submitted % SUBMIT_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
@@ -837,4 +840,19 @@ export function countItems(items: RunItem[]): RunCounts {
 
 function kb(n: number): string {
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`;
+}
+
+/** Items one per connector in turn (the first of each, then the second of each…), each connector's in order. */
+export function byConnectorInTurn<T extends { plan: { connector: { id: string } | null } }>(items: T[]): T[] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = item.plan.connector?.id ?? '';
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  const queues = [...groups.values()];
+  const out: T[] = [];
+  for (let i = 0; out.length < items.length; i++) for (const q of queues) if (i < q.length) out.push(q[i]!);
+  return out;
 }
