@@ -22,6 +22,7 @@
  * 4 logical cores, the main thread below); BENCH_THREAD=1 or 0 forces one or the other.
  */
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -204,6 +205,8 @@ interface Phase {
   events: number;
   /** CPU time all processes of the machine used during the run (ms). */
   machineMs: number;
+  /** CPU the VM's host held back during the run (ms, 10 ms resolution), null where unknown. */
+  stealMs: number | null;
   profile: Awaited<ReturnType<typeof profileStop>> | null;
 }
 
@@ -248,6 +251,20 @@ async function profileStop(session: Session) {
   return { file, functions: top(byFunction, 25), areas: top(byArea, 15) };
 }
 
+/**
+ * CPU time a virtual machine's host has held back from it so far ("steal", Linux's /proc/stat), ms;
+ * null where it cannot be read. The host's other guests slow a run down without any process here
+ * being busier: the ratio moves with it.
+ */
+const stolenMs = (): number | null => {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/);
+    return fields[8] === undefined ? null : Number(fields[8]) * 10;
+  } catch {
+    return null;
+  }
+};
+
 /** CPU time the whole machine has spent so far, to see whether other processes took cores from the run. */
 const machineBusyMs = () =>
   cpus().reduce((n, c) => n + c.times.user + c.times.nice + c.times.sys + c.times.irq, 0);
@@ -272,6 +289,7 @@ async function runPhase(core: Core, siteIds: string[], profile: boolean): Promis
   const session = profile ? new Session() : null;
   if (session) await profileStart(session);
   const machine0 = machineBusyMs();
+  const steal0 = stolenMs();
   const elu0 = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -283,6 +301,8 @@ async function runPhase(core: Core, siteIds: string[], profile: boolean): Promis
   const cpu = process.cpuUsage(cpu0);
   const elu = performance.eventLoopUtilization(elu0).utilization;
   const machineMs = machineBusyMs() - machine0;
+  const steal1 = stolenMs();
+  const stealMs = steal0 === null || steal1 === null ? null : steal1 - steal0;
   const profiled = session ? await profileStop(session) : null;
   clearInterval(sampler);
   off();
@@ -314,6 +334,7 @@ async function runPhase(core: Core, siteIds: string[], profile: boolean): Promis
     systemMs: cpu.system / 1000,
     events,
     machineMs,
+    stealMs,
     profile: profiled,
   };
 }
@@ -348,7 +369,7 @@ function describe(label: string, p: Phase) {
     `  AlertDesk process: event loop ${round(p.elu * 100)} % busy, CPU ${round(p.cpuMs)} ms (${round(p.cpuMs / p.messages, 2)} ms per message, ${round((p.systemMs / p.cpuMs) * 100)} % of it in the kernel), ${p.events} events; mail side CPU ${round(serverCpuMs)} ms`,
   );
   console.log(
-    `  machine: ${cpus().length} cores ${round((p.machineMs / p.wallMs / cpus().length) * 100)} % busy during the run; other processes used ~${round(Math.max(0, p.machineMs - p.cpuMs - serverCpuMs))} ms of CPU (they compete with the benchmark when this is large)`,
+    `  machine: ${cpus().length} cores ${round((p.machineMs / p.wallMs / cpus().length) * 100)} % busy during the run; other processes used ~${round(Math.max(0, p.machineMs - p.cpuMs - serverCpuMs))} ms of CPU (they compete with the benchmark when this is large)${p.stealMs === null ? '' : `; the VM's host held back ${p.stealMs} ms of CPU (steal)`}`,
   );
 }
 
