@@ -283,15 +283,17 @@ function planCheckpoint(db: Db): void {
   else {
     wal.timer = setTimeout(() => {
       wal.timer = null;
-      // Writes came in since: their commit plans the next one.
-      if (db.isOpen && !db.isTransaction) checkpoint(db);
+      checkpoint(db);
     }, wal.quietMs);
     wal.timer.unref();
   }
 }
 
-/** Copies the log into the database file as far as no reader needs it (PASSIVE: waits for nobody). */
-export function checkpoint(db: Db): void {
+/**
+ * Copies the log into the database file as far as no reader needs it (PASSIVE: waits for nobody).
+ * Not inside a batch: writes came in since, and their commit plans the next checkpoint.
+ */
+function checkpoint(db: Db): void {
   if (!db.isOpen || db.isTransaction) return;
   try {
     db.exec('PRAGMA wal_checkpoint(PASSIVE)');
