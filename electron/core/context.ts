@@ -1,0 +1,41 @@
+import type { EventMap, EventTopic } from '../../shared/contract.ts';
+import type { Clock, CoreAdapters, Logger, PickedFileRef } from './adapters.ts';
+import type { AuditLog } from './history/audit.ts';
+import type { Db } from './history/db.ts';
+import type { DeliveryHistory } from './history/deliveries.ts';
+import type { CameraService } from './inventory/cameras.ts';
+import type { ConnectorService } from './inventory/connectors.ts';
+import type { Inventory } from './inventory/inventory.ts';
+import type { SiteService } from './inventory/sites.ts';
+import type { DeliveryEngine } from './mail/engine.ts';
+import type { RunService } from './runs/runs.ts';
+import type { AppPasswordService } from './vault/records.ts';
+import type { VerifyService } from './vault/verify.ts';
+
+/**
+ * The services and adapters of one open core, as the composition root (core.ts) builds them. Each
+ * feature's handlers (`*-handlers.ts`, beside its service) take the part of it they need.
+ */
+export interface CoreContext {
+  readonly options: CoreAdapters;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly db: Db;
+  readonly inventory: Inventory;
+  readonly audit: AuditLog;
+  readonly sites: SiteService;
+  readonly connectors: ConnectorService;
+  readonly cameras: CameraService;
+  readonly vault: AppPasswordService;
+  readonly verifier: VerifyService;
+  readonly deliveries: DeliveryHistory;
+  readonly engine: DeliveryEngine;
+  readonly runs: RunService;
+  /** Pushes an event to every subscriber of the core (the renderer in the app). */
+  emit<K extends EventTopic>(topic: K, payload: EventMap[K]): void;
+  /** Files picked in the open dialog, by the opaque token the renderer gets instead of a path. */
+  readonly pickedFiles: Map<string, PickedFileRef>;
+  /** Drops history older than the retention setting (and secrets of long-retired app passwords). */
+  prune(): void;
+}
