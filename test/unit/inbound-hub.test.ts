@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../electron/core/adapters.ts';
 import { commitWrites, openHistory, type Db } from '../../electron/core/history/db.ts';
+import { mailboxesCovering, mailboxForAddress } from '../../electron/core/inbound/coverage.ts';
 import { parseHeaderFields, tokenOf } from '../../electron/core/inbound/headers.ts';
+import type { StoredMailbox } from '../../electron/core/inventory/inventory.ts';
 import { InboundHub, type InboundInput } from '../../electron/core/inbound/hub.ts';
 import type { InboundMessage } from '../../shared/inbound.ts';
 
@@ -157,5 +159,44 @@ describe('header fields', () => {
   });
   it('takes the first valid token header', () => {
     expect(tokenOf({ 'x-alertdesk-token': ['junk', 'ABCDEFGHJKMN'] }, '')).toBe('ABCDEFGHJKMN');
+  });
+});
+
+describe('mailbox coverage', () => {
+  const mailbox = (over: Partial<StoredMailbox>): StoredMailbox => ({
+    id: 'm',
+    title: 'Control room',
+    host: 'imap.example',
+    port: 993,
+    security: 'tls',
+    auth: 'password',
+    username: 'alerts@control.example',
+    passwordSealed: null,
+    presetId: null,
+    extraFolders: [],
+    watchJunk: true,
+    siteIds: [],
+    cameraIds: [],
+    addresses: ['alerts@control.example'],
+    enabled: true,
+    createdAt: '',
+    updatedAt: '',
+    ...over,
+  });
+  const inventory = {
+    mailboxes: [
+      mailbox({ id: 'by-site', siteIds: ['s1'] }),
+      mailbox({ id: 'by-camera', cameraIds: ['c2'], addresses: ['Ops@Site.Example'] }),
+      mailbox({ id: 'stopped', siteIds: ['s1', 's2'], addresses: ['night@site.example'], enabled: false }),
+    ],
+  };
+  it('covers a camera through its site or by name, never through a stopped mailbox', () => {
+    expect(mailboxesCovering(inventory, { id: 'c1', siteId: 's1' }).map((m) => m.id)).toEqual(['by-site']);
+    expect(mailboxesCovering(inventory, { id: 'c2', siteId: 's2' }).map((m) => m.id)).toEqual(['by-camera']);
+    expect(mailboxesCovering(inventory, { id: 'c3', siteId: 's2' })).toEqual([]);
+  });
+  it('finds the mailbox of a recipient address, case-insensitively', () => {
+    expect(mailboxForAddress(inventory, ' ops@site.example ')?.id).toBe('by-camera');
+    expect(mailboxForAddress(inventory, 'night@site.example')).toBeNull();
   });
 });
