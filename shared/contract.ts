@@ -8,6 +8,33 @@ import type {
   DiagnosisReport,
   SettingsDiscovery,
 } from './delivery.ts';
+import type {
+  AlertSettings,
+  CameraHeartbeat,
+  CameraHeartbeatDetail,
+  HeartbeatAlert,
+  HeartbeatEvent,
+  HeartbeatOverview,
+  HeartbeatRule,
+  MaintenanceWindow,
+  RulePreview,
+  UnmatchedPage,
+} from './heartbeats.ts';
+import {
+  AlertQuery,
+  AlertSettingsInput,
+  AssignInput,
+  CameraRef,
+  ExpectationInput,
+  PauseInput,
+  ProposeInput,
+  RuleFields,
+  RuleList,
+  RuleUpdate,
+  SiteExpectationInput,
+  UnmatchedQuery,
+  WindowList,
+} from './heartbeats.ts';
 import type { JavaMailImport } from './javamail.ts';
 import type { HandoverReport, RunDetail, RunEvent, RunPlan, RunSummary, SampleSnapshot } from './runs.ts';
 import type {
@@ -158,6 +185,26 @@ export const contract = {
     get: call(NoInput).returns<Settings>(),
     update: call(SettingsUpdate).returns<Settings>(),
   },
+  heartbeats: {
+    overview: call(NoInput).returns<HeartbeatOverview>(),
+    camera: call(CameraRef).returns<CameraHeartbeatDetail>(),
+    rules: call(RuleList).returns<HeartbeatRule[]>(),
+    createRule: call(RuleFields).returns<HeartbeatRule>(),
+    updateRule: call(RuleUpdate).returns<HeartbeatRule>(),
+    removeRule: call(ById).returns<{ id: string }>(),
+    previewRule: call(RuleFields).returns<RulePreview>(),
+    unmatched: call(UnmatchedQuery).returns<UnmatchedPage>(),
+    proposeRule: call(ProposeInput).returns<{ from: string; subject: string; preview: RulePreview }>(),
+    assign: call(AssignInput).returns<{ rule: HeartbeatRule; matched: number }>(),
+    setExpectation: call(ExpectationInput).returns<CameraHeartbeat>(),
+    setSiteExpectation: call(SiteExpectationInput).returns<{ updated: number }>(),
+    pause: call(PauseInput).returns<MaintenanceWindow>(),
+    resume: call(ById).returns<MaintenanceWindow>(),
+    windows: call(WindowList).returns<MaintenanceWindow[]>(),
+    alerts: call(AlertQuery).returns<HeartbeatAlert[]>(),
+    alertSettings: call(NoInput).returns<AlertSettings>(),
+    setAlertSettings: call(AlertSettingsInput).returns<AlertSettings>(),
+  },
 } as const;
 
 export type Contract = typeof contract;
@@ -168,6 +215,7 @@ export interface EventMap {
   diagnosis: DiagnosisEvent;
   verify: VerifyProgress;
   run: RunEvent;
+  heartbeats: HeartbeatEvent;
 }
 export type EventTopic = keyof EventMap;
 export interface EventMessage<K extends EventTopic = EventTopic> {

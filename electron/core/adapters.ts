@@ -57,6 +57,18 @@ export interface ReportPrinter {
   pdf(runId: string, siteId: string): Promise<Buffer>;
 }
 
+/** One OS notification; `urgent` asks the OS to keep it on screen (cameras down, not recoveries). */
+export interface OsNotification {
+  title: string;
+  body: string;
+  urgent: boolean;
+}
+
+/** OS notifications: Electron's Notification in the app, a recording fake in tests. */
+export interface Notifier {
+  notify(notification: OsNotification): void;
+}
+
 export type EventSink = <K extends EventTopic>(topic: K, payload: EventMap[K]) => void;
 
 /** Name resolution, injectable so tests can point it at a DNS server on loopback. */
@@ -77,6 +89,8 @@ export interface CoreAdapters {
   printer?: ReportPrinter;
   /** Folder of the sample snapshot JPEGs for burst tests. */
   samplesDir?: string;
+  /** Heartbeat alerts; without one, alerts are still recorded (and e-mailed) but not shown by the OS. */
+  notifier?: Notifier;
 }
 
 export const systemClock: Clock = {

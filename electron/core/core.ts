@@ -7,6 +7,8 @@ import { auditHandlers } from './history/audit-handlers.ts';
 import { commitWrites, openHistory, type Db } from './history/db.ts';
 import { DeliveryHistory } from './history/deliveries.ts';
 import { deliveryHandlers } from './history/delivery-handlers.ts';
+import { heartbeatHandlers } from './heartbeats/heartbeat-handlers.ts';
+import { HeartbeatService } from './heartbeats/service.ts';
 import { InboundHub } from './inbound/hub.ts';
 import { backupHandlers } from './inventory/backup-handlers.ts';
 import { cameraHandlers } from './inventory/camera-handlers.ts';
@@ -43,6 +45,7 @@ export interface Core {
   readonly verifier: VerifyService;
   readonly runs: RunService;
   readonly inbound: InboundHub;
+  readonly heartbeats: HeartbeatService;
   /** Every event the core pushes (delivery progress…); returns the function that unsubscribes. */
   onEvent(listener: (message: EventMessage) => void): () => void;
   close(): Promise<void>;
@@ -171,6 +174,18 @@ export function createCore(options: CoreOptions): Core {
     emit: (event) => emit('run', event),
   });
 
+  const heartbeats = new HeartbeatService({
+    db,
+    inventory,
+    inbound,
+    audit,
+    clock,
+    logger,
+    engine,
+    options: adapters,
+    emit,
+  });
+
   const ctx: CoreContext = {
     options: adapters,
     clock,
@@ -188,6 +203,7 @@ export function createCore(options: CoreOptions): Core {
     engine,
     runs,
     inbound,
+    heartbeats,
     emit,
     pickedFiles,
     prune,
@@ -214,6 +230,7 @@ export function createCore(options: CoreOptions): Core {
     runs: runHandlers(ctx),
     backup: backupHandlers(ctx),
     settings: settingsHandlers(ctx),
+    heartbeats: heartbeatHandlers(ctx),
   };
 
   return {
@@ -231,12 +248,14 @@ export function createCore(options: CoreOptions): Core {
     verifier,
     runs,
     inbound,
+    heartbeats,
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     async close() {
       clearInterval(pruneTimer);
+      await heartbeats.close();
       await vault.flushClipboard();
       await engine.close();
       await thread?.close();

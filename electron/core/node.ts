@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Clipboard, Clock, FilePicker, HostLookup, Logger, ReportPrinter } from './adapters.ts';
+import type { Clipboard, Clock, FilePicker, HostLookup, Logger, Notifier, ReportPrinter } from './adapters.ts';
 import { createCore, type Core } from './core.ts';
 import { deliveryThreadPays } from './mail/delivery-thread.ts';
 import { PassphraseSecretBox } from './secrets/passphrase-box.ts';
@@ -24,6 +24,7 @@ export interface OpenCoreOptions {
   clipboard?: Clipboard;
   printer?: ReportPrinter;
   samplesDir?: string;
+  notifier?: Notifier;
   /**
    * SMTP sessions in a worker thread (`true`) or in this thread (`false`); by default as the app
    * decides on this computer (deliveryThreadPays: from 4 cores).
@@ -64,6 +65,7 @@ export async function openCore(options: OpenCoreOptions): Promise<Core> {
     ...(options.globalSessions ? { globalSessions: options.globalSessions } : {}),
     ...(options.clipboard ? { clipboard: options.clipboard } : {}),
     ...(options.printer ? { printer: options.printer } : {}),
+    ...(options.notifier ? { notifier: options.notifier } : {}),
     ...((options.deliveryThread ?? deliveryThreadPays())
       ? { deliveryThread: new URL('./mail/smtp-worker.ts', import.meta.url) }
       : {}),

@@ -1,6 +1,7 @@
 import type { Connector, PopBeforeSmtp, Site } from '../../../shared/domain.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../../../shared/schemas.ts';
 import type { WatchedMailbox } from '../../../shared/inbound.ts';
+import { normalizeHeartbeatConfig, type HeartbeatConfig } from '../../../shared/heartbeats.ts';
 import type { AppPasswordRecord, Camera } from '../../../shared/vault.ts';
 import type { DocumentStore } from '../adapters.ts';
 
@@ -38,6 +39,8 @@ export interface InventoryState {
   cameras: StoredCamera[];
   appPasswords: StoredAppPassword[];
   mailboxes: StoredMailbox[];
+  /** Heartbeat rules, grace and schedules, maintenance windows, alert settings. */
+  heartbeats: HeartbeatConfig;
   settings: Settings;
   /** Random key, sealed by the secret box, for the reuse digests of app passwords. */
   vaultPepper: string | null;
@@ -49,6 +52,7 @@ const KEYS: Array<keyof InventoryState> = [
   'cameras',
   'appPasswords',
   'mailboxes',
+  'heartbeats',
   'settings',
   'vaultPepper',
 ];
@@ -63,6 +67,7 @@ export class Inventory {
   private state: InventoryState;
 
   private readonly store: DocumentStore;
+  private readonly commitListeners = new Set<(change: Partial<InventoryState>) => void>();
 
   constructor(store: DocumentStore) {
     this.store = store;
@@ -78,6 +83,7 @@ export class Inventory {
       cameras: (store.get('cameras') as StoredCamera[] | undefined) ?? [],
       appPasswords: (store.get('appPasswords') as StoredAppPassword[] | undefined) ?? [],
       mailboxes: (store.get('mailboxes') as StoredMailbox[] | undefined) ?? [],
+      heartbeats: normalizeHeartbeatConfig(store.get('heartbeats')),
       settings: { ...DEFAULT_SETTINGS, ...(store.get('settings') as Partial<Settings> | undefined) },
       vaultPepper: (store.get('vaultPepper') as string | undefined) ?? null,
     };
@@ -97,6 +103,10 @@ export class Inventory {
 
   get appPasswords(): readonly StoredAppPassword[] {
     return this.state.appPasswords;
+  }
+
+  get heartbeats(): HeartbeatConfig {
+    return this.state.heartbeats;
   }
 
   get mailboxes(): readonly StoredMailbox[] {
@@ -136,6 +146,13 @@ export class Inventory {
     for (const key of KEYS) if (change[key] !== undefined) entries[key] = change[key];
     this.store.setMany(entries);
     this.state = { ...this.state, ...change };
+    for (const listener of this.commitListeners) listener(change);
+  }
+
+  /** Called after every successful commit with what changed (heartbeats follow cameras and mailboxes). */
+  onCommit(listener: (change: Partial<InventoryState>) => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
   }
 }
 
