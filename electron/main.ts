@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { EVENT_CHANNEL } from '../shared/contract.ts';
 import { nativeFilePicker } from './adapters/dialogs.ts';
 import { fileLogger } from './adapters/file-logger.ts';
+import { electronNotifier } from './adapters/notifications.ts';
 import { electronReportPrinter } from './adapters/report-printer.ts';
 import { SafeStorageSecretBox } from './adapters/safe-storage.ts';
 import { createCore, type Core } from './core/core.ts';
@@ -95,6 +96,7 @@ async function start(): Promise<void> {
     files: nativeFilePicker(() => mainWindow),
     logger,
     clipboard: { readText: () => clipboard.readText(), writeText: (text) => clipboard.writeText(text) },
+    notifier: electronNotifier(() => mainWindow),
     printer: electronReportPrinter({
       preload: preloadPath(),
       trust: (contents) => appWindows.add(contents),

@@ -2,7 +2,15 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Clipboard, Clock, FilePicker, HostLookup, Logger, Notifier, ReportPrinter } from './adapters.ts';
+import type {
+  Clipboard,
+  Clock,
+  FilePicker,
+  HostLookup,
+  Logger,
+  Notifier,
+  ReportPrinter,
+} from './adapters.ts';
 import { createCore, type Core } from './core.ts';
 import { deliveryThreadPays } from './mail/delivery-thread.ts';
 import { PassphraseSecretBox } from './secrets/passphrase-box.ts';

@@ -19,7 +19,10 @@ const match = (source: string, subject: string) => matchPattern(compile(source),
 
 describe('subject patterns', () => {
   it('reads a camera subject template backwards: the variables capture, the text between anchors', () => {
-    const got = match('%Site_Name% – %Camera_Name% – %Event_Type%', 'Harbour Terminal – Gate PTZ – Motion detected');
+    const got = match(
+      '%Site_Name% – %Camera_Name% – %Event_Type%',
+      'Harbour Terminal – Gate PTZ – Motion detected',
+    );
     expect(Object.fromEntries(got!)).toEqual({
       Site_Name: 'harbour terminal',
       Camera_Name: 'gate ptz',
@@ -45,7 +48,9 @@ describe('subject patterns', () => {
   it('refuses a variable it does not know, an unclosed %, and two holes with nothing between', () => {
     const unknown = parsePattern('%Camra_Name% heartbeat');
     expect(unknown).toMatchObject({ ok: false });
-    expect(!unknown.ok && unknown.message).toMatch(/%Camra_Name% \(character 1\) is not a variable AlertDesk knows; use one of %Camera_Name%/);
+    expect(!unknown.ok && unknown.message).toMatch(
+      /%Camra_Name% \(character 1\) is not a variable AlertDesk knows; use one of %Camera_Name%/,
+    );
     const open = parsePattern('Heartbeat 100% up');
     expect(!open.ok && open.message).toMatch(/The % at character 14 does not start a variable/);
     const adjacent = parsePattern('%Camera_Name%%Event_Type%');
@@ -105,21 +110,34 @@ describe('sender patterns and rule validation', () => {
 
   it('refuses a rule that checks nothing, and a site rule that cannot name the camera', () => {
     const empty = RuleFields.safeParse({ scope: 'camera', siteId: 's1', cameraId: 'c1' });
-    expect(empty.error?.issues[0]).toMatchObject({ path: ['from'], message: expect.stringMatching(/a rule without any would take every message/) });
+    expect(empty.error?.issues[0]).toMatchObject({
+      path: ['from'],
+      message: expect.stringMatching(/a rule without any would take every message/),
+    });
     const anonymous = RuleFields.safeParse({ scope: 'site', siteId: 's1', subject: 'Health Mail *' });
-    expect(anonymous.error?.issues[0]).toMatchObject({ path: ['subject'], message: expect.stringMatching(/must say which camera/) });
-    expect(RuleFields.safeParse({ scope: 'site', siteId: 's1', subject: '%Camera_Name% Health Mail' }).success).toBe(true);
+    expect(anonymous.error?.issues[0]).toMatchObject({
+      path: ['subject'],
+      message: expect.stringMatching(/must say which camera/),
+    });
     expect(
-      RuleFields.safeParse({ scope: 'site', siteId: 's1', headerName: 'X-Camera', headerValue: '%Serial%' }).success,
+      RuleFields.safeParse({ scope: 'site', siteId: 's1', subject: '%Camera_Name% Health Mail' }).success,
+    ).toBe(true);
+    expect(
+      RuleFields.safeParse({ scope: 'site', siteId: 's1', headerName: 'X-Camera', headerValue: '%Serial%' })
+        .success,
     ).toBe(true);
   });
 });
 
 describe('proposing a rule from a message', () => {
   it('turns the camera and site names into variables and dates, times and counters into *', () => {
-    expect(proposeSubject('Harbour Terminal – Gate PTZ – Health Mail 2026-12-01 08:00:05', 'Gate PTZ', 'Harbour Terminal')).toBe(
-      '%Site_Name% – %Camera_Name% – Health Mail *',
-    );
+    expect(
+      proposeSubject(
+        'Harbour Terminal – Gate PTZ – Health Mail 2026-12-01 08:00:05',
+        'Gate PTZ',
+        'Harbour Terminal',
+      ),
+    ).toBe('%Site_Name% – %Camera_Name% – Health Mail *');
     expect(proposeSubject('[NVR-7] heartbeat #1234 ok', 'Dock', 'Harbour')).toBe('[NVR-*] heartbeat #* ok');
     // Characters of the pattern language are escaped.
     expect(proposeSubject('100% up *', 'Gate', 'Harbour')).toBe('*\\% up \\*');
@@ -130,7 +148,15 @@ describe('proposing a rule from a message', () => {
       const proposed = proposeSubject(subject, 'Gate', 'Harbour');
       const p = parsePattern(proposed);
       expect(p.ok, `${subject} → ${proposed}`).toBe(true);
-      expect(matchPattern(bindPattern(p.ok ? p.pattern : { source: '', parts: [] }, { Camera_Name: 'Gate', Site_Name: 'Harbour' }), normalizeText(subject))).not.toBeNull();
+      expect(
+        matchPattern(
+          bindPattern(p.ok ? p.pattern : { source: '', parts: [] }, {
+            Camera_Name: 'Gate',
+            Site_Name: 'Harbour',
+          }),
+          normalizeText(subject),
+        ),
+      ).not.toBeNull();
     }
   });
 });

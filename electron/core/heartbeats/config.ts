@@ -124,7 +124,8 @@ export class HeartbeatSettings {
     const at = this.at();
     const keep = fields.graceMinutes !== null || fields.schedule !== null;
     const perCamera = Object.fromEntries(Object.entries(this.config.cameras).filter(([id]) => !ids.has(id)));
-    if (keep) for (const id of ids) perCamera[id] = { graceMinutes: fields.graceMinutes, schedule: fields.schedule };
+    if (keep)
+      for (const id of ids) perCamera[id] = { graceMinutes: fields.graceMinutes, schedule: fields.schedule };
     this.inventory.commit({
       cameras: this.inventory.cameras.map((c) =>
         ids.has(c.id) && c.heartbeatMinutes !== fields.periodMinutes

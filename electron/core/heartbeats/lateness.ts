@@ -26,76 +26,91 @@ export interface Verdict {
   downAt: number | null;
   /** When time alone would change the verdict; null when only an event can. */
   next: number | null;
-  detail: string;
+  lastBeatAt: number | null;
+  graceMs: number;
+  /** Why paused or unknown (the maintenance window's reason, the mailbox's trouble). */
+  reason: string;
 }
 
 /**
  * Healthchecks.io's model: `up` until the period has passed since the last heartbeat (or the next
  * scheduled time, for a schedule), `late` for the grace after that, then `down`. Paused and unknown
  * come first: a maintenance window says the silence is expected; a mailbox that is not being read
- * cannot say whether mail came, so the camera is neither up nor down.
+ * cannot say whether mail came, so the camera is neither up nor down. No words are built here
+ * (thousands of cameras are evaluated at a time): `describe` says it when it is shown.
  */
 export function evaluate(input: LatenessInput): Verdict {
   const { periodMs, graceMs, schedule, lastBeatAt, now } = input;
-  const none = { expectedBy: null, downAt: null, next: null };
-  if (periodMs === null && schedule === null)
-    return {
-      state: null,
-      since: null,
-      ...none,
-      detail: 'No heartbeat is expected: set a period or a daily schedule to watch this camera.',
-    };
-  if (input.pause)
-    return {
-      state: 'paused',
-      since: input.pause.from,
-      ...none,
-      next: input.pause.until,
-      detail: `Paused for maintenance${input.pause.reason ? `: ${input.pause.reason}` : ''}; silence is not counted until the window ends.`,
-    };
-  if (!input.watch.ok)
-    return { state: 'unknown', since: input.watch.since, ...none, detail: input.watch.reason };
-  if (lastBeatAt === null)
-    return {
-      state: 'new',
-      since: null,
-      ...none,
-      detail: 'Waiting for the first heartbeat: none has been matched to this camera yet.',
-    };
-
+  const v: Verdict = {
+    state: null,
+    since: null,
+    expectedBy: null,
+    downAt: null,
+    next: null,
+    lastBeatAt,
+    graceMs,
+    reason: '',
+  };
+  if (periodMs === null && schedule === null) return v;
+  if (input.pause) {
+    v.state = 'paused';
+    v.since = input.pause.from;
+    v.next = input.pause.until;
+    v.reason = input.pause.reason;
+    return v;
+  }
+  if (!input.watch.ok) {
+    v.state = 'unknown';
+    v.since = input.watch.since;
+    v.reason = input.watch.reason;
+    return v;
+  }
+  if (lastBeatAt === null) {
+    v.state = 'new';
+    return v;
+  }
   // Silence during a maintenance window is not lateness: the clock restarts at its end.
   const base = input.resumedAt !== null && input.resumedAt > lastBeatAt ? input.resumedAt : lastBeatAt;
   // A scheduled time that falls within the grace after a heartbeat is covered by it (a camera that
   // sends at 07:59 for 08:00 is on time).
   const expectedBy = schedule ? nextOccurrence(schedule, base + graceMs) : base + periodMs!;
   const downAt = expectedBy + graceMs;
-  const silent = durationLabel(now - lastBeatAt);
-  if (now < expectedBy)
-    return {
-      state: 'up',
-      since: lastBeatAt,
-      expectedBy,
-      downAt,
-      next: expectedBy,
-      detail: `Last heartbeat ${silent} ago; the next is due in ${durationLabel(expectedBy - now)}.`,
-    };
-  if (now < downAt)
-    return {
-      state: 'late',
-      since: expectedBy,
-      expectedBy,
-      downAt,
-      next: downAt,
-      detail: `No heartbeat for ${silent}: it is ${durationLabel(now - expectedBy)} overdue, and down if none comes within ${durationLabel(downAt - now)}.`,
-    };
-  return {
-    state: 'down',
-    since: downAt,
-    expectedBy,
-    downAt,
-    next: null,
-    detail: `No heartbeat for ${silent}: it is ${durationLabel(now - expectedBy)} overdue and the grace of ${durationLabel(graceMs)} has run out. Check the camera's power, network and mail settings.`,
-  };
+  v.expectedBy = expectedBy;
+  v.downAt = downAt;
+  if (now < expectedBy) {
+    v.state = 'up';
+    v.since = lastBeatAt;
+    v.next = expectedBy;
+  } else if (now < downAt) {
+    v.state = 'late';
+    v.since = expectedBy;
+    v.next = downAt;
+  } else {
+    v.state = 'down';
+    v.since = downAt;
+  }
+  return v;
+}
+
+/** The verdict in plain words, at `now`: why the state is what it is and, where it helps, what to do. */
+export function describe(v: Verdict, now: number): string {
+  const silent = v.lastBeatAt === null ? '' : durationLabel(now - v.lastBeatAt);
+  switch (v.state) {
+    case null:
+      return 'No heartbeat is expected: set a period or a daily schedule to watch this camera.';
+    case 'paused':
+      return `Paused for maintenance${v.reason ? `: ${v.reason}` : ''}; silence is not counted until the window ends.`;
+    case 'unknown':
+      return v.reason;
+    case 'new':
+      return 'Waiting for the first heartbeat: none has been matched to this camera yet.';
+    case 'up':
+      return `Last heartbeat ${silent} ago; the next is due in ${durationLabel(v.expectedBy! - now)}.`;
+    case 'late':
+      return `No heartbeat for ${silent}: it is ${durationLabel(now - v.expectedBy!)} overdue, and down if none comes within ${durationLabel(v.downAt! - now)}.`;
+    case 'down':
+      return `No heartbeat for ${silent}: it is ${durationLabel(now - v.expectedBy!)} overdue and the grace of ${durationLabel(v.graceMs)} has run out. Check the camera's power, network and mail settings.`;
+  }
 }
 
 /**

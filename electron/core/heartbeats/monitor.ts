@@ -14,7 +14,7 @@ import type { InboundHub } from '../inbound/hub.ts';
 import type { Inventory, StoredCamera } from '../inventory/inventory.ts';
 import { Alarm } from './alarm.ts';
 import type { HeartbeatAlerts, TransitionNotice } from './alerts.ts';
-import { evaluate, learnJitter, type Verdict } from './lateness.ts';
+import { describe, evaluate, learnJitter, type Verdict } from './lateness.ts';
 import { RuleMatcher } from './matcher.ts';
 import { Situation, STARTUP_GRACE_MS } from './situation.ts';
 import { RECENT_BEATS, type BeatRow, type HeartbeatStore, type TransitionRow } from './store.ts';
@@ -38,8 +38,8 @@ interface CameraWatch {
   alertState: HeartbeatState | null;
   /** When time alone changes this camera's verdict next (its own, or a maintenance window's start). */
   next: number | null;
-  /** What its row showed when last pushed. */
-  signature: string;
+  /** What its row showed when last pushed (see evaluate). */
+  shown: unknown[];
 }
 
 export interface MonitorDeps {
@@ -51,6 +51,9 @@ export interface MonitorDeps {
   logger: Logger;
   emit: (event: HeartbeatEvent) => void;
 }
+
+const JUNK_NOTE =
+  ' The last one was filed in Junk: mark the sender as safe there, or alert mail may be missed.';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -95,7 +98,7 @@ export class HeartbeatMonitor {
         since: stored?.at ?? null,
         alertState: stored?.state ?? null,
         next: null,
-        signature: '',
+        shown: [],
       });
     }
   }
@@ -325,7 +328,7 @@ export class HeartbeatMonitor {
           since: null,
           alertState: null,
           next: null,
-          signature: '',
+          shown: [],
         };
         this.cams.set(camera.id, cam);
       }
@@ -342,15 +345,12 @@ export class HeartbeatMonitor {
         lastBeatAt: cam.recent[0]?.receivedAt ?? null,
         pause,
         resumedAt,
-        watch: watch.ok ? watch : { ok: false, reason: watch.reason, since: watch.since },
+        watch,
         now,
       });
-      if (verdict.state === 'up' && cam.recent[0]?.folderRole === 'junk')
-        verdict.detail +=
-          ' The last one was filed in Junk: mark the sender as safe there, or alert mail may be missed.';
       cam.verdict = verdict;
-      const quietUntil =
-        !watch.ok && watch.quiet && verdict.state === 'unknown' ? this.startedAt + STARTUP_GRACE_MS : null;
+      const quiet = verdict.state === 'unknown' && !watch.ok && watch.quiet;
+      const quietUntil = quiet ? this.startedAt + STARTUP_GRACE_MS : null;
       cam.next = minOf(
         minOf(verdict.next, nextStart),
         quietUntil !== null && quietUntil > now ? quietUntil : null,
@@ -359,18 +359,18 @@ export class HeartbeatMonitor {
       const changed = previous !== verdict.state;
       if (changed) {
         const at = verdict.since ?? now;
+        const words = describe(verdict, now);
         transitions.push({
           cameraId: camera.id,
           at,
           noticedAt: now,
           from: previous,
           to: verdict.state,
-          cause: cause ? `${cause}: ${verdict.detail}` : verdict.detail,
+          cause: cause ? `${cause}: ${words}` : words,
         });
         cam.state = verdict.state;
         cam.since = at;
       }
-      const quiet = verdict.state === 'unknown' && !watch.ok && watch.quiet;
       if (!quiet && cam.alertState !== verdict.state) {
         if (verdict.state !== null)
           notices.push({
@@ -381,32 +381,30 @@ export class HeartbeatMonitor {
             from: cam.alertState,
             to: verdict.state,
             at: iso(cam.since ?? now)!,
-            detail: verdict.detail,
+            detail: describe(verdict, now),
           });
         cam.alertState = verdict.state;
       }
-      // Pushed only when what the row shows changed (its words follow the clock; the rest does not).
-      const signature = [
+      // Pushed only when what the row shows changed; compared by value or by reference (the
+      // inventory replaces a record when it changes, the hub a source's health).
+      const covering = situation.covering(camera);
+      const shown: unknown[] = [
         verdict.state,
         cam.since,
-        cam.recent[0]?.messageKey,
+        cam.recent[0],
         verdict.expectedBy,
         verdict.next,
-        camera.name,
+        verdict.reason,
+        camera,
         situation.siteName.get(camera.siteId),
-        periodMinutes,
-        graceMinutes,
-        schedule?.times.join(),
-        schedule?.timeZone,
-        cam.jitter?.jitterMinutes,
-        situation
-          .covering(camera)
-          .map((m) => `${m.id}:${m.title}:${health(m.id)?.state}:${health(m.id)?.watching}`)
-          .join(),
-      ].join('|');
-      if (signature !== cam.signature) {
-        cam.signature = signature;
-        rows.push(this.rowOf(camera, cam, situation));
+        expectation,
+        cam.jitter,
+        covering.length,
+      ];
+      for (const m of covering) shown.push(m, health(m.id));
+      if (!sameValues(shown, cam.shown)) {
+        cam.shown = shown;
+        rows.push(this.rowOf(camera, cam, situation, now));
       }
     }
     this.deps.store.recordTransitions(transitions);
@@ -421,7 +419,7 @@ export class HeartbeatMonitor {
     this.alarm.set(next);
   }
 
-  private rowOf(camera: StoredCamera, cam: CameraWatch, situation: Situation): CameraHeartbeat {
+  private rowOf(camera: StoredCamera, cam: CameraWatch, situation: Situation, now: number): CameraHeartbeat {
     const expectation = this.deps.inventory.heartbeats.cameras[camera.id];
     const schedule = expectation?.schedule ?? null;
     const periodMinutes = camera.heartbeatMinutes;
@@ -434,7 +432,7 @@ export class HeartbeatMonitor {
       siteName: situation.siteName.get(camera.siteId) ?? '',
       state: v?.state ?? null,
       since: v?.state === null ? null : iso(cam.since),
-      detail: v?.detail ?? '',
+      detail: v ? describe(v, now) + (v.state === 'up' && last?.folderRole === 'junk' ? JUNK_NOTE : '') : '',
       lastBeatAt: iso(last?.receivedAt ?? null),
       lastBeatFolder: last?.folderRole ?? null,
       expectedBy: iso(v?.expectedBy ?? null),
@@ -461,8 +459,9 @@ export class HeartbeatMonitor {
         missing.map((c) => c.id),
         'Camera added',
       );
+    const now = this.deps.clock.now();
     for (const camera of this.deps.inventory.cameras)
-      out.push(this.rowOf(camera, this.cams.get(camera.id)!, situation));
+      out.push(this.rowOf(camera, this.cams.get(camera.id)!, situation, now));
     return out;
   }
 
@@ -470,7 +469,7 @@ export class HeartbeatMonitor {
     const camera = this.deps.inventory.camera(cameraId);
     if (!camera) return null;
     if (!this.cams.get(cameraId)?.verdict) this.evaluate([cameraId], 'Camera added');
-    return this.rowOf(camera, this.cams.get(cameraId)!, this.situation());
+    return this.rowOf(camera, this.cams.get(cameraId)!, this.situation(), this.deps.clock.now());
   }
 
   /** The learned median interval of a camera's heartbeats, in minutes (null: too few). */
@@ -513,6 +512,12 @@ export class HeartbeatMonitor {
 
 export function emptyCounts(): StateCounts {
   return Object.fromEntries(HEARTBEAT_STATES.map((s) => [s, 0])) as StateCounts;
+}
+
+function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function minOf(a: number | null, b: number | null): number | null {

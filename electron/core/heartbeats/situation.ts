@@ -137,14 +137,13 @@ export class Situation {
     resumedAt: number | null;
     nextStart: number | null;
   } {
-    const windows = [
-      ...(this.windowsByCamera.get(camera.id) ?? []),
-      ...(this.windowsBySite.get(camera.siteId) ?? []),
-    ];
     let pause: { from: number; until: number; reason: string } | null = null;
     let resumedAt: number | null = null;
     let nextStart: number | null = null;
-    for (const w of windows) {
+    const byCamera = this.windowsByCamera.get(camera.id);
+    const bySite = this.windowsBySite.get(camera.siteId);
+    if (!byCamera && !bySite) return NO_WINDOW;
+    for (const w of [...(byCamera ?? []), ...(bySite ?? [])]) {
       const start = Date.parse(w.startsAt);
       const end = Date.parse(w.endsAt);
       if (start <= now && now < end) {
@@ -161,6 +160,8 @@ export class Situation {
     return { pause, resumedAt, nextStart };
   }
 }
+
+const NO_WINDOW = { pause: null, resumedAt: null, nextStart: null };
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
