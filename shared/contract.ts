@@ -18,6 +18,7 @@ import type {
   HeartbeatRule,
   MaintenanceWindow,
   RulePreview,
+  SiteHeartbeats,
   UnmatchedPage,
 } from './heartbeats.ts';
 import {
@@ -187,6 +188,7 @@ export const contract = {
   },
   heartbeats: {
     overview: call(NoInput).returns<HeartbeatOverview>(),
+    sites: call(NoInput).returns<SiteHeartbeats[]>(),
     camera: call(CameraRef).returns<CameraHeartbeatDetail>(),
     rules: call(RuleList).returns<HeartbeatRule[]>(),
     createRule: call(RuleFields).returns<HeartbeatRule>(),

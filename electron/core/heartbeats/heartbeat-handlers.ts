@@ -10,6 +10,7 @@ export function heartbeatHandlers({
   const { settings, mail, monitor } = heartbeats;
   return {
     overview: () => heartbeats.overview(),
+    sites: () => heartbeats.siteSummaries(),
     camera: ({ cameraId }) => heartbeats.detail(cameraId),
     rules: (input) => settings.rules(input ?? {}),
     createRule: (input) => monitor.because('Heartbeat rule added', () => settings.createRule(input)),

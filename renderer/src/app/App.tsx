@@ -3,6 +3,7 @@ import { api } from '../api.ts';
 import { ToastProvider } from '../components/ui.tsx';
 import { ConnectorsPage } from '../features/connectors/ConnectorsPage.tsx';
 import { DeliveriesPage } from '../features/deliveries/DeliveriesPage.tsx';
+import { HeartbeatsPage } from '../features/heartbeats/HeartbeatsPage.tsx';
 import { AuditPage } from '../features/audit/AuditPage.tsx';
 import { BackupPage } from '../features/backup/BackupPage.tsx';
 import { CamerasPage } from '../features/cameras/CamerasPage.tsx';
@@ -17,6 +18,7 @@ const NAV = [
   { page: 'sites', label: 'Sites', icon: '⌂' },
   { page: 'connectors', label: 'Connectors', icon: '⇄' },
   { page: 'cameras', label: 'Cameras', icon: '◎' },
+  { page: 'heartbeats', label: 'Heartbeats', icon: '♥' },
   { page: 'vault', label: 'App passwords', icon: '✱' },
   { page: 'runs', label: 'Handover runs', icon: '✔' },
   { page: 'deliveries', label: 'Deliveries', icon: '✉' },
@@ -83,6 +85,8 @@ export function App() {
             <ConnectorsPage route={route} />
           ) : route.page === 'cameras' ? (
             <CamerasPage route={route} />
+          ) : route.page === 'heartbeats' ? (
+            <HeartbeatsPage route={route} />
           ) : route.page === 'vault' ? (
             <VaultPage />
           ) : route.page === 'deliveries' ? (

@@ -4,6 +4,7 @@ import type { Connector, Site } from '../../../../shared/domain.ts';
 import { renderSubject, sampleValues, SUBJECT_VARIABLES } from '../../../../shared/subject.ts';
 import type { AppPasswordRecord, Camera } from '../../../../shared/vault.ts';
 import { api, call, errorMessage, fieldErrors } from '../../api.ts';
+import { navigate } from '../../app/router.ts';
 import {
   NumberField,
   SelectField,
@@ -167,6 +168,11 @@ export function CameraPanel(p: {
           {p.camera ? (
             <button type="button" className="btn danger" onClick={() => void remove()}>
               Delete
+            </button>
+          ) : null}
+          {p.camera ? (
+            <button type="button" className="btn" onClick={() => navigate(`heartbeats/${p.camera!.id}`)}>
+              Heartbeat…
             </button>
           ) : null}
           {p.camera?.appPasswordId ? (

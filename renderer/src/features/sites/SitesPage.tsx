@@ -7,6 +7,8 @@ import { api, call, errorMessage, fieldErrors } from '../../api.ts';
 import { useQuery } from '../../app/hooks.ts';
 import { navigate } from '../../app/router.ts';
 import { DataTable } from '../../components/DataTable.tsx';
+import { SiteHeartbeatCounts, SiteHeartbeatDialog } from '../heartbeats/SiteHeartbeats.tsx';
+import { useSiteHeartbeats } from '../heartbeats/state.tsx';
 import { FilterSelect, SelectField, TextArea, TextField } from '../../components/fields.tsx';
 import {
   Badge,
@@ -48,6 +50,8 @@ export function SitesPage() {
   const [editing, setEditing] = useState<Site | 'new' | null>(null);
   const [deleting, setDeleting] = useState<Site | null>(null);
   const [handover, setHandover] = useState<'all' | Site['handover']>('all');
+  const heartbeats = useSiteHeartbeats();
+  const [heartbeatSite, setHeartbeatSite] = useState<Site | null>(null);
 
   const columns = useMemo(
     () => [
@@ -66,6 +70,12 @@ export function SitesPage() {
       }),
       col.accessor('connectorCount', { header: 'Connectors', meta: { width: '120px', align: 'end' } }),
       col.accessor('cameraCount', { header: 'Cameras', meta: { width: '110px', align: 'end' } }),
+      col.accessor((s) => heartbeats.get(s.id)?.worst ?? '', {
+        id: 'heartbeats',
+        header: 'Heartbeats',
+        meta: { width: 'minmax(170px, 1.3fr)' },
+        cell: (c) => <SiteHeartbeatCounts summary={heartbeats.get(c.row.original.id)} />,
+      }),
       col.accessor('contact', { header: 'Contact', meta: { width: 'minmax(140px, 1fr)' } }),
       col.accessor('updatedAt', {
         header: 'Updated',
@@ -73,7 +83,7 @@ export function SitesPage() {
         cell: (c) => formatTime(c.getValue()),
       }),
     ],
-    [],
+    [heartbeats],
   );
 
   const all = sites.data ?? [];
@@ -134,6 +144,14 @@ export function SitesPage() {
             setEditing(null);
           }}
           onDelete={(s) => setDeleting(s)}
+          onHeartbeats={(s) => setHeartbeatSite(s)}
+        />
+      ) : null}
+      {heartbeatSite ? (
+        <SiteHeartbeatDialog
+          site={heartbeatSite}
+          summary={heartbeats.get(heartbeatSite.id)}
+          onClose={() => setHeartbeatSite(null)}
         />
       ) : null}
       {deleting ? (
@@ -157,6 +175,7 @@ function SiteForm(p: {
   onClose: () => void;
   onSaved: () => void;
   onDelete: (s: Site) => void;
+  onHeartbeats: (s: Site) => void;
 }) {
   const toast = useToast();
   const [draft, , set] = useDraft<SiteDraft>(
@@ -218,6 +237,11 @@ function SiteForm(p: {
             </button>
           ) : null}
           <span className="spacer" />
+          {p.site && p.site.cameraCount > 0 ? (
+            <button type="button" className="btn" onClick={() => p.onHeartbeats(p.site!)}>
+              Heartbeats…
+            </button>
+          ) : null}
           {p.site && p.site.cameraCount > 0 ? (
             <button type="button" className="btn" onClick={() => void verifySite()}>
               Verify app passwords
