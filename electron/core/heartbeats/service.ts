@@ -120,7 +120,7 @@ export class HeartbeatService {
         messageKey: b.messageKey,
         receivedAt: new Date(b.receivedAt).toISOString(),
         sourceId: b.sourceId,
-        mailboxTitle: situation.titleOf(b.sourceId),
+        mailboxTitle: situation.nameOf(b.sourceId),
         folder: message?.folder ?? '',
         folderRole: b.folderRole,
         from: message?.from ?? '',

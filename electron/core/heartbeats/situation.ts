@@ -80,6 +80,13 @@ export class Situation {
     return [...new Set([...bySite, ...byCamera])];
   }
 
+  /** The source's name as a list shows it: the mailbox's title. */
+  nameOf(sourceId: string): string {
+    if (sourceId === BENCH_SOURCE) return 'Bench inbox';
+    return this.mailboxTitle.get(sourceId) ?? 'a deleted mailbox';
+  }
+
+  /** The source as a sentence names it: `Mailbox "Harbour alerts"`. */
   titleOf(sourceId: string): string {
     if (sourceId === BENCH_SOURCE) return 'The bench inbox';
     const title = this.mailboxTitle.get(sourceId);

@@ -31,8 +31,8 @@ export interface MailMatchingDeps {
   now: () => number;
 }
 
-/** Dates, times and counters in a subject: they change from one heartbeat to the next. */
-const VARYING = /\d[\d:/.-]*/g;
+/** Dates, times (ISO too) and counters in a subject: they change from one heartbeat to the next. */
+const VARYING = /\d[\d:/.-]*(?:T\d[\d:.]*(?:Z|[+-]\d\d:?\d\d)?)?/g;
 
 const escapeLiteral = (text: string) => text.replace(/[\\*%]/g, (c) => `\\${c}`);
 
@@ -164,7 +164,7 @@ export class MailMatching {
       groups.set(key, {
         messageKey: m.key,
         sourceId: m.sourceId,
-        mailboxTitle: situation.titleOf(m.sourceId).replace(/^Mailbox "(.*)"$/, '$1'),
+        mailboxTitle: situation.nameOf(m.sourceId),
         from: m.from,
         fromName: m.fromName,
         subject: m.subject,

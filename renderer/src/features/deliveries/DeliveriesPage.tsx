@@ -26,7 +26,12 @@ import {
 } from '../../components/ui.tsx';
 import { DeliveryResult, STATUS_LABEL, StatusBadge } from './DeliveryResult.tsx';
 
-const KIND_LABEL = { test: 'Test', bulk: 'Handover run', verify: 'Verify', alert: 'Heartbeat alert' } as const;
+const KIND_LABEL = {
+  test: 'Test',
+  bulk: 'Handover run',
+  verify: 'Verify',
+  alert: 'Heartbeat alert',
+} as const;
 
 /** Saves text as a file through the browser's download (Electron shows the Save dialog). */
 export function download(filename: string, text: string, type = 'text/csv'): void {

@@ -117,7 +117,7 @@ function AlertSettingsForm({ initial }: { initial: AlertSettings }) {
 
   return (
     <form
-      className="form-grid"
+      className="form-grid hb-alert-form"
       onSubmit={(e) => {
         e.preventDefault();
         void save();

@@ -48,7 +48,7 @@ export function HeartbeatsPage({ route }: { route: Route }) {
   const siteFilter = route.params.get('site') ?? '';
   const overview = useHeartbeatOverview();
   const unmatched = useQuery(() => api.heartbeats.unmatched(), [tab]);
-  const now = useNow();
+  const now = Math.max(useNow(), overview.changedAt);
 
   const go = (params: Record<string, string>) => {
     const next = new URLSearchParams({ ...Object.fromEntries(route.params), ...params });
@@ -81,20 +81,20 @@ export function HeartbeatsPage({ route }: { route: Route }) {
     () => [
       col.accessor('cameraName', {
         header: 'Camera',
-        meta: { width: 'minmax(150px, 1.4fr)' },
+        meta: { width: 'minmax(140px, 1.3fr)' },
         cell: (c) => <strong>{c.getValue()}</strong>,
       }),
-      col.accessor('siteName', { header: 'Site', meta: { width: 'minmax(120px, 1fr)' } }),
+      col.accessor('siteName', { header: 'Site', meta: { width: 'minmax(130px, 1fr)' } }),
       col.accessor(sortKey, {
         id: 'state',
         header: 'State',
-        meta: { width: '110px' },
+        meta: { width: '106px' },
         cell: (c) => <StateBadge state={c.row.original.state} />,
       }),
       col.accessor((r) => r.lastBeatAt ?? '', {
         id: 'last',
         header: 'Last heartbeat',
-        meta: { width: '140px' },
+        meta: { width: '146px' },
         cell: (c) => (
           <span>
             <When iso={c.row.original.lastBeatAt} now={now} />
@@ -114,7 +114,7 @@ export function HeartbeatsPage({ route }: { route: Route }) {
         cell: (c) =>
           c.row.original.state === 'paused' ? (
             <span className="muted">
-              paused until <When iso={c.row.original.pausedUntil} now={now} />
+              until <When iso={c.row.original.pausedUntil} now={now} />
             </span>
           ) : (
             <When iso={c.row.original.expectedBy} now={now} />
@@ -123,7 +123,7 @@ export function HeartbeatsPage({ route }: { route: Route }) {
       col.accessor((r) => lateBy(r, now) ?? -1, {
         id: 'lateBy',
         header: 'Late by',
-        meta: { width: '100px', align: 'end' },
+        meta: { width: '90px', align: 'end' },
         cell: (c) => {
           const ms = lateBy(c.row.original, now);
           return ms === null ? (
@@ -133,11 +133,11 @@ export function HeartbeatsPage({ route }: { route: Route }) {
           );
         },
       }),
-      col.accessor(periodText, { id: 'period', header: 'Period', meta: { width: 'minmax(130px, 1fr)' } }),
+      col.accessor((r) => periodText(r, true), { id: 'period', header: 'Period', meta: { width: '130px' } }),
       col.accessor((r) => r.mailboxes.map((m) => `${m.title} ${watcherLabel(m.state)}`).join(' '), {
         id: 'mailbox',
         header: 'Mailbox',
-        meta: { width: 'minmax(170px, 1.2fr)' },
+        meta: { width: 'minmax(160px, 1.2fr)' },
         cell: (c) => <MailboxCell row={c.row.original} />,
       }),
     ],
@@ -250,16 +250,17 @@ export function HeartbeatsPage({ route }: { route: Route }) {
 
 function MailboxCell({ row }: { row: CameraHeartbeat }) {
   if (row.mailboxes.length === 0) return <span className="hb-no-mailbox">no mailbox covers it</span>;
-  const first = row.mailboxes[0]!;
+  // The one in trouble first: its state is what the row needs to say.
+  const first = row.mailboxes.find((m) => !m.watching) ?? row.mailboxes[0]!;
   return (
     <span
       className="hb-mailbox"
       title={row.mailboxes.map((m) => `${m.title}: ${watcherLabel(m.state)}`).join('\n')}
     >
       <span className={`hb-dot ${first.watching ? 'ok' : 'bad'}`} aria-hidden />
-      {first.title}
-      {first.watching ? null : <span className="hb-watcher"> · {watcherLabel(first.state)}</span>}
-      {row.mailboxes.length > 1 ? <span className="muted"> +{row.mailboxes.length - 1}</span> : null}
+      {first.watching ? null : <span className="hb-watcher">{watcherLabel(first.state)} ·</span>}
+      <span className="hb-mailbox-title">{first.title}</span>
+      {row.mailboxes.length > 1 ? <span className="muted">+{row.mailboxes.length - 1}</span> : null}
     </span>
   );
 }

@@ -169,7 +169,14 @@ export function RuleDialog(p: {
     void api.heartbeats.previewRule(debounced).then((r) => {
       if (!live) return;
       setPreview(r.ok ? r.value : null);
-      setPreviewError(r.ok ? null : r.error.message);
+      // A field's mistake is said at the field; the preview only waits for it.
+      setPreviewError(
+        r.ok
+          ? null
+          : r.error.code === 'invalid-input'
+            ? 'complete the rule above to see what it would take.'
+            : r.error.message,
+      );
     });
     return () => {
       live = false;

@@ -16,6 +16,7 @@ export function SiteHeartbeatCounts({ summary }: { summary: SiteHeartbeats | und
       <StateCountChips
         counts={summary.counts}
         notSetUp={summary.notSetUp}
+        max={3}
         onPick={(state) => navigate(`heartbeats?site=${summary.siteId}&state=${state}`)}
       />
     </span>

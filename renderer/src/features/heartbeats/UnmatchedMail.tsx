@@ -22,7 +22,7 @@ export function UnmatchedMail(p: { page: UnmatchedPage | undefined; loading: boo
     () => [
       col.accessor('lastAt', {
         header: 'Last received',
-        meta: { width: '130px' },
+        meta: { width: '150px' },
         cell: (c) => <When iso={c.getValue()} />,
       }),
       col.accessor('from', {
@@ -35,7 +35,7 @@ export function UnmatchedMail(p: { page: UnmatchedPage | undefined; loading: boo
         meta: { width: 'minmax(220px, 2.2fr)' },
         cell: (c) => <span title={c.getValue()}>{c.getValue()}</span>,
       }),
-      col.accessor('count', { header: 'Messages', meta: { width: '100px', align: 'end' } }),
+      col.accessor('count', { header: 'Messages', meta: { width: '120px', align: 'end' } }),
       col.accessor((g) => `${g.mailboxTitle}${g.folderRole === 'junk' ? ' Junk' : ''}`, {
         id: 'mailbox',
         header: 'Mailbox',
@@ -214,7 +214,7 @@ function AssignDialog(p: {
         {p.group.folderRole === 'junk' ? ' (Junk)' : ''}
       </Notice>
       <div className="form-grid">
-        <label className="field wide">
+        <div className="field wide">
           <span className="hb-label">Camera</span>
           <input
             type="search"
@@ -238,7 +238,7 @@ function AssignDialog(p: {
             ))}
           </select>
           {errors.cameraId ? <span className="field-error">{errors.cameraId}</span> : null}
-        </label>
+        </div>
         <TextField
           label="Sender"
           value={from}

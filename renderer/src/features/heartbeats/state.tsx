@@ -32,16 +32,25 @@ export function StateCountChips({
   counts,
   notSetUp = 0,
   onPick,
+  max = 6,
 }: {
   counts: StateCounts;
   notSetUp?: number;
   onPick?: (state: HeartbeatState) => void;
+  /** At most this many chips (worst first); the rest are counted in a "+n", every count on hover. */
+  max?: number;
 }) {
   const order: HeartbeatState[] = ['down', 'late', 'unknown', 'new', 'paused', 'up'];
-  const shown = order.filter((s) => counts[s] > 0);
-  if (shown.length === 0) return <span className="muted">{notSetUp ? `${notSetUp} not set up` : '—'}</span>;
+  const present = order.filter((s) => counts[s] > 0);
+  if (present.length === 0) return <span className="muted">{notSetUp ? `${notSetUp} not set up` : '—'}</span>;
+  const shown = present.slice(0, max);
+  const rest = present.slice(max).reduce((n, s) => n + counts[s], 0);
+  const all = [
+    ...present.map((s) => `${counts[s]} ${STATE_LABEL[s]}`),
+    ...(notSetUp ? [`${notSetUp} not set up`] : []),
+  ];
   return (
-    <span className="hb-chips">
+    <span className="hb-chips" title={all.join(', ')}>
       {shown.map((s) =>
         onPick ? (
           <button type="button" key={s} className={`hb-chip ${s}`} onClick={() => onPick(s)}>
@@ -53,19 +62,26 @@ export function StateCountChips({
           </span>
         ),
       )}
+      {rest > 0 ? <span className="hb-chip more">+{rest.toLocaleString()}</span> : null}
     </span>
   );
 }
 
-/** "every 60 min ± 2 min", "daily at 08:00 (Europe/Paris)", or "—". */
+/**
+ * "every 60 min ± 2 min", "daily at 08:00 (Europe/Paris)", or "—"; `short` for a table cell:
+ * "1 h ± 2 min", "daily 08:00".
+ */
 export function periodText(
   row: Pick<CameraHeartbeat, 'periodMinutes' | 'schedule' | 'jitterMinutes'>,
+  short = false,
 ): string {
+  if (short && row.schedule) return `daily ${row.schedule.times.join(', ')}`;
   const label = expectationLabel(row);
   if (!label) return '—';
+  const text = short ? label.replace(/^every /, '') : label;
   return row.jitterMinutes !== null && !row.schedule
-    ? `${label} ± ${durationLabel(Math.max(row.jitterMinutes, 0.5) * 60_000)}`
-    : label;
+    ? `${text} ± ${durationLabel(Math.max(row.jitterMinutes, 0.5) * 60_000)}`
+    : text;
 }
 
 /** How long past its due time a late or down camera is, at `now`. */
@@ -105,18 +121,20 @@ export function useHeartbeatOverview() {
         : null,
     [overview.data],
   );
-  // Changes pushed since the overview was loaded, applied on top of it.
-  const [live, setLive] = useState<typeof loaded>(null);
+  // Changes pushed since the overview was loaded, applied on top of it, and when the last came
+  // (relative times are shown against it, so a heartbeat that just came never reads "in a moment").
+  const [live, setLive] = useState<(NonNullable<typeof loaded> & { at: number }) | null>(null);
   const current = live && loaded && live.base === loaded.base ? live : loaded;
   useEvent('heartbeats', (event) => {
     if (!loaded || (event.cameras.length === 0 && event.removed.length === 0 && event.sites.length === 0))
       return;
+    const at = Date.now();
     setLive((previous) => {
       const from = previous && previous.base === loaded.base ? previous : loaded;
       const rows = new Map(from.rows);
       for (const row of event.cameras) rows.set(row.cameraId, row);
       for (const id of event.removed) rows.delete(id);
-      return { base: from.base, rows, sites: event.sites.length ? event.sites : from.sites };
+      return { base: from.base, rows, sites: event.sites.length ? event.sites : from.sites, at };
     });
   });
   const rows = current?.rows;
@@ -125,6 +143,7 @@ export function useHeartbeatOverview() {
     rows: list,
     byId: rows ?? new Map<string, CameraHeartbeat>(),
     sites: current?.sites ?? [],
+    changedAt: live?.at ?? 0,
     loading: overview.loading,
     error: overview.error,
     reload: overview.reload,

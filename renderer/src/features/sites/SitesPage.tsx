@@ -73,7 +73,7 @@ export function SitesPage() {
       col.accessor((s) => heartbeats.get(s.id)?.worst ?? '', {
         id: 'heartbeats',
         header: 'Heartbeats',
-        meta: { width: 'minmax(170px, 1.3fr)' },
+        meta: { width: 'minmax(200px, 1.3fr)' },
         cell: (c) => <SiteHeartbeatCounts summary={heartbeats.get(c.row.original.id)} />,
       }),
       col.accessor('contact', { header: 'Contact', meta: { width: 'minmax(140px, 1fr)' } }),
