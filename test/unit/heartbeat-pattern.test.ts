@@ -139,7 +139,9 @@ describe('proposing a rule from a message', () => {
       ),
     ).toBe('%Site_Name% – %Camera_Name% – Health Mail *');
     expect(proposeSubject('[NVR-7] heartbeat #1234 ok', 'Dock', 'Harbour')).toBe('[NVR-*] heartbeat #* ok');
-    expect(proposeSubject('Dock alive 2026-12-01T08:00:05Z', 'Dock', 'Harbour')).toBe('%Camera_Name% alive *');
+    expect(proposeSubject('Dock alive 2026-12-01T08:00:05Z', 'Dock', 'Harbour')).toBe(
+      '%Camera_Name% alive *',
+    );
     // Characters of the pattern language are escaped.
     expect(proposeSubject('100% up *', 'Gate', 'Harbour')).toBe('*\\% up \\*');
   });
