@@ -194,6 +194,33 @@ test('the Sites page rolls heartbeats up per site, and a count opens the filtere
   await expect(page.locator('section[aria-label="Heartbeat status"] .table-count')).toHaveText('2 of 23');
 });
 
+test('the site’s heartbeat settings apply one expectation to all its cameras and pause the whole site', async ({
+  page,
+}) => {
+  await open(page, 'sites');
+  await page.getByRole('row').filter({ hasText: 'North Yard' }).click();
+  await page.getByRole('button', { name: 'Heartbeats…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Heartbeats of North Yard' });
+  await dialog.getByLabel('Period (minutes)').fill('0');
+  await dialog.getByRole('button', { name: 'Apply to all 6 cameras' }).click();
+  await expect(dialog.getByText('Period is at least 1 minute.')).toBeVisible();
+  await dialog.getByLabel('Period (minutes)').fill('15');
+  await dialog.getByLabel('Grace (minutes)').fill('10');
+  await dialog.getByRole('button', { name: 'Apply to all 6 cameras' }).click();
+  await expect(page.getByText('Heartbeat expectation saved.')).toBeVisible();
+  await dialog.getByLabel('Reason').fill('Fibre works on the yard');
+  await dialog.getByRole('button', { name: 'Pause for maintenance' }).click();
+  await expect(dialog.getByText(/The whole site is paused/)).toBeVisible();
+  await shot(page, 'sites-heartbeat-settings-1366');
+  await dialog.getByRole('button', { name: 'Close dialog' }).click();
+  await page.getByRole('button', { name: 'Close panel' }).click();
+  await expect(page.getByRole('row').filter({ hasText: 'North Yard' })).toContainText('6 paused');
+
+  await page.getByRole('link', { name: 'Heartbeats' }).click();
+  await expect(row(page, 'Silo 1')).toContainText('paused');
+  await expect(row(page, 'Silo 1')).toContainText('15 min');
+});
+
 test('unmatched mail is assigned to a camera: the rule is proposed, previewed and saved, and the camera is up', async ({
   page,
 }) => {

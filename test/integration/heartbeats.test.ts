@@ -79,7 +79,7 @@ describe('heartbeat states on a fake clock', () => {
     const down = await state(gate.id);
     expect(down.state).toBe('down');
     expect(down.since).toBe(new Date(beatAt + 75 * MIN).toISOString());
-    expect(down.detail).toMatch(/grace of 15 min has run out/);
+    expect(down.detail).toMatch(/No heartbeat through the period and the grace of 15 min/);
 
     beat('Gate');
     expect((await state(gate.id)).state).toBe('up');

@@ -92,9 +92,14 @@ export function evaluate(input: LatenessInput): Verdict {
   return v;
 }
 
-/** The verdict in plain words, at `now`: why the state is what it is and, where it helps, what to do. */
-export function describe(v: Verdict, now: number): string {
-  const silent = v.lastBeatAt === null ? '' : durationLabel(now - v.lastBeatAt);
+/**
+ * The verdict in plain words: why the state is what it is and, where it helps, what to do. With
+ * `now`, how long ago and how overdue (a state change's cause, an alert); without, words that stay
+ * true while the state lasts (a table row, which shows the times beside them).
+ */
+export function describe(v: Verdict, now?: number): string {
+  const grace = durationLabel(v.graceMs);
+  const silent = now === undefined || v.lastBeatAt === null ? null : durationLabel(now - v.lastBeatAt);
   switch (v.state) {
     case null:
       return 'No heartbeat is expected: set a period or a daily schedule to watch this camera.';
@@ -105,11 +110,17 @@ export function describe(v: Verdict, now: number): string {
     case 'new':
       return 'Waiting for the first heartbeat: none has been matched to this camera yet.';
     case 'up':
-      return `Last heartbeat ${silent} ago; the next is due in ${durationLabel(v.expectedBy! - now)}.`;
+      return silent === null
+        ? 'On time: the last heartbeat came within the period.'
+        : `Last heartbeat ${silent} ago; the next is due in ${durationLabel(v.expectedBy! - now!)}.`;
     case 'late':
-      return `No heartbeat for ${silent}: it is ${durationLabel(now - v.expectedBy!)} overdue, and down if none comes within ${durationLabel(v.downAt! - now)}.`;
+      return silent === null
+        ? `Overdue: no heartbeat since the period ended; down if none comes within the grace of ${grace}.`
+        : `No heartbeat for ${silent}: it is ${durationLabel(now! - v.expectedBy!)} overdue, and down if none comes within ${durationLabel(v.downAt! - now!)}.`;
     case 'down':
-      return `No heartbeat for ${silent}: it is ${durationLabel(now - v.expectedBy!)} overdue and the grace of ${durationLabel(v.graceMs)} has run out. Check the camera's power, network and mail settings.`;
+      return silent === null
+        ? `No heartbeat through the period and the grace of ${grace}. Check the camera's power, network and mail settings.`
+        : `No heartbeat for ${silent}: it is ${durationLabel(now! - v.expectedBy!)} overdue and the grace of ${grace} has run out. Check the camera's power, network and mail settings.`;
   }
 }
 

@@ -38,8 +38,9 @@ interface CameraWatch {
   alertState: HeartbeatState | null;
   /** When time alone changes this camera's verdict next (its own, or a maintenance window's start). */
   next: number | null;
-  /** What its row showed when last pushed (see evaluate). */
+  /** What its row showed when last pushed (see evaluate), and that row. */
   shown: unknown[];
+  row: CameraHeartbeat | null;
 }
 
 export interface MonitorDeps {
@@ -99,6 +100,7 @@ export class HeartbeatMonitor {
         alertState: stored?.state ?? null,
         next: null,
         shown: [],
+        row: null,
       });
     }
   }
@@ -329,6 +331,7 @@ export class HeartbeatMonitor {
           alertState: null,
           next: null,
           shown: [],
+          row: null,
         };
         this.cams.set(camera.id, cam);
       }
@@ -402,9 +405,10 @@ export class HeartbeatMonitor {
         covering.length,
       ];
       for (const m of covering) shown.push(m, health(m.id));
-      if (!sameValues(shown, cam.shown)) {
+      if (!sameValues(shown, cam.shown) || !cam.row) {
         cam.shown = shown;
-        rows.push(this.rowOf(camera, cam, situation, now));
+        cam.row = this.rowOf(camera, cam, situation);
+        rows.push(cam.row);
       }
     }
     this.deps.store.recordTransitions(transitions);
@@ -419,7 +423,7 @@ export class HeartbeatMonitor {
     this.alarm.set(next);
   }
 
-  private rowOf(camera: StoredCamera, cam: CameraWatch, situation: Situation, now: number): CameraHeartbeat {
+  private rowOf(camera: StoredCamera, cam: CameraWatch, situation: Situation): CameraHeartbeat {
     const expectation = this.deps.inventory.heartbeats.cameras[camera.id];
     const schedule = expectation?.schedule ?? null;
     const periodMinutes = camera.heartbeatMinutes;
@@ -432,7 +436,7 @@ export class HeartbeatMonitor {
       siteName: situation.siteName.get(camera.siteId) ?? '',
       state: v?.state ?? null,
       since: v?.state === null ? null : iso(cam.since),
-      detail: v ? describe(v, now) + (v.state === 'up' && last?.folderRole === 'junk' ? JUNK_NOTE : '') : '',
+      detail: v ? describe(v) + (v.state === 'up' && last?.folderRole === 'junk' ? JUNK_NOTE : '') : '',
       lastBeatAt: iso(last?.receivedAt ?? null),
       lastBeatFolder: last?.folderRole ?? null,
       expectedBy: iso(v?.expectedBy ?? null),
@@ -449,27 +453,22 @@ export class HeartbeatMonitor {
     };
   }
 
-  /** Every camera's row, evaluated now. */
+  /** Every camera's row (kept from its last evaluation; a camera not evaluated yet is, now). */
   rows(): CameraHeartbeat[] {
-    const situation = this.situation();
-    const out: CameraHeartbeat[] = [];
-    const missing = this.deps.inventory.cameras.filter((c) => !this.cams.get(c.id)?.verdict);
+    const missing = this.deps.inventory.cameras.filter((c) => !this.cams.get(c.id)?.row);
     if (missing.length)
       this.evaluate(
         missing.map((c) => c.id),
         'Camera added',
       );
-    const now = this.deps.clock.now();
-    for (const camera of this.deps.inventory.cameras)
-      out.push(this.rowOf(camera, this.cams.get(camera.id)!, situation, now));
-    return out;
+    return this.deps.inventory.cameras.map((camera) => this.cams.get(camera.id)!.row!);
   }
 
   row(cameraId: string): CameraHeartbeat | null {
     const camera = this.deps.inventory.camera(cameraId);
     if (!camera) return null;
-    if (!this.cams.get(cameraId)?.verdict) this.evaluate([cameraId], 'Camera added');
-    return this.rowOf(camera, this.cams.get(cameraId)!, this.situation(), this.deps.clock.now());
+    if (!this.cams.get(cameraId)?.row) this.evaluate([cameraId], 'Camera added');
+    return this.cams.get(cameraId)!.row;
   }
 
   /** The learned median interval of a camera's heartbeats, in minutes (null: too few). */

@@ -1,4 +1,4 @@
-import { createColumnHelper } from '@tanstack/react-table';
+import { createColumnHelper, type SortingFn } from '@tanstack/react-table';
 import { useMemo } from 'react';
 import {
   durationLabel,
@@ -39,8 +39,17 @@ const TABS = [
 type Tab = (typeof TABS)[number][0];
 
 /** Worst first, and within a state the longest in it first; cameras not set up last. */
-const sortKey = (r: CameraHeartbeat) =>
-  `${r.state === null ? 9 : STATE_RANK[r.state]} ${r.state ?? 'not set up'} ${r.since ?? '~'}`;
+const rankCache = new WeakMap<CameraHeartbeat, number>();
+function rankOf(r: CameraHeartbeat): number {
+  let rank = rankCache.get(r);
+  if (rank === undefined) {
+    // One number per row (state, then since), so sorting 5,000 rows compares numbers, not text.
+    rank = (r.state === null ? 9 : STATE_RANK[r.state]) * 1e13 + (r.since ? Date.parse(r.since) : 9e12);
+    rankCache.set(r, rank);
+  }
+  return rank;
+}
+const byRank: SortingFn<CameraHeartbeat> = (a, b) => rankOf(a.original) - rankOf(b.original);
 
 export function HeartbeatsPage({ route }: { route: Route }) {
   const tab: Tab = (TABS.find(([t]) => t === route.params.get('tab'))?.[0] ?? 'status') as Tab;
@@ -85,8 +94,9 @@ export function HeartbeatsPage({ route }: { route: Route }) {
         cell: (c) => <strong>{c.getValue()}</strong>,
       }),
       col.accessor('siteName', { header: 'Site', meta: { width: 'minmax(130px, 1fr)' } }),
-      col.accessor(sortKey, {
+      col.accessor((r) => r.state ?? 'not set up', {
         id: 'state',
+        sortingFn: byRank,
         header: 'State',
         meta: { width: '106px' },
         cell: (c) => <StateBadge state={c.row.original.state} />,
