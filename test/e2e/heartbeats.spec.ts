@@ -248,7 +248,7 @@ test('unmatched mail is assigned to a camera: the rule is proposed, previewed an
   await page.getByRole('tab', { name: 'Status' }).click();
   await expect(row(page, 'Dock Camera')).toContainText('up');
   await page.getByRole('tab', { name: 'Rules' }).click();
-  await expect(page.getByRole('table', { name: 'Heartbeat rules' })).toContainText('assigned from a message');
+  await expect(page.getByRole('table', { name: 'Heartbeat rules' })).toContainText('from a message');
   await shot(page, 'heartbeats-rules-1366');
 });
 

@@ -117,6 +117,7 @@ function AlertSettingsForm({ initial }: { initial: AlertSettings }) {
 
   return (
     <form
+      noValidate
       className="form-grid hb-alert-form"
       onSubmit={(e) => {
         e.preventDefault();

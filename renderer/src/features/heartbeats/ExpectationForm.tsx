@@ -71,6 +71,7 @@ export function ExpectationForm(p: {
     errors['schedule.times'] ?? Object.entries(errors).find(([k]) => k.startsWith('schedule.times.'))?.[1];
   return (
     <form
+      noValidate
       className="form-grid"
       onSubmit={(e) => {
         e.preventDefault();
@@ -194,7 +195,7 @@ export function PauseForm(p: {
     <div className="hb-pause">
       {current.map((w) => (
         <Notice key={w.id} level="info" title={w.scope === 'site' ? 'The whole site is paused' : 'Paused'}>
-          {Date.parse(w.startsAt) > p.now ? (
+          {Date.parse(w.startsAt) > p.now + 60_000 ? (
             <>
               From <When iso={w.startsAt} now={p.now} />{' '}
             </>
@@ -207,6 +208,7 @@ export function PauseForm(p: {
         </Notice>
       ))}
       <form
+        noValidate
         className="form-grid"
         onSubmit={(e) => {
           e.preventDefault();

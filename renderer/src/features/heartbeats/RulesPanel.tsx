@@ -44,7 +44,7 @@ export function RulesPanel({ sites, cameras }: { sites: SiteHeartbeats[]; camera
       (rules.data ?? []).map((r) => ({
         ...r,
         siteName: siteName.get(r.siteId) ?? '—',
-        cameraName: r.cameraId ? (cameraName.get(r.cameraId) ?? '—') : 'every camera of the site',
+        cameraName: r.cameraId ? (cameraName.get(r.cameraId) ?? '—') : 'all cameras',
       })),
     [rules.data, siteName, cameraName],
   );
@@ -53,7 +53,7 @@ export function RulesPanel({ sites, cameras }: { sites: SiteHeartbeats[]; camera
       col.accessor('siteName', { header: 'Site', meta: { width: 'minmax(130px, 1fr)' } }),
       col.accessor('cameraName', {
         header: 'Camera',
-        meta: { width: 'minmax(150px, 1fr)' },
+        meta: { width: 'minmax(130px, 1fr)' },
         cell: (c) =>
           c.row.original.scope === 'site' ? <span className="muted">{c.getValue()}</span> : c.getValue(),
       }),
@@ -62,10 +62,10 @@ export function RulesPanel({ sites, cameras }: { sites: SiteHeartbeats[]; camera
         header: 'Mail that',
         meta: { width: 'minmax(260px, 3fr)' },
       }),
-      col.accessor((r) => (r.origin === 'assigned' ? 'assigned from a message' : 'written'), {
+      col.accessor((r) => (r.origin === 'assigned' ? 'from a message' : 'written'), {
         id: 'origin',
         header: 'Made',
-        meta: { width: '170px' },
+        meta: { width: '140px' },
       }),
       col.accessor('updatedAt', {
         header: 'Changed',
@@ -241,6 +241,7 @@ export function RuleDialog(p: {
       }
     >
       <form
+        noValidate
         className="form-grid"
         onSubmit={(e) => {
           e.preventDefault();
