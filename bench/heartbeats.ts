@@ -18,7 +18,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { StoredCamera } from '../electron/core/inventory/inventory.ts';
 import { startHarness } from '../test/e2e/harness.ts';
-import { addMailbox, heartbeatMail } from '../test/helpers/heartbeats.ts';
+import { addMailbox, cameraRecord, heartbeatMail } from '../test/helpers/heartbeats.ts';
 
 const CAMERAS = Number(process.env.BENCH_CAMERAS ?? 5000);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10_000);
@@ -82,28 +82,15 @@ try {
         handover: 'commissioning',
       }),
     );
-  const at = new Date().toISOString();
   const cameras: StoredCamera[] = [];
   for (let i = 0; i < CAMERAS; i++)
-    cameras.push({
-      id: crypto.randomUUID(),
-      siteId: sites[i % SITES]!.id,
-      name: `Cam ${String(i).padStart(4, '0')} ${['Gate', 'Fence', 'Dock', 'Lobby', 'Yard'][i % 5]}`,
-      vendor: 'Dahua',
-      model: 'IPC-HFW2431',
-      host: '',
-      serial: `SN-${100000 + i}`,
-      location: '',
-      connectorId: null,
-      smtpLogin: '',
-      appPasswordId: null,
-      recipients: [],
-      subjectTemplate: '%Site_Name% – %Camera_Name% – %Event_Type%',
-      heartbeatMinutes: 60,
-      notes: '',
-      createdAt: at,
-      updatedAt: at,
-    });
+    cameras.push(
+      cameraRecord(
+        sites[i % SITES]!.id,
+        `Cam ${String(i).padStart(4, '0')} ${['Gate', 'Fence', 'Dock', 'Lobby', 'Yard'][i % 5]}`,
+      ),
+    );
+  const at = new Date().toISOString();
   core.inventory.commit({ cameras });
   addMailbox(core, { id: 'mbx-bench', title: 'alerts@bench', siteIds: sites.map((s) => s.id) });
   core.inbound.reportHealth('mbx-bench', 'connected', true);

@@ -102,6 +102,18 @@ export interface HeartbeatRule {
   updatedAt: string;
 }
 
+/** A rule in words: `from cam1@site.example · subject “%Camera_Name% Health Mail *”`. */
+export function ruleLabel(
+  rule: Pick<HeartbeatRule, 'from' | 'subject' | 'headerName' | 'headerValue'>,
+): string {
+  const parts: string[] = [];
+  if (rule.from) parts.push(`from ${rule.from}`);
+  if (rule.subject) parts.push(`subject “${rule.subject}”`);
+  if (rule.headerName)
+    parts.push(`header ${rule.headerName}${rule.headerValue ? `: ${rule.headerValue}` : ''}`);
+  return parts.join(' · ');
+}
+
 /** A maintenance window: the camera (or every camera of the site) is paused until `endsAt`. */
 export interface MaintenanceWindow {
   id: string;

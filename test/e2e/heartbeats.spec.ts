@@ -164,7 +164,7 @@ test('the heartbeat table shows every camera worst first, with late, down, pause
   await expect(panel.getByText(/No heartbeat for 1 h 10 min/).first()).toBeVisible();
   await expect(panel.getByRole('img', { name: /4 heartbeats between/ })).toBeVisible();
   await expect(
-    panel.getByText('matched by mail subject "%Camera_Name% Health Mail *"').first(),
+    panel.getByText('matched by mail subject “%Camera_Name% Health Mail *”').first(),
   ).toBeVisible();
   await shot(page, 'heartbeats-detail-1366');
 });

@@ -68,15 +68,14 @@ export function heartbeatMail(
   };
 }
 
-/** Cameras written straight to the inventory in one commit (thousands at once, as a CSV import does). */
-export function seedCameras(
-  core: Core,
+/** A camera record as the inventory stores it (a Dahua sending Health Mail, nothing else filled in). */
+export function cameraRecord(
   siteId: string,
-  names: string[],
+  name: string,
   heartbeatMinutes: number | null = 60,
-): StoredCamera[] {
+): StoredCamera {
   const at = new Date().toISOString();
-  const cameras: StoredCamera[] = names.map((name) => ({
+  return {
     id: crypto.randomUUID(),
     siteId,
     name,
@@ -94,7 +93,17 @@ export function seedCameras(
     notes: '',
     createdAt: at,
     updatedAt: at,
-  }));
+  };
+}
+
+/** Cameras written straight to the inventory in one commit (thousands at once, as a CSV import does). */
+export function seedCameras(
+  core: Core,
+  siteId: string,
+  names: string[],
+  heartbeatMinutes: number | null = 60,
+): StoredCamera[] {
+  const cameras = names.map((name) => cameraRecord(siteId, name, heartbeatMinutes));
   core.inventory.commit({ cameras: [...core.inventory.cameras, ...cameras] });
   return cameras;
 }

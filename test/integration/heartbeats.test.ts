@@ -93,7 +93,7 @@ describe('heartbeat states on a fake clock', () => {
     expect(detail.beats).toHaveLength(2);
     expect(detail.beats[0]).toMatchObject({
       folderRole: 'inbox',
-      ruleLabel: 'mail subject "%Camera_Name% Health Mail *"',
+      ruleLabel: 'mail subject “%Camera_Name% Health Mail *”',
     });
 
     expect(notifier.shown.map((n) => n.title)).toEqual([

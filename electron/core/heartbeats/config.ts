@@ -8,6 +8,7 @@ import {
   type MaintenanceWindow,
   type PauseInput,
   type RuleFieldsParsed,
+  ruleLabel,
 } from '../../../shared/heartbeats.ts';
 import { AppError, notFound } from '../../../shared/result.ts';
 import type { AuditLog } from '../history/audit.ts';
@@ -292,16 +293,4 @@ export class HeartbeatSettings {
       detail: `${what}: ${ruleLabel(rule)}`,
     });
   }
-}
-
-/** A rule in words: "mail from cam1@site.example with subject "… Health Mail"". */
-export function ruleLabel(
-  rule: Pick<HeartbeatRule, 'from' | 'subject' | 'headerName' | 'headerValue'>,
-): string {
-  const parts: string[] = [];
-  if (rule.from) parts.push(`from ${rule.from}`);
-  if (rule.subject) parts.push(`subject "${rule.subject}"`);
-  if (rule.headerName)
-    parts.push(`header ${rule.headerName}${rule.headerValue ? `: ${rule.headerValue}` : ''}`);
-  return `mail ${parts.join(' with ')}`;
 }

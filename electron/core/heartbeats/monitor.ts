@@ -15,7 +15,7 @@ import type { Inventory, StoredCamera } from '../inventory/inventory.ts';
 import { Alarm } from './alarm.ts';
 import type { HeartbeatAlerts, TransitionNotice } from './alerts.ts';
 import { describe, evaluate, learnJitter, type Verdict } from './lateness.ts';
-import { RuleMatcher } from './matcher.ts';
+import { RuleMatcher, type Match } from './matcher.ts';
 import { Situation, STARTUP_GRACE_MS } from './situation.ts';
 import { RECENT_BEATS, type BeatRow, type HeartbeatStore, type TransitionRow } from './store.ts';
 
@@ -175,15 +175,7 @@ export class HeartbeatMonitor {
       if (m.token) continue;
       const found = matcher.match(m, () => this.deps.inbound.headerFields(m.key));
       if (!found) continue;
-      rows.push({
-        messageKey: m.key,
-        cameraId: found.cameraId,
-        ruleId: found.ruleId,
-        // A mailbox clock ahead of ours must not make a camera look up for longer than it is.
-        receivedAt: Math.min(Date.parse(m.receivedAt), Date.parse(m.seenAt)),
-        sourceId: m.sourceId,
-        folderRole: m.folderRole,
-      });
+      rows.push(beatOf(m, found));
     }
     if (rows.length === 0) return;
     this.deps.store.saveBeats(rows);
@@ -270,14 +262,7 @@ export class HeartbeatMonitor {
       const found = m.token ? null : matcher.match(m, () => inbound.headerFields(m.key));
       if (found) {
         if (before?.cameraId === found.cameraId && before.ruleId === found.ruleId) continue;
-        upserts.push({
-          messageKey: m.key,
-          cameraId: found.cameraId,
-          ruleId: found.ruleId,
-          receivedAt: Math.min(Date.parse(m.receivedAt), Date.parse(m.seenAt)),
-          sourceId: m.sourceId,
-          folderRole: m.folderRole,
-        });
+        upserts.push(beatOf(m, found));
         affected.add(found.cameraId);
         if (before) affected.add(before.cameraId);
       } else if (before) {
@@ -511,6 +496,19 @@ export class HeartbeatMonitor {
 
 export function emptyCounts(): StateCounts {
   return Object.fromEntries(HEARTBEAT_STATES.map((s) => [s, 0])) as StateCounts;
+}
+
+/** A message given to a camera, as the history keeps it. */
+function beatOf(m: InboundMessage, found: Match): BeatRow {
+  return {
+    messageKey: m.key,
+    cameraId: found.cameraId,
+    ruleId: found.ruleId,
+    // A mailbox clock ahead of ours must not make a camera look up for longer than it is.
+    receivedAt: Math.min(Date.parse(m.receivedAt), Date.parse(m.seenAt)),
+    sourceId: m.sourceId,
+    folderRole: m.folderRole,
+  };
 }
 
 function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {

@@ -6,10 +6,11 @@ import type {
   HeartbeatOverview,
   SiteHeartbeats,
 } from '../../../shared/heartbeats.ts';
+import { ruleLabel } from '../../../shared/heartbeats.ts';
 import { notFound } from '../../../shared/result.ts';
 import type { CoreContext } from '../context.ts';
 import { HeartbeatAlerts } from './alerts.ts';
-import { HeartbeatSettings, ruleLabel, type ExpectationFields } from './config.ts';
+import { HeartbeatSettings, type ExpectationFields } from './config.ts';
 import { emailEscalation } from './escalation.ts';
 import { HeartbeatMonitor } from './monitor.ts';
 import { HeartbeatStore } from './store.ts';
@@ -126,7 +127,7 @@ export class HeartbeatService {
         from: message?.from ?? '',
         subject: message?.subject ?? '(no longer kept)',
         ruleId: b.ruleId,
-        ruleLabel: rule ? ruleLabel(rule) : 'a rule that has since been deleted',
+        ruleLabel: rule ? `mail ${ruleLabel(rule)}` : 'a rule that has since been deleted',
       };
     });
     const learned = this.monitor.learnedPeriod(cameraId);

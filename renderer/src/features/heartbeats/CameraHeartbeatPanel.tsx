@@ -6,7 +6,8 @@ import { navigate } from '../../app/router.ts';
 import { When } from '../../components/format.tsx';
 import { Notice, SidePanel, useToast } from '../../components/ui.tsx';
 import { ExpectationForm, PauseForm } from './ExpectationForm.tsx';
-import { RuleDialog, ruleText } from './RulesPanel.tsx';
+import { ruleLabel } from '../../../../shared/heartbeats.ts';
+import { RuleDialog } from './RulesPanel.tsx';
 import { periodText, StateBadge, STATE_LABEL, watcherLabel } from './state.tsx';
 
 const NOTICE = {
@@ -134,7 +135,7 @@ export function CameraHeartbeatPanel({
             {d.rules.map((r) => (
               <li key={r.id}>
                 <span className="hb-rule-scope">{r.scope === 'camera' ? 'this camera' : 'whole site'}</span>{' '}
-                {ruleText(r)}
+                {ruleLabel(r)}
               </li>
             ))}
           </ul>

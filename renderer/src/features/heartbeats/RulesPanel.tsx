@@ -8,6 +8,7 @@ import type {
   RulePreview,
   SiteHeartbeats,
 } from '../../../../shared/heartbeats.ts';
+import { ruleLabel } from '../../../../shared/heartbeats.ts';
 import { SUBJECT_VARIABLES } from '../../../../shared/subject.ts';
 import { api, call, errorMessage, fieldErrors } from '../../api.ts';
 import { useDebounced, useQuery } from '../../app/hooks.ts';
@@ -20,15 +21,6 @@ interface Named {
   id: string;
   name: string;
   siteId?: string;
-}
-
-/** A rule in words, as the table and the camera's panel show it. */
-export function ruleText(r: Pick<HeartbeatRule, 'from' | 'subject' | 'headerName' | 'headerValue'>): string {
-  const parts: string[] = [];
-  if (r.from) parts.push(`from ${r.from}`);
-  if (r.subject) parts.push(`subject “${r.subject}”`);
-  if (r.headerName) parts.push(`header ${r.headerName}${r.headerValue ? `: ${r.headerValue}` : ''}`);
-  return parts.join(' · ');
 }
 
 type Row = HeartbeatRule & { siteName: string; cameraName: string };
@@ -57,7 +49,7 @@ export function RulesPanel({ sites, cameras }: { sites: SiteHeartbeats[]; camera
         cell: (c) =>
           c.row.original.scope === 'site' ? <span className="muted">{c.getValue()}</span> : c.getValue(),
       }),
-      col.accessor(ruleText, {
+      col.accessor(ruleLabel, {
         id: 'conditions',
         header: 'Mail that',
         meta: { width: 'minmax(260px, 3fr)' },
