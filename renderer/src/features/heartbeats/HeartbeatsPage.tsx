@@ -10,6 +10,7 @@ import {
 import { useQuery } from '../../app/hooks.ts';
 import { navigate, type Route } from '../../app/router.ts';
 import { api } from '../../api.ts';
+import { ok } from '../../../../shared/result.ts';
 import { DataTable } from '../../components/DataTable.tsx';
 import { FilterSelect } from '../../components/fields.tsx';
 import { plural, When } from '../../components/format.tsx';
@@ -56,7 +57,13 @@ export function HeartbeatsPage({ route }: { route: Route }) {
   const stateFilter = route.params.get('state') ?? '';
   const siteFilter = route.params.get('site') ?? '';
   const overview = useHeartbeatOverview();
-  const unmatched = useQuery(() => api.heartbeats.unmatched(), [tab]);
+  // The unmatched count (a scan of recent mail) is asked for once the table has arrived, so the
+  // status table never waits behind it.
+  const tableReady = overview.rows.length > 0 || !overview.loading;
+  const unmatched = useQuery(
+    () => (tableReady || tab === 'unmatched' ? api.heartbeats.unmatched() : Promise.resolve(ok(undefined))),
+    [tab, tableReady],
+  );
   const now = Math.max(useNow(), overview.changedAt);
 
   const go = (params: Record<string, string>) => {
