@@ -191,6 +191,29 @@ describe('heartbeat states on a fake clock', () => {
     expect(notifier.shown.some((n) => /paused/.test(n.title))).toBe(false);
   });
 
+  it('waits with one alarm for the next due time (at most 10 minutes at a time) and pushes only the rows that changed', async () => {
+    const { core, cameras, beat, clock, pass } = await setup(['Gate', 'Dock', 'Yard']);
+    const events: Array<{ cameras: string[] }> = [];
+    core.onEvent((m) => {
+      if (m.topic === 'heartbeats')
+        events.push({
+          cameras: (m.payload as { cameras: Array<{ cameraName: string }> }).cameras.map((c) => c.cameraName),
+        });
+    });
+    beat('Gate');
+    expect(events.at(-1)!.cameras).toEqual(['Gate']);
+    // Nothing is due for an hour: one sleep, capped at ten minutes — no polling.
+    expect(clock.pending()).toEqual([10 * MIN]);
+    events.length = 0;
+    await pass(50 * MIN, 10 * MIN);
+    expect(events).toEqual([]); // time passed, nothing changed, nothing pushed
+    const pending = clock.pending();
+    expect(pending).toHaveLength(1);
+    expect(pending[0]!).toBeLessThanOrEqual(10 * MIN);
+    expect(pending[0]!).toBeGreaterThan(9 * MIN);
+    void cameras;
+  });
+
   it('counts mail filed to Junk as a heartbeat and says so', async () => {
     const { cameras, beat, state } = await setup(['Gate']);
     beat('Gate', { folder: 'Junk', folderRole: 'junk' });

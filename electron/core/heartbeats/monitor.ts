@@ -252,7 +252,7 @@ export class HeartbeatMonitor {
     const { inbound, store, clock } = this.deps;
     const since = clock.now() - REMATCH_DAYS * DAY;
     const messages = inbound.query({ since, limit: REMATCH_LIMIT });
-    const existing = store.beatsSince(since);
+    const existing = store.beatsOf(messages.map((m) => m.key));
     const matcher = this.matcher();
     const upserts: BeatRow[] = [];
     const removals: string[] = [];

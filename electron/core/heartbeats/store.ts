@@ -57,6 +57,7 @@ export class HeartbeatStore {
   private readonly db: Db;
   private readonly upsertBeat;
   private readonly insertTransition;
+  private readonly byKey;
 
   constructor(db: Db) {
     this.db = db;
@@ -64,6 +65,9 @@ export class HeartbeatStore {
       `INSERT INTO heartbeats (message_key, camera_id, rule_id, received_at, source_id, folder_role)
        VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT(message_key) DO UPDATE SET camera_id = excluded.camera_id, rule_id = excluded.rule_id`,
+    );
+    this.byKey = db.prepare(
+      'SELECT message_key, camera_id, rule_id, received_at, source_id, folder_role FROM heartbeats WHERE message_key = ?',
     );
     this.insertTransition = db.prepare(
       'INSERT INTO heartbeat_transitions (camera_id, at, noticed_at, from_state, to_state, cause) VALUES (?, ?, ?, ?, ?, ?)',
@@ -83,14 +87,17 @@ export class HeartbeatStore {
     });
   }
 
-  /** Every match of messages received since `since`, by message key. */
-  beatsSince(since: number): Map<string, BeatRow> {
-    const rows = this.db
-      .prepare(
-        'SELECT message_key, camera_id, rule_id, received_at, source_id, folder_role FROM heartbeats WHERE received_at >= ?',
-      )
-      .all(since) as BeatSql[];
-    return new Map(rows.map((r) => [r.message_key, beatOf(r)]));
+  /**
+   * The matches of these messages, by message key. Looked up one key at a time: a week of
+   * heartbeats from thousands of cameras is far more rows than the messages a scan looks at.
+   */
+  beatsOf(messageKeys: Iterable<string>): Map<string, BeatRow> {
+    const out = new Map<string, BeatRow>();
+    for (const key of messageKeys) {
+      const row = this.byKey.get(key) as BeatSql | undefined;
+      if (row) out.set(key, beatOf(row));
+    }
+    return out;
   }
 
   /** Each camera's newest heartbeats, newest first (all cameras, or the ones named). */

@@ -113,7 +113,7 @@ export class MailMatching {
     };
     const matcher = new RuleMatcher([rule], this.lookup());
     const messages = this.recent(days);
-    const current = this.deps.store.beatsSince(this.deps.now() - days * DAY);
+    const current = this.deps.store.beatsOf(messages.map((m) => m.key));
     const unknown = new Set<string>();
     const miss = (m: Miss) => {
       if (m.named && unknown.size < 20) unknown.add(m.named);
@@ -144,7 +144,7 @@ export class MailMatching {
 
   unmatched(days: number, sourceId?: string): UnmatchedPage {
     const messages = this.recent(days, sourceId);
-    const matched = this.deps.store.beatsSince(this.deps.now() - days * DAY);
+    const matched = this.deps.store.beatsOf(messages.map((m) => m.key));
     const situation = this.deps.monitor.situation();
     const groups = new Map<string, UnmatchedGroup>();
     let count = 0;
