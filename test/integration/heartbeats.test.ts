@@ -551,6 +551,37 @@ describe('rules and unmatched mail', () => {
     expect(preview.unknownCameras).toEqual(['fence']);
   });
 
+  it('gives mail to a camera by a header naming its serial (a site rule), and survives malformed mail', async () => {
+    const { api, core, site, cameras, clock, state } = await setup(['Gate', 'Dock']);
+    const { createdAt: _c, updatedAt: _u, ...dockFields } = cameras[1]!;
+    unwrap(await api.cameras.update({ ...dockFields, serial: 'DH-7F3A-0042' }));
+    unwrap(
+      await api.heartbeats.createRule({
+        scope: 'site',
+        siteId: site.id,
+        from: '*@nvr.example',
+        headerName: 'X-Camera-Serial',
+        headerValue: '%Serial%',
+      }),
+    );
+    core.inbound.publish([
+      heartbeatMail(clock.now(), {
+        from: 'recorder@nvr.example',
+        subject: 'Status report',
+        headers: 'X-Camera-Serial: dh-7f3a-0042\r\nSubject: Status report\r\n\r\n',
+      }),
+      // No From, no subject, a header block that is not one: nothing matches, nothing breaks.
+      heartbeatMail(clock.now(), { from: '', subject: '', headers: '\u0000garbage without colons' }),
+      heartbeatMail(clock.now(), { from: 'recorder@nvr.example', subject: 'Status report', headers: '' }),
+    ]);
+    const dock = await state(cameras[1]!.id);
+    expect(dock.state).toBe('up');
+    const detail = unwrap(await api.heartbeats.camera({ cameraId: cameras[1]!.id }));
+    expect(detail.beats[0]!.ruleLabel).toBe('mail from *@nvr.example · header X-Camera-Serial: %Serial%');
+    expect((await state(cameras[0]!.id)).state).toBe('new');
+    expect(unwrap(await api.heartbeats.unmatched()).messages).toBe(2);
+  });
+
   it('re-matches recent mail when a rule is deleted or changed', async () => {
     const { api, rule, cameras, beat, state } = await setup(['Gate']);
     beat('Gate');
