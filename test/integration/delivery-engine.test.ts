@@ -237,6 +237,7 @@ describe('transcripts never keep a credential', () => {
                 password,
                 mailDebug: true,
                 trustedCertificatePem: security === 'none' ? null : cert.cert,
+                allowPlainLogin: security === 'none',
               });
               const { deliveryId } = unwrap(
                 await t.api.mail.sendTest({

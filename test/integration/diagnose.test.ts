@@ -147,6 +147,7 @@ describe('find working settings', () => {
         passwordSealed: null,
         sender: USER,
         trustedCertificatePem: cert.cert,
+        allowPlainLogin: false,
         connectionTimeoutSec: 3,
         state: 'RUN',
         maxSessions: 1,
