@@ -1,6 +1,6 @@
 import type { Handlers } from '../../../shared/contract.ts';
 import type { DiagnoseParsed } from '../../../shared/schemas.ts';
-import { normalizePem } from '../certificates.ts';
+import { pinnedIdentity } from '../certificates.ts';
 import type { CoreContext } from '../context.ts';
 import { diagnose, discoverSettings } from './diagnose.ts';
 import { classifyContext, targetFor, type RouteConnector } from './engine.ts';
@@ -16,8 +16,6 @@ interface DiagnosisTarget {
   loginWithheld: string | null;
 }
 
-const pemKey = (pem: string | null) => (pem && pem.trim() ? normalizePem(pem) : null);
-
 /**
  * Where the saved password may go: only to the server it was saved for. A form whose host, port,
  * security, user name or pinned certificate differ from the saved connector is another target (a
@@ -29,7 +27,7 @@ function sameTarget(saved: RouteConnector, draft: RouteConnector): boolean {
     saved.port === draft.port &&
     saved.security === draft.security &&
     saved.username === draft.username &&
-    pemKey(saved.trustedCertificatePem) === pemKey(draft.trustedCertificatePem)
+    pinnedIdentity(saved.trustedCertificatePem) === pinnedIdentity(draft.trustedCertificatePem)
   );
 }
 
