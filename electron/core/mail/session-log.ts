@@ -26,6 +26,13 @@ export interface SessionLogHooks {
 
 type Entry = { tnx?: string; discarded?: unknown } | undefined;
 
+/** nodemailer's notes that say nothing the transcript does not already show (AlertDesk's own connect notes, the steps). */
+const QUIET = new Set([
+  '%s established to %s:%s',
+  'SMTP handshake finished',
+  'Closing connection to the server using "%s"',
+]);
+
 /** A bunyan-style logger for one session's SMTPConnection. */
 export function sessionLogger(hearing: SessionHearing, hooks: SessionLogHooks) {
   let lastCommand = '';
@@ -49,6 +56,7 @@ export function sessionLogger(hearing: SessionHearing, hooks: SessionLogHooks) {
       case 'network':
       case 'message':
         if (typeof entry.discarded === 'number') hearing.discardedAtStartTls += entry.discarded;
+        if (QUIET.has(String(message))) return;
         t.note(text);
         if (text === 'Connection upgraded with STARTTLS') hooks.onUpgraded();
         return;
