@@ -1,13 +1,14 @@
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileLogger } from '../../electron/adapters/file-logger.ts';
-import type { VerifyReport } from '../../shared/vault.ts';
 import { startTestCore, unwrap, waitForDelivery, type TestCore } from '../helpers/core.ts';
+import { filesUnder } from '../helpers/files.ts';
 import { leakForms } from '../helpers/runs.ts';
 import { ehloThen, startSmtpPeer, type SmtpPeer } from '../helpers/smtp-peer.ts';
+import { verifyAndWait } from '../helpers/verify.ts';
 
 /**
  * A server that echoes the password in its reply (`535 … u/<password>`, issue 16): the reply is
@@ -81,16 +82,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function filesUnder(folder: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of await readdir(folder)) {
-    const path = join(folder, name);
-    if ((await stat(path)).isDirectory()) out.push(...(await filesUnder(path)));
-    else out.push(path);
-  }
-  return out;
-}
-
 describe('a server that echoes the password', () => {
   it('never gets it into the history, the log, the connector, a report or an export', async () => {
     const forms = [...leakForms(LOGIN, CONNECTOR_PASSWORD), ...leakForms(CAMERA, APP_PASSWORD)];
@@ -113,12 +104,7 @@ describe('a server that echoes the password', () => {
     shown.push(['diagnosis', JSON.stringify(unwrap(await t.api.connectors.diagnose({ connectorId })))]);
 
     // Verifying the camera's app password on the same server
-    let resolve!: (r: VerifyReport) => void;
-    const verified = new Promise<VerifyReport>((r) => (resolve = r));
-    const off = t.api.events.on('verify', (p) => p.report && resolve(p.report));
-    unwrap(await t.api.vault.verify({ scope: 'record', id: recordId }));
-    const report = await verified;
-    off();
+    const report = await verifyAndWait(t, { scope: 'record', id: recordId });
     expect(report.outcomes[0]).toMatchObject({ ok: false, failureClass: 'auth-failed' });
     shown.push(['verification', JSON.stringify(report)]);
     shown.push(['vault', JSON.stringify(unwrap(await t.api.vault.list()))]);

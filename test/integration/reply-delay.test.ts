@@ -55,7 +55,8 @@ describe('delayReplies', () => {
       );
     });
 
-  const settle = () => new Promise((resolve) => setTimeout(resolve, DELAY * 4));
+  /** Until every connection is gone (the delayed replies and closings released): event-driven, not a fixed wait. */
+  const settle = () => expect.poll(() => delay.stats().open, { timeout: 10_000 }).toBe(0);
 
   /** The next complete reply on `socket` (a final line: code and a space). */
   const reply = (socket: Socket) =>

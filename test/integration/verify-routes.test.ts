@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthMethod, SecurityMode } from '../../shared/domain.ts';
-import type { VerifyReport } from '../../shared/vault.ts';
 import { makeCertificate, type TestCertificate } from '../helpers/certs.ts';
 import { startTestCore, unwrap, type TestCore } from '../helpers/core.ts';
 import { startSmtpServer } from '../helpers/smtp.ts';
+import { verifyAndWait } from '../helpers/verify.ts';
 
 /**
  * Verifying an app password (issue 16): where it is checked, that it never goes out in clear text
@@ -64,17 +64,7 @@ async function recordOn(
   return record;
 }
 
-async function verify(recordId: string): Promise<VerifyReport> {
-  let resolve!: (r: VerifyReport) => void;
-  const done = new Promise<VerifyReport>((r) => (resolve = r));
-  const off = t.api.events.on('verify', (p) => {
-    if (p.report) resolve(p.report);
-  });
-  unwrap(await t.api.vault.verify({ scope: 'record', id: recordId }));
-  const report = await done;
-  off();
-  return report;
-}
+const verify = (recordId: string) => verifyAndWait(t, { scope: 'record', id: recordId });
 
 describe('verifying an app password', () => {
   it('does not send it in clear text to a relay without STARTTLS, and says it could not check', async () => {

@@ -111,7 +111,7 @@ export async function connectAny(
   transcript.begin('connect');
   const ordered = connectionOrder(addresses);
   const deadline = performance.now() + timeoutMs;
-  let lastFailure: unknown = new SmtpFailure({ stage: 'connect', message: 'No address to connect to' });
+  let lastFailure: unknown = null;
   for (let i = 0; i < ordered.length; i++) {
     const address = ordered[i]!;
     const remaining = deadline - performance.now();
@@ -130,7 +130,9 @@ export async function connectAny(
     }
   }
   transcript.close(false);
-  throw toSmtpFailure(lastFailure, 'connect');
+  throw lastFailure === null
+    ? new SmtpFailure({ stage: 'connect', message: 'No address to connect to' })
+    : toSmtpFailure(lastFailure, 'connect');
 }
 
 /** Implicit TLS over a connected socket (the 'tls' step is the caller's). */

@@ -203,11 +203,6 @@ export class Transcript {
     return scrubSecrets(text, this.secrets);
   }
 
-  /** The secret forms protected so far (a session scrubs the replies it reports with them too). */
-  protectedForms(): readonly string[] {
-    return this.secrets;
-  }
-
   private push(dir: TranscriptLine['dir'], text: string): void {
     let clean = this.scrub(text);
     if (clean.length > MAX_LINE)
