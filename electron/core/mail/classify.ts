@@ -69,7 +69,7 @@ interface Verdict {
 
 /**
  * Gives a failed attempt exactly one class, a one-line explanation and a fix. It reads every clue
- * — the stage AlertDesk was in, the dialogue's code and the system code beneath it, the command,
+ * — the stage AlertDesk was in, nodemailer's code and the system code beneath it, the command,
  * the reply code and enhanced status code, the reply text — because the code alone is ambiguous:
  * a refused connection and SSL spoken to a STARTTLS port both arrive as ESOCKET.
  */

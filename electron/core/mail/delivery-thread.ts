@@ -87,7 +87,7 @@ export function deliveryThreadPays(cores: number = availableParallelism()): bool
 }
 
 /**
- * SMTP sessions in a worker thread: the sockets, TLS and the SMTP dialogue run there, and
+ * SMTP sessions in a worker thread: the sockets, TLS and nodemailer's SMTP dialogue run there, and
  * the engine — queues, retries, classification, history — stays in the main process, which is then
  * free for the window (a 1,000-camera run kept it ~85 % busy) and gets a second core on the work.
  * DNS is resolved here with the engine's lookup and the addresses are handed over; a session opens

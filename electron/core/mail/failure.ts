@@ -20,9 +20,9 @@ export type LocalFailure =
 /** Everything known about a failure, gathered where it happened, before it is classified. */
 export interface RawFailure {
   stage: SmtpStep | null;
-  /** The SMTP dialogue's code (EAUTH, ESOCKET, ETIMEDOUT…, as nodemailer names them) or Node's (ECONNREFUSED, CERT_HAS_EXPIRED…). */
+  /** nodemailer's code (EAUTH, ESOCKET, ETIMEDOUT…) or Node's (ECONNREFUSED, CERT_HAS_EXPIRED…). */
   code: string | null;
-  /** The system error code the dialogue's own code stands for (ECONNREFUSED under ESOCKET). */
+  /** The system error code nodemailer's own code stands for (ECONNREFUSED under ESOCKET). */
   originalCode: string | null;
   /** The kind of timeout: CONNECT_TIMEOUT, GREETING_TIMEOUT, UPGRADE_TIMEOUT, TLS_HANDSHAKE_TIMEOUT, SOCKET_TIMEOUT. */
   timeoutType: string | null;
@@ -83,7 +83,7 @@ function rejectedOf(e: ErrorLike): RejectedRecipient[] {
   }));
 }
 
-/** Turns whatever the SMTP dialogue or Node threw into a RawFailure, keeping every clue. */
+/** Turns whatever nodemailer or Node threw into a RawFailure, keeping every clue. */
 export function toSmtpFailure(error: unknown, stage: SmtpStep | null): SmtpFailure {
   if (error instanceof SmtpFailure) return error;
   const e = (error ?? {}) as ErrorLike;

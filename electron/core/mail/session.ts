@@ -295,54 +295,8 @@ export class SmtpSession {
 
     if (login) {
       transcript.begin('auth');
-      const refuse = (raw: ConstructorParameters<typeof SmtpFailure>[0]) =>
-        fail(new SmtpFailure({ stage: 'auth', ...raw }), 'auth');
-      const offered = capabilities.authMechanisms;
-      if (offered.length === 0) {
-        throw refuse({
-          local: 'auth-not-offered',
-          message: 'Credentials are configured but the server offers no AUTH',
-          facts: { encrypted: tlsDetails !== null, starttlsOffered: capabilities.starttls },
-        });
-      }
-      const mechanism =
-        target.auth === 'any' ? PASSWORD_MECHANISMS.find((m) => offered.includes(m)) : MECHANISM[target.auth];
-      if (!mechanism || !offered.includes(mechanism)) {
-        throw refuse({
-          local: 'auth-mechanism-unsupported',
-          message: `The server does not offer AUTH ${mechanism ?? PASSWORD_MECHANISMS.join(', ')}`,
-          facts: { mechanism: mechanism ?? PASSWORD_MECHANISMS.join(' or '), offered: offered.join(' ') },
-        });
-      }
-      if (tlsDetails === null && !target.allowPlainLogin) {
-        throw refuse({
-          local: 'login-not-encrypted',
-          message: 'The login would cross the network unencrypted',
-          facts: { starttlsOffered: capabilities.starttls },
-        });
-      }
-      const oauth2 = target.auth === 'xoauth2' ? (target.oauth2 ?? null) : null;
-      if (target.auth === 'xoauth2' ? !oauth2?.accessToken : !target.password) {
-        throw refuse(
-          target.auth === 'xoauth2'
-            ? { local: 'missing-token', message: 'No OAuth2 access token for this login' }
-            : { local: 'missing-password', message: 'No password is stored for this login' },
-        );
-      }
       try {
-        await operate<boolean>(session, stage, (done) =>
-          session.login(
-            oauth2
-              ? {
-                  type: 'OAuth2',
-                  user: oauth2.user,
-                  method: 'XOAUTH2',
-                  oauth2: new XOAuth2({ user: oauth2.user, accessToken: oauth2.accessToken }),
-                }
-              : { user: target.username, pass: target.password, method: mechanism },
-            (err, ok) => done(err, ok),
-          ),
-        );
+        await authenticate(session, target, capabilities, tlsDetails !== null, stage);
       } catch (error) {
         throw fail(error, 'auth');
       }
@@ -417,6 +371,67 @@ export class SmtpSession {
     this.broken = true;
     this.conn.close();
   }
+}
+
+/**
+ * The login, as AlertDesk decides it before nodemailer says a word of it: the server must offer
+ * AUTH and the method (a password mechanism it advertises for `any`), the connection must be
+ * encrypted unless the connector allows otherwise, and there must be a secret to send.
+ */
+async function authenticate(
+  conn: SMTPConnection,
+  target: SmtpTarget,
+  capabilities: Capabilities,
+  encrypted: boolean,
+  stage: () => SmtpStep | null,
+): Promise<void> {
+  const refuse = (raw: Omit<ConstructorParameters<typeof SmtpFailure>[0], 'stage'>) =>
+    new SmtpFailure({ stage: 'auth', ...raw });
+  const offered = capabilities.authMechanisms;
+  if (offered.length === 0) {
+    throw refuse({
+      local: 'auth-not-offered',
+      message: 'Credentials are configured but the server offers no AUTH',
+      facts: { encrypted, starttlsOffered: capabilities.starttls },
+    });
+  }
+  const mechanism =
+    target.auth === 'any' ? PASSWORD_MECHANISMS.find((m) => offered.includes(m)) : MECHANISM[target.auth];
+  if (!mechanism || !offered.includes(mechanism)) {
+    throw refuse({
+      local: 'auth-mechanism-unsupported',
+      message: `The server does not offer AUTH ${mechanism ?? PASSWORD_MECHANISMS.join(', ')}`,
+      facts: { mechanism: mechanism ?? PASSWORD_MECHANISMS.join(' or '), offered: offered.join(' ') },
+    });
+  }
+  if (!encrypted && !target.allowPlainLogin) {
+    throw refuse({
+      local: 'login-not-encrypted',
+      message: 'The login would cross the network unencrypted',
+      facts: { starttlsOffered: capabilities.starttls },
+    });
+  }
+  const oauth2 = target.auth === 'xoauth2' ? (target.oauth2 ?? null) : null;
+  if (target.auth === 'xoauth2' ? !oauth2?.accessToken : !target.password) {
+    throw refuse(
+      target.auth === 'xoauth2'
+        ? { local: 'missing-token', message: 'No OAuth2 access token for this login' }
+        : { local: 'missing-password', message: 'No password is stored for this login' },
+    );
+  }
+  await operate<boolean>(conn, stage, (done) =>
+    conn.login(
+      oauth2
+        ? {
+            type: 'OAuth2',
+            user: oauth2.user,
+            method: 'XOAUTH2',
+            oauth2: new XOAuth2({ user: oauth2.user, accessToken: oauth2.accessToken }),
+          }
+        : { user: target.username, pass: target.password, method: mechanism },
+      (err, ok) => done(err, ok),
+    ),
+  );
 }
 
 /** Every form of the secrets a target may send, to keep them out of transcripts and reports. */
