@@ -2,6 +2,9 @@ import { join } from 'node:path';
 import type { EventMessage, EventTopic, EventMap, Handlers } from '../../shared/contract.ts';
 import { systemClock, silentLogger, type CoreAdapters, type PickedFileRef } from './adapters.ts';
 import type { CoreContext } from './context.ts';
+import { healthHandlers } from './health/health-handlers.ts';
+import { HealthService } from './health/health.ts';
+import { LastResults } from './health/last-results.ts';
 import { AuditLog } from './history/audit.ts';
 import { auditHandlers } from './history/audit-handlers.ts';
 import { commitWrites, openHistory, type Db } from './history/db.ts';
@@ -41,6 +44,7 @@ export interface Core {
   readonly vault: AppPasswordService;
   readonly verifier: VerifyService;
   readonly runs: RunService;
+  readonly health: HealthService;
   /** Every event the core pushes (delivery progress…); returns the function that unsubscribes. */
   onEvent(listener: (message: EventMessage) => void): () => void;
   close(): Promise<void>;
@@ -91,7 +95,9 @@ export function createCore(options: CoreOptions): Core {
 
   const listeners = new Set<(message: EventMessage) => void>();
   let runs: RunService | null = null;
+  let health: HealthService | null = null;
   const emit = <K extends EventTopic>(topic: K, payload: EventMap[K]) => {
+    health?.observe(topic, payload);
     if (topic === 'delivery') {
       const { delivery } = payload as EventMap['delivery'];
       runs?.onDelivery(delivery);
@@ -165,6 +171,20 @@ export function createCore(options: CoreOptions): Core {
     emit: (event) => emit('run', event),
   });
 
+  health = new HealthService({
+    inventory,
+    results: new LastResults(db),
+    now,
+    findings: () => vault.findings(),
+    runItems: (runId) => runs.detail(runId).items,
+    verifiedThrough: (recordId) => {
+      const record = inventory.appPassword(recordId);
+      const route = record ? verifier.routeFor(record) : null;
+      return route && route.id !== 'provider' ? route.id : null;
+    },
+    emit: (event) => emit('health', event),
+  });
+
   const ctx: CoreContext = {
     options: adapters,
     clock,
@@ -181,6 +201,7 @@ export function createCore(options: CoreOptions): Core {
     deliveries,
     engine,
     runs,
+    health,
     emit,
     pickedFiles,
     prune,
@@ -207,6 +228,7 @@ export function createCore(options: CoreOptions): Core {
     runs: runHandlers(ctx),
     backup: backupHandlers(ctx),
     settings: settingsHandlers(ctx),
+    health: healthHandlers(ctx),
   };
 
   return {
@@ -223,12 +245,14 @@ export function createCore(options: CoreOptions): Core {
     vault,
     verifier,
     runs,
+    health,
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     async close() {
       clearInterval(pruneTimer);
+      health.close();
       await vault.flushClipboard();
       await engine.close();
       await thread?.close();
