@@ -69,8 +69,8 @@ const GROUP_TITLE: Record<Exclude<ReportGroup['status'], 'failed'>, string> = {
 
 /**
  * The items that did not deliver, grouped by cause: the same failure class through the same
- * connector is one explanation for all its cameras (each camera's own login, named in a single
- * explanation, is written as "each camera's login"). Biggest group first, failures before the rest.
+ * connector is one explanation for all its cameras, in which the account each camera logs in with
+ * reads "each camera's own account". Biggest group first, failures before the rest.
  */
 export function groupFailures(items: RunItem[]): ReportGroup[] {
   const groups = new Map<string, { group: ReportGroup; texts: Map<string, number> }>();
@@ -108,7 +108,7 @@ export function groupFailures(items: RunItem[]): ReportGroup[] {
   }
   const out = [...groups.values()].map(({ group, texts }) => {
     const [common] = [...texts].sort((a, b) => b[1] - a[1])[0]!;
-    const login = group.itemIds.length === 1 ? null : "each camera's own login";
+    const login = group.itemIds.length === 1 ? null : "each camera's own account";
     const first = items.find((i) => i.id === group.itemIds[0])!;
     const explanation = common.split('\u0001').join(login ?? first.account);
     return { ...group, explanation: texts.size > 1 ? `${explanation} (and similar)` : explanation };

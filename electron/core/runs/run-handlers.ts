@@ -1,7 +1,7 @@
 import type { Handlers } from '../../../shared/contract.ts';
 import { AppError } from '../../../shared/result.ts';
 import type { CoreContext } from '../context.ts';
-import { plural } from '../../../shared/words.ts';
+import { OUTCOME_LABEL, plural } from '../../../shared/words.ts';
 import { spreadsheetCsv } from '../csv.ts';
 
 const slug = (text: string) =>
@@ -35,7 +35,7 @@ export function runHandlers(ctx: Pick<CoreContext, 'runs' | 'audit' | 'options'>
           connector: i.connectorTitle,
           account: i.account,
           recipients: i.recipients.join('; '),
-          result: i.status,
+          result: OUTCOME_LABEL[i.status],
           failure_class: i.failureClass ?? '',
           explanation: i.explanation ?? '',
           server_reply: i.reply ?? '',
