@@ -33,6 +33,11 @@ test('an integrator creates a site, adds a Gmail connector, sends a test e-mail,
   await harness.attach(page);
   await page.goto(harness.url);
 
+  // ── The Overview comes first; with nothing in it, it leads to Sites ──
+  await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
+  await expect(page.getByText('No sites yet')).toBeVisible();
+  await page.getByRole('button', { name: 'Create the first site' }).click();
+
   // ── Sites ──
   await expect(page.getByRole('heading', { name: 'Sites' })).toBeVisible();
   await expect(page.getByText('No sites yet')).toBeVisible();

@@ -161,10 +161,10 @@ test('an integrator records an app password and a camera, reveals it, and a fail
   expect(server.received).toHaveLength(0);
 
   const findings = page.getByRole('region', { name: 'Findings' });
-  await expect(findings.getByText(/1 app password\(s\) suspected revoked/)).toBeVisible();
+  await expect(findings.getByText(/1 app password suspected revoked/)).toBeVisible();
   await expect(findings.getByText(/at Outlook\.com/)).toBeVisible();
   await expect(findings.getByText(/at Office 365/)).toBeVisible();
-  await expect(findings.getByText(/2 camera\(s\) without an app-password record/)).toBeVisible();
+  await expect(findings.getByText(/2 cameras without an app-password record/)).toBeVisible();
   await shot(page, 'vault-findings');
 
   await page.getByRole('link', { name: 'Audit log' }).click();
