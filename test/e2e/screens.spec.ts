@@ -70,8 +70,10 @@ async function expectNothingCutOff(page: Page, where: string): Promise<void> {
       if (b.right > inside + 0.5 || b.right > scroll.right + 0.5)
         out.push(`badge "${badge.textContent}" is clipped`);
     }
-    for (const button of document.querySelectorAll('.page-actions .btn'))
-      if (button.getBoundingClientRect().right > vw) out.push(`"${button.textContent}" is off screen`);
+    for (const button of document.querySelectorAll('.page-actions .btn, .side-panel footer .btn')) {
+      const r = button.getBoundingClientRect();
+      if (r.right > vw || r.bottom > window.innerHeight) out.push(`"${button.textContent}" is off screen`);
+    }
     for (const head of document.querySelectorAll<HTMLElement>('[role="columnheader"].pin')) {
       const r = head.getBoundingClientRect();
       if (r.left < 0 || r.right > vw) out.push(`the pinned column "${head.textContent}" is out of view`);
@@ -256,6 +258,7 @@ for (const viewport of VIEWPORTS) {
     await expect(panel.getByRole('region', { name: 'Health' })).toContainText('not recorded in AlertDesk');
     await expect(panel.getByRole('button', { name: 'Record its app password…' })).toBeVisible();
     await expect(panel.getByLabel('Serial / MAC')).toHaveValue(/^SN-0-10-/);
+    await expectNothingCutOff(page, `camera panel at ${w}`);
     await shot(page, `camera-panel-${w}`);
   });
 }
@@ -347,6 +350,7 @@ test('a toast takes its own room and does not follow to another page', async ({ 
   const table = (await page.getByRole('region', { name: 'Sites' }).boundingBox())!;
   const box = (await toast.boundingBox())!;
   expect(box.y).toBeGreaterThanOrEqual(table.y + table.height);
+  await expectNothingCutOff(page, 'site panel at 1024');
   await shot(page, 'toast-1024');
   await page.getByRole('link', { name: 'Cameras' }).click();
   await expect(page.getByRole('heading', { name: 'Cameras' })).toBeVisible();

@@ -192,7 +192,7 @@ test('cameras are imported from a semicolon CSV with a preview, and bad rows are
   await dialog
     .getByLabel('CSV file')
     .setInputFiles({ name: 'harbour-cameras.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
-  await expect(dialog.getByText(/5 row\(s\): 2 ready to import, 3 with problems/)).toBeVisible();
+  await expect(dialog.getByText(/5 rows: 2 ready to import, 3 with problems/)).toBeVisible();
   await expect(dialog.getByRole('combobox', { name: 'Column IP address' })).toHaveValue('host');
   const problems = dialog.getByRole('list', { name: 'Rows with problems' });
   await expect(problems).toContainText('Line 4');
@@ -200,7 +200,7 @@ test('cameras are imported from a semicolon CSV with a preview, and bad rows are
   await expect(problems).toContainText('Line 6');
   await shot(page, 'camera-import-preview');
   await dialog.getByRole('button', { name: 'Import 2 good rows' }).click();
-  await expect(dialog.getByText('2 camera(s) imported.')).toBeVisible();
+  await expect(dialog.getByText('2 cameras imported.')).toBeVisible();
   await dialog.getByRole('button', { name: 'Close', exact: true }).click();
   await expect(page.getByRole('row', { name: /Quay 2 fixed/ })).toBeVisible();
   await expect(page.getByRole('row', { name: /Ghost cam/ })).toHaveCount(0);

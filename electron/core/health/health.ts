@@ -175,7 +175,7 @@ export class HealthService {
   private compute(): Computed {
     const inv = this.d.inventory;
     const now = this.d.now();
-    const staleMs = inv.settings.verifyStaleDays * DAY;
+    const staleBefore = new Date(now - inv.settings.verifyStaleDays * DAY).toISOString();
     const signals = this.signals();
     const stored = { camera: this.d.results.of('camera'), connector: this.d.results.of('connector') };
     const findingReasons = cameraFindings(this.d.findings());
@@ -191,7 +191,7 @@ export class HealthService {
           short: `Connector "${c.title}" is STOPPED`,
         });
       const lastResult = newest(stored.connector.get(c.id) ?? null, testResult(c));
-      reasons.push(resultReason(lastResult, now, staleMs));
+      reasons.push(resultReason(lastResult, now, staleBefore));
       reasons.push(...(signals.get(`connector:${c.id}`) ?? []));
       connectors.set(c.id, {
         connectorId: c.id,
@@ -212,7 +212,7 @@ export class HealthService {
       const verifyFailed = lastResult?.source === 'verify' && !lastResult.ok;
       for (const r of findingReasons.get(c.id) ?? [])
         if (!(verifyFailed && r.finding === 'suspected-revoked')) reasons.push(r.reason);
-      reasons.push(resultReason(lastResult, now, staleMs));
+      reasons.push(resultReason(lastResult, now, staleBefore));
       reasons.push(...(signals.get(`camera:${c.id}`) ?? []));
       const health: CameraHealth = {
         cameraId: c.id,
@@ -229,9 +229,16 @@ export class HealthService {
       }
     }
 
+    const bySite = new Map<string, { connectors: ConnectorHealth[]; cameras: CameraHealth[] }>();
+    const partsOf = (siteId: string) => {
+      let parts = bySite.get(siteId);
+      if (!parts) bySite.set(siteId, (parts = { connectors: [], cameras: [] }));
+      return parts;
+    };
+    for (const c of connectors.values()) partsOf(c.siteId).connectors.push(c);
+    for (const c of cameras) partsOf(c.siteId).cameras.push(c);
     const sites = inv.sites.map((s): SiteHealth => {
-      const ownConnectors = [...connectors.values()].filter((c) => c.siteId === s.id);
-      const ownCameras = cameras.filter((c) => c.siteId === s.id);
+      const { connectors: ownConnectors, cameras: ownCameras } = partsOf(s.id);
       const cameraCounts = countOf(ownCameras);
       const connectorCounts = countOf(ownConnectors);
       const siteSignals = signals.get(`site:${s.id}`) ?? [];
@@ -370,7 +377,8 @@ function cameraLastResult(run: LastResult | null, record: StoredAppPassword | un
   return newest(run, verify);
 }
 
-function resultReason(r: LastResult | null, now: number, staleMs: number): HealthReason {
+/** `staleBefore`: the ISO time before which a result is too old to count as proof (ISO times compare as text). */
+function resultReason(r: LastResult | null, now: number, staleBefore: string): HealthReason {
   if (!r)
     return {
       level: 'unknown',
@@ -386,12 +394,11 @@ function resultReason(r: LastResult | null, now: number, staleMs: number): Healt
       text: `${what} failed: ${r.summary}`,
       short: titleOf(r.failureClass),
     };
-  const age = now - Date.parse(r.at);
-  if (age > staleMs)
+  if (r.at < staleBefore)
     return {
       level: 'at-risk',
       source: 'result',
-      text: `Last proven ${plural(Math.floor(age / DAY), 'day')} ago (${what.toLowerCase()}): test it again.`,
+      text: `Last proven ${plural(Math.floor((now - Date.parse(r.at)) / DAY), 'day')} ago (${what.toLowerCase()}): test it again.`,
       short: 'Not proven recently',
     };
   return { level: 'healthy', source: 'result', text: `${what}: ${r.summary}`, short: 'Works' };

@@ -56,6 +56,7 @@ export class LastResults {
   private readonly db: Db;
   private readonly upsert;
   private readonly all;
+  private cache: Record<ResultSubject, Map<string, LastResult>> | null = null;
 
   constructor(db: Db) {
     this.db = db;
@@ -92,24 +93,43 @@ export class LastResults {
       r.summary,
       r.ok ? r.at : null,
     );
+    const cached = this.cache?.[subject];
+    if (!cached) return;
+    // The same rule as the upsert: newer results replace, a failure keeps the last success.
+    const before = cached.get(id);
+    if (before && Date.parse(before.at) > r.at) return;
+    cached.set(id, {
+      at: iso(r.at)!,
+      ok: r.ok,
+      source: r.source,
+      ref: r.ref,
+      failureClass: r.failureClass,
+      summary: r.summary,
+      lastOkAt: r.ok ? iso(r.at) : (before?.lastOkAt ?? null),
+    });
   }
 
-  /** Every stored result of one kind of subject, by id. */
-  of(subject: ResultSubject): Map<string, LastResult> {
-    settle(this.db);
-    const out = new Map<string, LastResult>();
-    for (const r of this.all.all(subject) as unknown as Row[]) {
-      out.set(r.id, {
-        at: iso(r.at)!,
-        ok: r.ok === 1,
-        source: r.source,
-        ref: r.ref,
-        failureClass: r.failure_class,
-        summary: r.summary,
-        lastOkAt: iso(r.last_ok_at),
-      });
+  /**
+   * Every stored result of one kind of subject, by id: read once, then kept up to date by
+   * `record` (every write goes through it), so the roll-up does not read thousands of rows per call.
+   */
+  of(subject: ResultSubject): ReadonlyMap<string, LastResult> {
+    if (!this.cache) {
+      settle(this.db);
+      this.cache = { camera: new Map(), connector: new Map() };
+      for (const key of ['camera', 'connector'] as const)
+        for (const r of this.all.all(key) as unknown as Row[])
+          this.cache[key].set(r.id, {
+            at: iso(r.at)!,
+            ok: r.ok === 1,
+            source: r.source,
+            ref: r.ref,
+            failureClass: r.failure_class,
+            summary: r.summary,
+            lastOkAt: iso(r.last_ok_at),
+          });
     }
-    return out;
+    return this.cache[subject];
   }
 
   /** Cameras' and connectors' results from the handover runs kept before this table existed. */

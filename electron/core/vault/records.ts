@@ -345,8 +345,10 @@ export class AppPasswordService {
     const staleMs = this.inventory.settings.verifyStaleDays * DAY;
     const now = this.now();
     const cams = this.inventory.cameras;
-    const camerasOf = (ids: string[]) =>
-      cams.filter((c) => c.appPasswordId && ids.includes(c.appPasswordId)).map((c) => c.id);
+    const byRecord = new Map<string, string[]>();
+    for (const c of cams)
+      if (c.appPasswordId) byRecord.set(c.appPasswordId, [...(byRecord.get(c.appPasswordId) ?? []), c.id]);
+    const camerasOf = (ids: string[]) => ids.flatMap((id) => byRecord.get(id) ?? []);
     const out: Finding[] = [];
     const push = (f: Omit<Finding, 'cameraIds'> & { cameraIds?: string[] }) => {
       if (f.recordIds.length > 0 || (f.cameraIds?.length ?? 0) > 0)

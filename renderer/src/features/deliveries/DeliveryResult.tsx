@@ -8,7 +8,8 @@ export const STATUS_LABEL: Record<DeliverySummary['status'], string> = {
   queued: 'Queued',
   sending: 'Sending…',
   retrying: 'Waiting to retry',
-  sent: 'Sent',
+  // A test e-mail's outcome, in the words of every screen: passed or failed.
+  sent: 'Passed',
   failed: 'Failed',
   cancelled: 'Cancelled',
 };

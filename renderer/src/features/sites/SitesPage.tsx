@@ -289,7 +289,7 @@ function SiteForm(p: {
           ) : null}
           {p.site ? (
             <button type="button" className="btn" onClick={() => navigate(`connectors?site=${p.site!.id}`)}>
-              {plural(p.site.connectorCount, 'connector')}
+              Connectors ({p.site.connectorCount})
             </button>
           ) : null}
           <button type="button" className="btn" onClick={p.onClose}>

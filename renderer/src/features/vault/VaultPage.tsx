@@ -79,11 +79,11 @@ export function VaultPage({ route }: { route: Route }) {
       }),
       col.accessor('label', {
         header: 'Label at provider',
-        meta: { width: 'minmax(150px, 1.2fr)', hideBelow: 1240 },
+        meta: { width: 'minmax(150px, 1.2fr)', hideBelow: 1000 },
       }),
       col.accessor('provider', {
         header: 'Provider',
-        meta: { width: '110px', hideBelow: 1360 },
+        meta: { width: '110px', hideBelow: 1300 },
         cell: (c) => PROVIDER_LABELS[c.getValue()].split(' ')[0],
       }),
       col.accessor((r) => r.lastVerified?.at ?? '', {
@@ -121,7 +121,7 @@ export function VaultPage({ route }: { route: Route }) {
           </>
         ),
       }),
-      col.accessor('createdBy', { header: 'Created by', meta: { width: '120px', hideBelow: 1500 } }),
+      col.accessor('createdBy', { header: 'Created by', meta: { width: '120px', hideBelow: 1450 } }),
     ],
     [blocked],
   );
