@@ -11,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCore } from '../electron/core/node.ts';
+import { median, round2 } from './stats.ts';
 import { commitWrites, write } from '../electron/core/history/db.ts';
 import type {
   StoredAppPassword,
@@ -22,11 +23,6 @@ import type {
 const SITES = 100;
 const CONNECTORS_PER_SITE = 2;
 const CAMERAS_PER_SITE = Number(process.env.BENCH_CAMERAS_PER_SITE ?? 50);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const round = (n: number) => Math.round(n * 100) / 100;
 
 const dir = await mkdtemp(join(tmpdir(), 'alertdesk-bench-health-'));
 const core = await openCore({ dataDir: dir, passphrase: 'benchmark passphrase' });
@@ -154,7 +150,7 @@ try {
       work();
       runs.push(performance.now() - start);
     }
-    return round(median(runs.slice(1)));
+    return round2(median(runs.slice(1)));
   };
   const overview = core.health.overview();
   console.log(

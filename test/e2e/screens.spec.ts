@@ -1,7 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCertificate } from '../helpers/certs.ts';
 import { unwrap } from '../helpers/core.ts';
@@ -17,7 +16,7 @@ import {
   type Fleet,
 } from './fleet.ts';
 import { startHarness, type Harness } from './harness.ts';
-import { shot } from './shots.ts';
+import { SHOTS, shot } from './shots.ts';
 
 /**
  * The UI an integrator with 30 sites lives in, on laptop screens and a desktop one: a handover run
@@ -283,7 +282,8 @@ test('the handover report of a failing site: failures grouped by cause, whole ad
   for (const paper of ['a4', 'letter'] as const) {
     for (const site of [siteId, harbour]) {
       const pdf = unwrap(await harness.t.api.runs.reportPdf({ runId, siteId: site, paper }));
-      const file = join(tmpdir(), `report-${paper}-${Date.now()}.pdf`);
+      // Kept beside the screenshots, to be looked at (pdftoppm turns them into pictures).
+      const file = join(SHOTS, `report-${site === harbour ? 'harbour' : 'failing'}-${paper}.pdf`);
       await writeFile(file, Buffer.from(pdf.base64, 'base64'));
       const size = /Page size:\s+([\d.]+) x ([\d.]+)/.exec(
         execFileSync('pdfinfo', [file], { encoding: 'utf8' }),

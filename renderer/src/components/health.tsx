@@ -1,3 +1,4 @@
+import { createColumnHelper, type ColumnDef } from '@tanstack/react-table';
 import { useMemo } from 'react';
 import {
   HEALTH_LABEL,
@@ -12,6 +13,8 @@ import {
 import { FAILURE_CATALOG, isFailureClass } from '../../../shared/failures.ts';
 import { api } from '../api.ts';
 import { useEvent, useQuery } from '../app/hooks.ts';
+import type { Route } from '../app/router.ts';
+import { FilterSelect } from './fields.tsx';
 import { When } from './format.tsx';
 import { Badge } from './ui.tsx';
 
@@ -56,10 +59,57 @@ export function LastResultCell({ result }: { result: LastResult | null | undefin
 export const healthSortValue = (level: HealthLevel | undefined): number =>
   level === undefined ? 9 : HEALTH_RANK[level];
 
-export const HEALTH_FILTER_OPTIONS = HEALTH_LEVELS.map((l) => ({ value: l, label: HEALTH_LABEL[l] }));
+const HEALTH_FILTER_OPTIONS = HEALTH_LEVELS.map((l) => ({ value: l, label: HEALTH_LABEL[l] }));
 
-export const isHealthLevel = (value: string | null): value is HealthLevel =>
+const isHealthLevel = (value: string | null): value is HealthLevel =>
   value !== null && (HEALTH_LEVELS as readonly string[]).includes(value);
+
+/** The health a page is filtered by (`?health=failing`), or '' for any. */
+export const healthParam = (route: Route): HealthLevel | '' => {
+  const value = route.params.get('health');
+  return isHealthLevel(value) ? value : '';
+};
+
+/** "Any health", failing, at risk, healthy, unknown: the same filter on every table. */
+export function HealthFilter(p: { value: HealthLevel | ''; onChange: (level: HealthLevel | '') => void }) {
+  return (
+    <FilterSelect
+      label="Filter by health"
+      value={p.value}
+      onChange={p.onChange}
+      all={{ value: '', label: 'Any health' }}
+      options={HEALTH_FILTER_OPTIONS}
+    />
+  );
+}
+
+type Health = { level: HealthLevel; reasons: HealthReason[] };
+
+/** The first column of a table whose rows have a health: pinned, worst first when sorted, reasons on hover. */
+export function healthColumn<T>(get: (row: T) => Health | undefined): ColumnDef<T, number> {
+  return createColumnHelper<T>().accessor((row) => healthSortValue(get(row)?.level), {
+    id: 'health',
+    header: 'Health',
+    meta: { width: '118px', pin: true },
+    cell: (c) => {
+      const h = get(c.row.original);
+      return h ? <HealthBadge level={h.level} reasons={h.reasons} /> : null;
+    },
+  }) as ColumnDef<T, number>;
+}
+
+/** A table's "Last result" column: passed with when, or failed with why. */
+export function lastResultColumn<T>(
+  get: (row: T) => LastResult | null | undefined,
+  width = 'minmax(176px, 1.2fr)',
+): ColumnDef<T, string> {
+  return createColumnHelper<T>().accessor((row) => get(row)?.at ?? '', {
+    id: 'lastResult',
+    header: 'Last result',
+    meta: { width },
+    cell: (c) => <LastResultCell result={get(c.row.original)} />,
+  }) as ColumnDef<T, string>;
+}
 
 /** Each camera's health by id, refreshed whenever the core says health changed (a run, a verification). */
 export function useCameraHealth(): { byId: Map<string, CameraHealth>; reload: () => void } {

@@ -10,11 +10,10 @@ import { DataTable } from '../../components/DataTable.tsx';
 import { FilterSelect, SelectField, TextField, listError, splitAddresses } from '../../components/fields.tsx';
 import { plural } from '../../components/format.tsx';
 import {
-  HEALTH_FILTER_OPTIONS,
-  HealthBadge,
-  LastResultCell,
-  healthSortValue,
-  isHealthLevel,
+  HealthFilter,
+  healthColumn,
+  healthParam,
+  lastResultColumn,
   useCameraHealth,
 } from '../../components/health.tsx';
 import { Badge, Dialog, DialogActions, Notice, PageHeader, useToast } from '../../components/ui.tsx';
@@ -41,8 +40,7 @@ export function CamerasPage({ route }: { route: Route }) {
   const records = useQuery(() => api.vault.list(), []);
   const health = useCameraHealth();
   const siteFilter = route.params.get('site') ?? '';
-  const healthParam = route.params.get('health');
-  const healthFilter = isHealthLevel(healthParam) ? healthParam : '';
+  const healthFilter = healthParam(route);
   const [recordFilter, setRecordFilter] = useState('');
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [editing, setEditing] = useState<Camera | 'new' | null>(null);
@@ -82,27 +80,14 @@ export function CamerasPage({ route }: { route: Route }) {
 
   const columns = useMemo(
     () => [
-      col.accessor((c) => healthSortValue(c.health?.level), {
-        id: 'health',
-        header: 'Health',
-        meta: { width: '118px', pin: true },
-        cell: (c) => {
-          const h = c.row.original.health;
-          return h ? <HealthBadge level={h.level} reasons={h.reasons} /> : null;
-        },
-      }),
+      healthColumn<Row>((c) => c.health),
       col.accessor('name', {
         header: 'Camera',
         meta: { width: 'minmax(140px, 1.3fr)', pin: true },
         cell: (c) => <strong>{c.getValue()}</strong>,
       }),
       col.accessor('siteName', { header: 'Site', meta: { width: 'minmax(120px, 1fr)' } }),
-      col.accessor((c) => c.health?.lastResult?.at ?? '', {
-        id: 'lastResult',
-        header: 'Last result',
-        meta: { width: 'minmax(170px, 1.2fr)' },
-        cell: (c) => <LastResultCell result={c.row.original.health?.lastResult} />,
-      }),
+      lastResultColumn<Row>((c) => c.health?.lastResult, 'minmax(170px, 1.2fr)'),
       col.accessor('connectorTitle', {
         header: 'Connector',
         meta: { width: 'minmax(120px, 1fr)', hideBelow: 1060 },
@@ -225,13 +210,7 @@ export function CamerasPage({ route }: { route: Route }) {
               all={{ value: '', label: 'All sites' }}
               options={(sites.data ?? []).map((s) => ({ value: s.id, label: s.name }))}
             />
-            <FilterSelect
-              label="Filter by health"
-              value={healthFilter}
-              onChange={(v) => navigate(routeWith(route, { health: v }))}
-              all={{ value: '', label: 'Any health' }}
-              options={HEALTH_FILTER_OPTIONS}
-            />
+            <HealthFilter value={healthFilter} onChange={(v) => navigate(routeWith(route, { health: v }))} />
             <FilterSelect
               label="Filter by app password"
               value={recordFilter}

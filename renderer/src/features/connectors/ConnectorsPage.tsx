@@ -9,12 +9,11 @@ import { navigate, routeWith, type Route } from '../../app/router.ts';
 import { DataTable } from '../../components/DataTable.tsx';
 import { FilterSelect } from '../../components/fields.tsx';
 import {
-  HEALTH_FILTER_OPTIONS,
-  HealthBadge,
+  HealthFilter,
   HealthSection,
-  LastResultCell,
-  healthSortValue,
-  isHealthLevel,
+  healthColumn,
+  healthParam,
+  lastResultColumn,
   useConnectorHealth,
 } from '../../components/health.tsx';
 import { Badge, Dialog, Notice, PageHeader, SidePanel, useToast } from '../../components/ui.tsx';
@@ -33,8 +32,7 @@ export function ConnectorsPage({ route }: { route: Route }) {
   const sites = useQuery(() => api.sites.list(), []);
   const health = useConnectorHealth();
   const siteFilter = route.params.get('site') ?? 'all';
-  const healthParam = route.params.get('health');
-  const healthFilter = isHealthLevel(healthParam) ? healthParam : '';
+  const healthFilter = healthParam(route);
   const [stateFilter, setStateFilter] = useState<'all' | 'RUN' | 'STOPPED'>('all');
   const [checked, setChecked] = useState<Set<string>>(new Set());
   // A finished test e-mail changes the connector's last test (and may start it): refresh the table.
@@ -62,27 +60,14 @@ export function ConnectorsPage({ route }: { route: Route }) {
 
   const columns = useMemo(
     () => [
-      col.accessor((c) => healthSortValue(c.health?.level), {
-        id: 'health',
-        header: 'Health',
-        meta: { width: '118px', pin: true },
-        cell: (c) => {
-          const h = c.row.original.health;
-          return h ? <HealthBadge level={h.level} reasons={h.reasons} /> : null;
-        },
-      }),
+      healthColumn<Row>((c) => c.health),
       col.accessor('title', {
         header: 'Connector',
         meta: { width: 'minmax(150px, 1.4fr)', pin: true },
         cell: (c) => <strong>{c.getValue()}</strong>,
       }),
       col.accessor('siteName', { header: 'Site', meta: { width: 'minmax(130px, 1.1fr)' } }),
-      col.accessor((c) => c.health?.lastResult?.at ?? '', {
-        id: 'lastResult',
-        header: 'Last result',
-        meta: { width: 'minmax(176px, 1.2fr)' },
-        cell: (c) => <LastResultCell result={c.row.original.health?.lastResult} />,
-      }),
+      lastResultColumn<Row>((c) => c.health?.lastResult),
       col.accessor('state', {
         header: 'State',
         meta: { width: '116px' },
@@ -179,18 +164,15 @@ export function ConnectorsPage({ route }: { route: Route }) {
               all={{ value: 'all', label: 'All sites' }}
               options={(sites.data ?? []).map((s) => ({ value: s.id, label: s.name }))}
             />
-            <FilterSelect
-              label="Filter by health"
+            <HealthFilter
               value={healthFilter}
               onChange={(v) => navigate(routeWith(route, { health: v }, null))}
-              all={{ value: '', label: 'Any health' }}
-              options={HEALTH_FILTER_OPTIONS}
             />
             <FilterSelect
               label="Filter by state"
               value={stateFilter}
               onChange={setStateFilter}
-              all={{ value: 'all', label: 'RUN and STOPPED' }}
+              all={{ value: 'all', label: 'Any state' }}
               options={[
                 { value: 'RUN', label: 'RUN' },
                 { value: 'STOPPED', label: 'STOPPED' },

@@ -12,7 +12,7 @@ import { useDebounced, useEvent, useQuery } from '../../app/hooks.ts';
 import { navigate, type Route } from '../../app/router.ts';
 import { RemoteTable, type RemoteColumn, type RemoteSort } from '../../components/RemoteTable.tsx';
 import { FilterSelect, NumberField } from '../../components/fields.tsx';
-import { MoreFilters } from '../../components/MoreFilters.tsx';
+import { MoreFilters } from '../../components/Popover.tsx';
 import { When } from '../../components/format.tsx';
 import {
   Badge,

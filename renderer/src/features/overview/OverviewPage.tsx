@@ -3,7 +3,6 @@ import { useMemo, useState } from 'react';
 import {
   HEALTH_LABEL,
   HEALTH_LEVELS,
-  HEALTH_RANK,
   type HealthCounts,
   type HealthLevel,
   type SiteHealth,
@@ -12,9 +11,8 @@ import { api } from '../../api.ts';
 import { useEvent, useQuery } from '../../app/hooks.ts';
 import { navigate, type Route } from '../../app/router.ts';
 import { DataTable } from '../../components/DataTable.tsx';
-import { FilterSelect } from '../../components/fields.tsx';
 import { When, plural } from '../../components/format.tsx';
-import { HEALTH_FILTER_OPTIONS, HealthBadge, isHealthLevel } from '../../components/health.tsx';
+import { HealthBadge, HealthFilter, healthColumn, healthParam } from '../../components/health.tsx';
 import { Notice, PageHeader, SidePanel } from '../../components/ui.tsx';
 
 const col = createColumnHelper<SiteHealth>();
@@ -26,41 +24,19 @@ const col = createColumnHelper<SiteHealth>();
 export function OverviewPage({ route }: { route: Route }) {
   const overview = useQuery(() => api.health.overview(), []);
   useEvent('health', () => overview.reload());
-  const levelParam = route.params.get('health');
-  const level: HealthLevel | '' = isHealthLevel(levelParam) ? levelParam : '';
+  const level = healthParam(route);
   const [open, setOpen] = useState<string | null>(null);
 
   const columns = useMemo(
     () => [
-      col.accessor((s) => HEALTH_RANK[s.level], {
-        id: 'health',
-        header: 'Health',
-        meta: { width: '118px', pin: true },
-        cell: (c) => <HealthBadge level={c.row.original.level} reasons={c.row.original.reasons} />,
-      }),
+      healthColumn<SiteHealth>((s) => s),
       col.accessor('name', {
         header: 'Site',
         meta: { width: 'minmax(180px, 1.3fr)', pin: true },
         cell: (c) => <strong>{c.getValue()}</strong>,
       }),
-      col.accessor((s) => s.cameras.failing * 1e6 + s.cameras['at-risk'] * 1e3 + s.cameras.unknown, {
-        id: 'cameras',
-        header: 'Cameras',
-        sortDescFirst: true,
-        meta: { width: '176px' },
-        cell: (c) => (
-          <CountLinks counts={c.row.original.cameras} what="cameras" siteId={c.row.original.siteId} />
-        ),
-      }),
-      col.accessor((s) => s.connectors.failing * 1e6 + s.connectors['at-risk'] * 1e3 + s.connectors.unknown, {
-        id: 'connectors',
-        header: 'Connectors',
-        sortDescFirst: true,
-        meta: { width: '128px' },
-        cell: (c) => (
-          <CountLinks counts={c.row.original.connectors} what="connectors" siteId={c.row.original.siteId} />
-        ),
-      }),
+      countColumn('cameras', '150px'),
+      countColumn('connectors', '128px'),
       col.accessor((s) => s.reasons.map((r) => r.short).join(' · '), {
         id: 'why',
         header: 'Why',
@@ -138,15 +114,7 @@ export function OverviewPage({ route }: { route: Route }) {
         ]}
         selectedId={open}
         onRowClick={(s) => setOpen(s.siteId)}
-        filters={
-          <FilterSelect
-            label="Filter by health"
-            value={level}
-            onChange={setLevel}
-            all={{ value: '', label: 'Any health' }}
-            options={HEALTH_FILTER_OPTIONS}
-          />
-        }
+        filters={<HealthFilter value={level} onChange={setLevel} />}
         empty={
           overview.loading ? (
             'Loading…'
@@ -166,6 +134,17 @@ export function OverviewPage({ route }: { route: Route }) {
       {selected ? <SiteHealthPanel site={selected} onClose={() => setOpen(null)} /> : null}
     </div>
   );
+}
+
+/** A site's cameras or connectors by health; sorted, the most failing first. */
+function countColumn(what: 'cameras' | 'connectors', width: string) {
+  return col.accessor((s) => s[what].failing * 1e6 + s[what]['at-risk'] * 1e3 + s[what].unknown, {
+    id: what,
+    header: what === 'cameras' ? 'Cameras' : 'Connectors',
+    sortDescFirst: true,
+    meta: { width },
+    cell: (c) => <CountLinks counts={c.row.original[what]} what={what} siteId={c.row.original.siteId} />,
+  });
 }
 
 /** "2 failing · 1 at risk · 27 healthy", each a button to the filtered list. */

@@ -1,5 +1,5 @@
-import { useEffect, useState } from 'react';
-import type { HandoverReport } from '../../../../shared/runs.ts';
+import { useEffect, useState, type ReactNode } from 'react';
+import type { HandoverReport, RunItem } from '../../../../shared/runs.ts';
 import { api, call, errorMessage } from '../../api.ts';
 import { navigate } from '../../app/router.ts';
 import { paperFor } from '../../../../shared/report.ts';
@@ -36,6 +36,77 @@ const Addresses = ({ list }: { list: string[] }) => (
     ))}
   </>
 );
+
+interface ReportColumn {
+  head: string;
+  /** The <col> class that sets the column's share of the page width. */
+  width: string;
+  className?: string;
+  cell: (i: RunItem) => ReactNode;
+}
+const CAMERA: Omit<ReportColumn, 'width'> = { head: 'Camera', cell: (i) => i.cameraName };
+const ACCOUNT: Omit<ReportColumn, 'width'> = { head: 'Account', cell: (i) => <Address text={i.account} /> };
+const RECIPIENTS: Omit<ReportColumn, 'width'> = {
+  head: 'Recipients',
+  cell: (i) => <Addresses list={i.recipients} />,
+};
+const REPLY: Omit<ReportColumn, 'width'> = {
+  head: 'Server reply',
+  className: 'reply',
+  cell: (i) => i.reply ?? '—',
+};
+/** The cameras of one cause: the cause is said once above them. */
+const GROUP_COLUMNS: ReportColumn[] = [
+  { ...CAMERA, width: 'w-g-camera' },
+  { ...ACCOUNT, width: 'w-g-account' },
+  { ...RECIPIENTS, width: 'w-g-recipients' },
+  { ...REPLY, width: 'w-g-reply' },
+];
+const DELIVERED_COLUMNS: ReportColumn[] = [
+  { ...CAMERA, width: 'w-camera' },
+  { head: 'Connector', width: 'w-connector', cell: (i) => i.connectorTitle },
+  { ...ACCOUNT, width: 'w-account' },
+  { ...RECIPIENTS, width: 'w-recipients' },
+  { head: 'Result', width: 'w-result', className: 'result', cell: (i) => OUTCOME_LABEL[i.status] },
+  { ...REPLY, width: 'w-reply' },
+  {
+    head: 'Message-ID',
+    width: 'w-id',
+    className: 'mono',
+    cell: (i) => (i.messageId ? <Address text={i.messageId} id /> : '—'),
+  },
+  { head: 'Time', width: 'w-time', cell: (i) => formatMs(i.durationMs) },
+];
+
+function ReportTable(p: { items: RunItem[]; columns: ReportColumn[]; compact?: boolean }) {
+  return (
+    <table className={`report-table${p.compact ? ' compact' : ''}`}>
+      <colgroup>
+        {p.columns.map((c) => (
+          <col key={c.head} className={c.width} />
+        ))}
+      </colgroup>
+      <thead>
+        <tr>
+          {p.columns.map((c) => (
+            <th key={c.head}>{c.head}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {p.items.map((i) => (
+          <tr key={i.id} className={i.status}>
+            {p.columns.map((c) => (
+              <td key={c.head} className={c.className}>
+                {c.cell(i)}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
 
 /** The absolute date and time, as a printed document needs it. */
 const printed = (iso: string) => absoluteTime(iso);
@@ -173,36 +244,7 @@ export function ReportPage({
                       <strong>What to do:</strong> {g.fix}
                     </p>
                   ) : null}
-                  <table className="report-table compact">
-                    <colgroup>
-                      <col className="w-g-camera" />
-                      <col className="w-g-account" />
-                      <col className="w-g-recipients" />
-                      <col className="w-g-reply" />
-                    </colgroup>
-                    <thead>
-                      <tr>
-                        <th>Camera</th>
-                        <th>Account</th>
-                        <th>Recipients</th>
-                        <th>Server reply</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {items.map((i) => (
-                        <tr key={i.id}>
-                          <td>{i.cameraName}</td>
-                          <td>
-                            <Address text={i.account} />
-                          </td>
-                          <td>
-                            <Addresses list={i.recipients} />
-                          </td>
-                          <td className="reply">{i.reply ?? '—'}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
+                  <ReportTable items={items} columns={GROUP_COLUMNS} compact />
                 </article>
               );
             })}
@@ -211,50 +253,10 @@ export function ReportPage({
         {report.counts.passed ? (
           <section aria-label="Delivered">
             <h2>Delivered ({report.counts.passed})</h2>
-            <table className="report-table">
-              <colgroup>
-                <col className="w-camera" />
-                <col className="w-connector" />
-                <col className="w-account" />
-                <col className="w-recipients" />
-                <col className="w-result" />
-                <col className="w-reply" />
-                <col className="w-id" />
-                <col className="w-time" />
-              </colgroup>
-              <thead>
-                <tr>
-                  <th>Camera</th>
-                  <th>Connector</th>
-                  <th>Account</th>
-                  <th>Recipients</th>
-                  <th>Result</th>
-                  <th>Server reply</th>
-                  <th>Message-ID</th>
-                  <th>Time</th>
-                </tr>
-              </thead>
-              <tbody>
-                {report.items
-                  .filter((i) => i.status === 'passed')
-                  .map((i) => (
-                    <tr key={i.id} className={i.status}>
-                      <td>{i.cameraName}</td>
-                      <td>{i.connectorTitle}</td>
-                      <td>
-                        <Address text={i.account} />
-                      </td>
-                      <td>
-                        <Addresses list={i.recipients} />
-                      </td>
-                      <td className="result">{OUTCOME_LABEL[i.status]}</td>
-                      <td className="reply">{i.reply}</td>
-                      <td className="mono">{i.messageId ? <Address text={i.messageId} id /> : '—'}</td>
-                      <td>{formatMs(i.durationMs)}</td>
-                    </tr>
-                  ))}
-              </tbody>
-            </table>
+            <ReportTable
+              items={report.items.filter((i) => i.status === 'passed')}
+              columns={DELIVERED_COLUMNS}
+            />
           </section>
         ) : null}
         <footer className="report-foot">

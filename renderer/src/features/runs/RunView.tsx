@@ -1,5 +1,5 @@
 import { createColumnHelper } from '@tanstack/react-table';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { Site } from '../../../../shared/domain.ts';
 import { FAILURE_CATALOG } from '../../../../shared/failures.ts';
 import type { RunDetail, RunItem, RunItemStatus } from '../../../../shared/runs.ts';
@@ -10,6 +10,7 @@ import { navigate } from '../../app/router.ts';
 import { DataTable } from '../../components/DataTable.tsx';
 import { FilterSelect } from '../../components/fields.tsx';
 import { When, plural } from '../../components/format.tsx';
+import { usePopover } from '../../components/Popover.tsx';
 import { Badge, Notice, PageHeader, formatMs, useToast } from '../../components/ui.tsx';
 import { needsRecord } from '../cameras/CameraForm.tsx';
 import { DeliveryPanel } from '../deliveries/DeliveriesPage.tsx';
@@ -397,21 +398,7 @@ function SiteSummaryTable(p: { sites: SiteSummary[]; selected: string; onSelect:
 
 /** One menu for the handover reports of every site of the run (worst first). */
 function ReportsMenu(p: { sites: SiteSummary[]; name: (id: string) => string; runId: string }) {
-  const [open, setOpen] = useState(false);
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (!open) return;
-    const close = (e: MouseEvent | KeyboardEvent) => {
-      if (e instanceof KeyboardEvent ? e.key === 'Escape' : !ref.current?.contains(e.target as Node))
-        setOpen(false);
-    };
-    window.addEventListener('mousedown', close);
-    window.addEventListener('keydown', close);
-    return () => {
-      window.removeEventListener('mousedown', close);
-      window.removeEventListener('keydown', close);
-    };
-  }, [open]);
+  const { open, setOpen, ref } = usePopover();
   if (p.sites.length === 1)
     return (
       <button
@@ -444,7 +431,11 @@ function ReportsMenu(p: { sites: SiteSummary[]; name: (id: string) => string; ru
             >
               <span>{p.name(s.siteId)}</span>
               <span className={s.counts.failed ? 'bad-text small' : 'muted small'}>
-                {s.counts.failed ? `${s.counts.failed} failed` : `${s.counts.passed} passed`}
+                {s.counts.failed
+                  ? `${s.counts.failed} failed`
+                  : s.counts.skipped
+                    ? `${s.counts.skipped} not tested`
+                    : `${s.counts.passed} passed`}
               </span>
             </button>
           ))}

@@ -19,12 +19,7 @@ import {
   useToast,
 } from '../../components/ui.tsx';
 import { When, plural } from '../../components/format.tsx';
-import {
-  HEALTH_FILTER_OPTIONS,
-  HealthBadge,
-  healthSortValue,
-  isHealthLevel,
-} from '../../components/health.tsx';
+import { HealthFilter, healthColumn, healthParam } from '../../components/health.tsx';
 
 type Row = Site & { health: SiteHealth | undefined };
 const col = createColumnHelper<Row>();
@@ -58,20 +53,11 @@ export function SitesPage({ route }: { route: Route }) {
   const [editing, setEditing] = useState<Site | 'new' | null>(null);
   const [deleting, setDeleting] = useState<Site | null>(null);
   const [handover, setHandover] = useState<'all' | Site['handover']>('all');
-  const healthParam = route.params.get('health');
-  const healthFilter = isHealthLevel(healthParam) ? healthParam : '';
+  const healthFilter = healthParam(route);
 
   const columns = useMemo(
     () => [
-      col.accessor((s) => healthSortValue(s.health?.level), {
-        id: 'health',
-        header: 'Health',
-        meta: { width: '118px', pin: true },
-        cell: (c) => {
-          const h = c.row.original.health;
-          return h ? <HealthBadge level={h.level} reasons={h.reasons} /> : null;
-        },
-      }),
+      healthColumn<Row>((s) => s.health),
       col.accessor('name', {
         header: 'Site',
         meta: { width: 'minmax(160px, 1.6fr)', pin: true },
@@ -143,13 +129,7 @@ export function SitesPage({ route }: { route: Route }) {
         onRowClick={(s) => setEditing(s)}
         filters={
           <>
-            <FilterSelect
-              label="Filter by health"
-              value={healthFilter}
-              onChange={(v) => navigate(routeWith(route, { health: v }))}
-              all={{ value: '', label: 'Any health' }}
-              options={HEALTH_FILTER_OPTIONS}
-            />
+            <HealthFilter value={healthFilter} onChange={(v) => navigate(routeWith(route, { health: v }))} />
             <FilterSelect
               label="Filter by handover state"
               value={handover}

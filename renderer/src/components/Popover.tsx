@@ -13,12 +13,8 @@ function useWideWindow(px: number): boolean {
   return wide;
 }
 
-/**
- * Filters that are used less often: in line on a wide window, behind one "More filters" button on
- * a laptop screen, so the filter bar stays one row. The button says how many of them are set.
- */
-export function MoreFilters(p: { active: number; inlineFrom?: number; children: ReactNode }) {
-  const wide = useWideWindow(p.inlineFrom ?? 1700);
+/** A menu or panel that opens under its button and closes on a click elsewhere or on Escape. */
+export function usePopover() {
   const [open, setOpen] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -34,6 +30,16 @@ export function MoreFilters(p: { active: number; inlineFrom?: number; children: 
       window.removeEventListener('keydown', close);
     };
   }, [open]);
+  return { open, setOpen, ref };
+}
+
+/**
+ * Filters that are used less often: in line on a wide window, behind one "More filters" button on
+ * a laptop screen, so the filter bar stays one row. The button says how many of them are set.
+ */
+export function MoreFilters(p: { active: number; inlineFrom?: number; children: ReactNode }) {
+  const wide = useWideWindow(p.inlineFrom ?? 1700);
+  const { open, setOpen, ref } = usePopover();
   if (wide) return <>{p.children}</>;
   return (
     <div className="menu" ref={ref}>
