@@ -26,12 +26,13 @@ export function Address({ text, id = false }: { text: string; id?: boolean }) {
   );
 }
 
+/** Recipients one to a line, so a long address needs at most one more. */
 const Addresses = ({ list }: { list: string[] }) => (
   <>
     {list.map((a, i) => (
-      <span key={a}>
-        {i > 0 ? ', ' : null}
+      <span key={a} className="address-line">
         <Address text={a} />
+        {i < list.length - 1 ? ',' : null}
       </span>
     ))}
   </>
@@ -75,7 +76,7 @@ const DELIVERED_COLUMNS: ReportColumn[] = [
     className: 'mono',
     cell: (i) => (i.messageId ? <Address text={i.messageId} id /> : '—'),
   },
-  { head: 'Time', width: 'w-time', cell: (i) => formatMs(i.durationMs) },
+  { head: 'Time', width: 'w-time', className: 'nowrap', cell: (i) => formatMs(i.durationMs) },
 ];
 
 function ReportTable(p: { items: RunItem[]; columns: ReportColumn[]; compact?: boolean }) {
