@@ -93,6 +93,7 @@ test('a run over 30 sites: a short title, sites worst first, failures first, one
   await dialog.getByRole('button', { name: 'Select all 30 sites' }).click();
   const plan = dialog.getByRole('region', { name: 'Plan' });
   await expect(plan.getByText('329 test e-mails through 30 connectors')).toBeVisible();
+  await shot(page, 'new-run-30-sites-1366');
   await expect(
     plan.getByText(/Crane 2 PTZ: This camera logs in as crane2@harbour-terminal\.example/),
   ).toBeVisible();
@@ -171,6 +172,28 @@ test('the Overview puts the two failing sites first, and its counts lead to the 
   await expect(page.getByRole('table', { name: 'Cameras' }).getByRole('row').nth(1)).toContainText(
     'Connection refused',
   );
+
+  // A value cut short shows in full on hover; a column can be made wider by dragging its edge.
+  await page.setViewportSize({ width: 1024, height: 768 });
+  const table2 = page.getByRole('table', { name: 'Cameras' });
+  const cell = table2.getByRole('row').nth(1).getByRole('cell').nth(4);
+  await cell.hover();
+  const text = (await cell.textContent())!;
+  const clipped = await cell.evaluate((el) => el.scrollWidth > el.clientWidth);
+  if (clipped) await expect(cell).toHaveAttribute('title', text);
+  else await expect(cell).not.toHaveAttribute('title', /./);
+  const header = table2.getByRole('columnheader', { name: /Site/ });
+  const before = (await header.boundingBox())!.width;
+  const edge = header.locator('.col-resizer');
+  const box = (await edge.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + 90, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  expect((await header.boundingBox())!.width).toBeGreaterThan(before + 60);
+  await edge.dblclick();
+  await expect.poll(async () => Math.round((await header.boundingBox())!.width)).toBe(Math.round(before));
+  await page.setViewportSize({ width: 1366, height: 768 });
 
   // Every connector that carried a run says so: no "never tested" after 307 good deliveries.
   await page.getByRole('link', { name: 'Connectors' }).click();

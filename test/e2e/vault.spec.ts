@@ -165,12 +165,28 @@ test('an integrator records an app password and a camera, reveals it, and a fail
   await expect(findings.getByText(/at Outlook\.com/)).toBeVisible();
   await expect(findings.getByText(/at Office 365/)).toBeVisible();
   await expect(findings.getByText(/2 cameras without an app-password record/)).toBeVisible();
+  // The Outlook.com finding and the row agree; the format flag says what it means.
+  await expect(page.getByRole('row', { name: /nvr@outlook\.com/ })).toContainText('blocked by Outlook.com');
+  const flag = page.getByRole('row', { name: /ops\.north@gmail\.test/ }).getByText('not 16 letters');
+  await expect(flag.locator('xpath=..')).toHaveAttribute(
+    'title',
+    /Expected 16 letters for a Google app password/,
+  );
   await shot(page, 'vault-findings');
 
   await page.getByRole('link', { name: 'Audit log' }).click();
   await expect(
     page.getByRole('table', { name: 'Audit log' }).getByRole('row').filter({ hasText: 'verify' }).first(),
   ).toContainText('auth-failed');
+  // Sortable: by action, A to Z and back.
+  const log = page.getByRole('table', { name: 'Audit log' });
+  const action = log.getByRole('columnheader', { name: /Action/ });
+  await action.getByRole('button').click();
+  await expect(action).toHaveAttribute('aria-sort', 'ascending');
+  await expect(log.getByRole('row').nth(1)).toContainText('create');
+  await action.getByRole('button').click();
+  await expect(action).toHaveAttribute('aria-sort', 'descending');
+  await expect(log.getByRole('row').nth(1)).toContainText('verify');
   await shot(page, 'audit-log');
 });
 

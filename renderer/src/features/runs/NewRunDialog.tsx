@@ -141,7 +141,7 @@ export function NewRunDialog(p: {
         {errors['scope.siteIds'] ? <p className="field-error">{errors['scope.siteIds']}</p> : null}
         <div className="site-checks">
           {p.sites.map((s) => (
-            <label key={s.id}>
+            <label key={s.id} title={`${s.name} (${plural(s.cameraCount, 'camera')})`}>
               <input
                 type="checkbox"
                 checked={siteIds.includes(s.id)}

@@ -70,6 +70,12 @@ export function SitesPage({ route }: { route: Route }) {
         meta: { width: '112px' },
         cell: (c) => <When iso={c.row.original.health?.lastOkAt} />,
       }),
+      col.accessor((s) => s.health?.lastResultAt ?? '', {
+        id: 'lastResult',
+        header: 'Last result',
+        meta: { width: '120px', hideBelow: 1300 },
+        cell: (c) => <When iso={c.row.original.health?.lastResultAt} />,
+      }),
       col.accessor('handover', {
         header: 'Handover',
         meta: { width: '154px' },
