@@ -8,7 +8,9 @@ import type {
   DiagnosisReport,
   SettingsDiscovery,
 } from './delivery.ts';
+import type { CameraHealth, ConnectorHealth, HealthEvent, HealthOverview } from './health.ts';
 import type { JavaMailImport } from './javamail.ts';
+import { RunReportPdfInput } from './report.ts';
 import type { HandoverReport, RunDetail, RunEvent, RunPlan, RunSummary, SampleSnapshot } from './runs.ts';
 import type {
   AppPasswordRecord,
@@ -148,7 +150,7 @@ export const contract = {
     get: call(RunRef).returns<RunDetail>(),
     report: call(RunReportInput).returns<HandoverReport>(),
     reportCsv: call(RunReportInput).returns<{ filename: string; csv: string }>(),
-    reportPdf: call(RunReportInput).returns<{ filename: string; base64: string }>(),
+    reportPdf: call(RunReportPdfInput).returns<{ filename: string; base64: string }>(),
   },
   backup: {
     export: call(BackupExport).returns<{ filename: string; content: string; counts: BackupCounts }>(),
@@ -157,6 +159,11 @@ export const contract = {
   settings: {
     get: call(NoInput).returns<Settings>(),
     update: call(SettingsUpdate).returns<Settings>(),
+  },
+  health: {
+    overview: call(NoInput).returns<HealthOverview>(),
+    connectors: call(NoInput).returns<ConnectorHealth[]>(),
+    cameras: call(NoInput).returns<CameraHealth[]>(),
   },
 } as const;
 
@@ -168,6 +175,7 @@ export interface EventMap {
   diagnosis: DiagnosisEvent;
   verify: VerifyProgress;
   run: RunEvent;
+  health: HealthEvent;
 }
 export type EventTopic = keyof EventMap;
 export interface EventMessage<K extends EventTopic = EventTopic> {

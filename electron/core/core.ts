@@ -2,6 +2,9 @@ import { join } from 'node:path';
 import type { EventMessage, EventTopic, EventMap, Handlers } from '../../shared/contract.ts';
 import { systemClock, silentLogger, type CoreAdapters, type PickedFileRef } from './adapters.ts';
 import type { CoreContext } from './context.ts';
+import { healthHandlers } from './health/health-handlers.ts';
+import { HealthService } from './health/health.ts';
+import { LastResults } from './health/last-results.ts';
 import { AuditLog } from './history/audit.ts';
 import { auditHandlers } from './history/audit-handlers.ts';
 import { commitWrites, openHistory, type Db } from './history/db.ts';
@@ -43,6 +46,7 @@ export interface Core {
   readonly verifier: VerifyService;
   readonly runs: RunService;
   readonly inbound: InboundHub;
+  readonly health: HealthService;
   /** Every event the core pushes (delivery progress…); returns the function that unsubscribes. */
   onEvent(listener: (message: EventMessage) => void): () => void;
   close(): Promise<void>;
@@ -94,7 +98,9 @@ export function createCore(options: CoreOptions): Core {
 
   const listeners = new Set<(message: EventMessage) => void>();
   let runs: RunService | null = null;
+  let health: HealthService | null = null;
   const emit = <K extends EventTopic>(topic: K, payload: EventMap[K]) => {
+    health?.observe(topic, payload);
     if (topic === 'delivery') {
       const { delivery } = payload as EventMap['delivery'];
       runs?.onDelivery(delivery);
@@ -171,6 +177,20 @@ export function createCore(options: CoreOptions): Core {
     emit: (event) => emit('run', event),
   });
 
+  health = new HealthService({
+    inventory,
+    results: new LastResults(db),
+    now,
+    findings: () => vault.findings(),
+    runItems: (runId) => runs.detail(runId).items,
+    verifiedThrough: (recordId) => {
+      const record = inventory.appPassword(recordId);
+      const route = record ? verifier.routeFor(record) : null;
+      return route && route.id !== 'provider' ? route.id : null;
+    },
+    emit: (event) => emit('health', event),
+  });
+
   const ctx: CoreContext = {
     options: adapters,
     clock,
@@ -188,6 +208,7 @@ export function createCore(options: CoreOptions): Core {
     engine,
     runs,
     inbound,
+    health,
     emit,
     pickedFiles,
     prune,
@@ -214,6 +235,7 @@ export function createCore(options: CoreOptions): Core {
     runs: runHandlers(ctx),
     backup: backupHandlers(ctx),
     settings: settingsHandlers(ctx),
+    health: healthHandlers(ctx),
   };
 
   return {
@@ -231,12 +253,14 @@ export function createCore(options: CoreOptions): Core {
     verifier,
     runs,
     inbound,
+    health,
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     async close() {
       clearInterval(pruneTimer);
+      health.close();
       await vault.flushClipboard();
       await engine.close();
       await thread?.close();
