@@ -94,7 +94,7 @@ export const PopBeforeSmtpFields = z
   })
   .strict();
 
-const connectorShape = {
+export const connectorShape = {
   siteId: id('Site'),
   title: requiredText('Title', 120),
   host: host(),
@@ -157,7 +157,7 @@ type ConnectorShapeOut = {
   clearPassword: boolean;
 };
 
-function connectorRules(value: ConnectorShapeOut, ctx: z.RefinementCtx): void {
+export function connectorRules(value: ConnectorShapeOut, ctx: z.RefinementCtx): void {
   const needsLogin = value.auth === 'plain' || value.auth === 'login' || value.auth === 'cram-md5';
   if (needsLogin && value.username === '') {
     ctx.addIssue({

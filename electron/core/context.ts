@@ -11,13 +11,20 @@ import type { DeliveryEngine } from './mail/engine.ts';
 import type { RunService } from './runs/runs.ts';
 import type { AppPasswordService } from './vault/records.ts';
 import type { VerifyService } from './vault/verify.ts';
+import type { MisplacedSecret } from './vault/secret-placement.ts';
+import type { BoundSecrets } from './secrets/keyring.ts';
 
 /**
  * The services and adapters of one open core, as the composition root (core.ts) builds them. Each
  * feature's handlers (`*-handlers.ts`, beside its service) take the part of it they need.
  */
 export interface CoreContext {
+  /** The adapters; `options.secrets` is the keyring's box (`secrets`), not the raw adapter. */
   readonly options: CoreAdapters;
+  /** Seals and opens secrets bound to their record (keyring.ts). */
+  readonly secrets: BoundSecrets;
+  /** Sealed secrets found at opening in a record they were not sealed for (never opened). */
+  readonly misplacedSecrets: readonly MisplacedSecret[];
   readonly clock: Clock;
   readonly logger: Logger;
   readonly now: () => number;

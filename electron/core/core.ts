@@ -3,6 +3,7 @@ import type { EventMessage, EventTopic, EventMap, Handlers } from '../../shared/
 import { systemClock, silentLogger, type CoreAdapters, type PickedFileRef } from './adapters.ts';
 import type { CoreContext } from './context.ts';
 import { AuditLog } from './history/audit.ts';
+import { recoverInterrupted } from './history/recovery.ts';
 import { auditHandlers } from './history/audit-handlers.ts';
 import { commitWrites, openHistory, type Db } from './history/db.ts';
 import { DeliveryHistory } from './history/deliveries.ts';
@@ -24,8 +25,18 @@ import { RunService } from './runs/runs.ts';
 import { AppPasswordService } from './vault/records.ts';
 import { vaultHandlers } from './vault/vault-handlers.ts';
 import { VerifyService } from './vault/verify.ts';
+import { checkSecretPlacement } from './vault/secret-placement.ts';
+import { openKeyring, type BoundSecrets } from './secrets/keyring.ts';
+import {
+  lockDataFolder,
+  removeStaleTempFiles,
+  tightenFolder,
+  type DataFolderLock,
+} from './store/data-folder.ts';
 
 export const HISTORY_FILE = 'history.sqlite';
+/** The audit chain's last link, kept outside the database (audit-chain.ts). */
+export const AUDIT_HEAD_FILE = 'audit-head.json';
 
 export interface Core {
   readonly handlers: Handlers;
@@ -41,6 +52,8 @@ export interface Core {
   readonly vault: AppPasswordService;
   readonly verifier: VerifyService;
   readonly runs: RunService;
+  /** The keyring's secret box: seals and opens secrets bound to their record. */
+  readonly secrets: BoundSecrets;
   /** Every event the core pushes (delivery progress…); returns the function that unsubscribes. */
   onEvent(listener: (message: EventMessage) => void): () => void;
   close(): Promise<void>;
@@ -55,6 +68,8 @@ export type CoreOptions = Omit<CoreAdapters, 'clock' | 'logger'> &
      * sessions of deliveries run in that worker thread. Without it they run in this thread.
      */
     deliveryThread?: URL;
+    /** The data folder's lock, when the caller took it first (before its key file); else taken here. */
+    lock?: DataFolderLock;
   };
 
 const DAY = 86_400_000;
@@ -63,25 +78,70 @@ const DAY = 86_400_000;
  * The composition root: builds the services from their adapters, then the handlers of every call
  * (each feature's `*-handlers.ts`, beside its service). The Electron main process, the tests, the
  * benchmarks and any script call this (or `openCore` in node.ts), so they all run the same code.
+ * Refuses a data folder another core has open (`data-folder-in-use`).
  */
-export function createCore(options: CoreOptions): Core {
+export async function createCore(options: CoreOptions): Promise<Core> {
+  const lock = options.lock ?? lockDataFolder(options.dataDir, 'AlertDesk');
+  try {
+    return await openOnLock(options, lock);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<Core> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
-  const adapters: CoreAdapters = { ...options, clock, logger };
   const now = () => clock.now();
+  const leftovers = removeStaleTempFiles(options.store.path);
+  if (leftovers.length) logger.warn('removed temporary files a crash left behind', { files: leftovers });
   const db = openHistory(join(options.dataDir, HISTORY_FILE), (error) =>
     logger.error('history: writes could not be stored', { error: String(error) }),
   );
   logger.info('core opened', { dataDir: options.dataDir, version: options.appVersion });
   const inventory = new Inventory(options.store);
   const audit = new AuditLog(db, options.osUser, now);
-  const cameras = new CameraService(inventory, audit, now);
-  const sites = new SiteService(inventory, audit, now, (siteId) => cameras.countBySite(siteId));
-  const connectors = new ConnectorService(inventory, audit, options.secrets, now);
+  const keyring = await openKeyring({
+    box: options.secrets,
+    stored: inventory.keyring,
+    save: (stored) => inventory.commit({ keyring: stored }),
+    nextAuditSeq: audit.nextSeq(),
+    auditHeadFile: join(options.dataDir, AUDIT_HEAD_FILE),
+  });
+  // Events a crash kept in the store's outbox go in before the chain is checked.
+  inventory.attachAudit(audit);
+  if (keyring.chain) audit.protect(keyring.chain);
+  else audit.verify();
+  if (keyring.created) {
+    audit.record({
+      action: 'create',
+      recordType: 'audit',
+      recordLabel: 'audit log protection',
+      detail: `events from #${keyring.chain!.from} on are chained with a keyed MAC`,
+    });
+  }
+  if (audit.integrity().state === 'broken')
+    logger.error('the audit log was changed outside AlertDesk', { ...audit.integrity() });
+  const secrets = keyring.secrets;
+  const placement = await checkSecretPlacement(inventory, secrets);
+  if (placement.misplaced.length)
+    logger.error('stored secrets sit in records they were not sealed for', {
+      misplaced: placement.misplaced,
+    });
+  const recovered = recoverInterrupted(db, now());
+  if (recovered.runs || recovered.deliveries)
+    logger.warn('work in flight when AlertDesk last stopped is marked interrupted', { ...recovered });
+  tightenFolder(options.dataDir);
+
+  const adapters: CoreAdapters = { ...options, secrets, clock, logger };
+  const cameras = new CameraService(inventory, now);
+  const sites = new SiteService(inventory, now, (siteId) => cameras.countBySite(siteId));
+  const connectors = new ConnectorService(inventory, audit, secrets, now);
   const vault = new AppPasswordService({
     inventory,
     audit,
-    secrets: options.secrets,
+    secrets,
     now,
     sleep: (ms, signal) => clock.sleep(ms, signal),
     osUser: options.osUser,
@@ -117,7 +177,7 @@ export function createCore(options: CoreOptions): Core {
     ...(thread ? { openSession: thread.open } : {}),
     history: deliveries,
     connector: (id) => connectors.route(id),
-    secrets: options.secrets,
+    secrets,
     clock,
     logger,
     emit,
@@ -167,6 +227,8 @@ export function createCore(options: CoreOptions): Core {
 
   const ctx: CoreContext = {
     options: adapters,
+    secrets,
+    misplacedSecrets: placement.misplaced,
     clock,
     logger,
     now,
@@ -193,7 +255,7 @@ export function createCore(options: CoreOptions): Core {
         dataDir: options.dataDir,
         osUser: options.osUser,
         platform: process.platform,
-        secretStorage: await options.secrets.status(),
+        secretStorage: await secrets.status(),
       }),
     },
     sites: siteHandlers(ctx),
@@ -223,6 +285,7 @@ export function createCore(options: CoreOptions): Core {
     vault,
     verifier,
     runs,
+    secrets,
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -235,6 +298,7 @@ export function createCore(options: CoreOptions): Core {
       listeners.clear();
       commitWrites(db);
       db.close();
+      lock.release();
     },
   };
 }

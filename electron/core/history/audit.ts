@@ -1,6 +1,8 @@
 import type { SQLInputValue } from 'node:sqlite';
 import type { AuditEvent } from '../../../shared/vault.ts';
-import { write, type Db } from './db.ts';
+import type { AuditIntegrity } from '../../../shared/audit-integrity.ts';
+import type { AuditChain } from './audit-chain.ts';
+import { commitDurably, transaction, type Db } from './db.ts';
 
 export type AuditAction =
   | 'create'
@@ -27,40 +29,165 @@ export interface AuditInput {
   detail?: string;
 }
 
+/** An event ready to be written: its id, time and user fixed when the action happened. */
+export interface AuditEntry {
+  eventId: string;
+  at: number;
+  osUser: string;
+  action: string;
+  recordType: string;
+  recordId: string | null;
+  recordLabel: string;
+  siteId: string | null;
+  cameraId: string | null;
+  result: string;
+  detail: string;
+}
+
+const UNCHECKED: AuditIntegrity = {
+  state: 'unprotected',
+  checkedAt: new Date(0).toISOString(),
+  checked: 0,
+  protectedFrom: null,
+  firstBadSeq: null,
+  badSeqs: [],
+  message: 'The audit log has not been checked yet.',
+};
+
 /**
  * The audit trail: append-only (SQLite triggers refuse UPDATE and DELETE on the table), one event
- * per action with time, OS user, record, site, camera and result.
+ * per action with time, OS user, record, site, camera and result. Every event is committed before
+ * `record` returns — an action that is audited is never lost in a write batch — and, once the data
+ * folder has its keyring, chained with a MAC (audit-chain.ts) so an edit outside AlertDesk shows.
  */
 export class AuditLog {
   private readonly insert;
+  private readonly last;
+  private readonly has;
   private readonly db: Db;
   private readonly osUser: string;
   private readonly now: () => number;
+  private chain: AuditChain | null = null;
+  private integrityNow: AuditIntegrity = UNCHECKED;
 
   constructor(db: Db, osUser: string, now: () => number) {
     this.db = db;
     this.osUser = osUser;
     this.now = now;
     this.insert = db.prepare(
-      'INSERT INTO audit (at, os_user, action, record_type, record_id, record_label, site_id, camera_id, result, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO audit (seq, at, os_user, action, record_type, record_id, record_label, site_id, camera_id, result, detail, event_id, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
+    this.last = db.prepare('SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1');
+    this.has = db.prepare('SELECT 1 AS x FROM audit WHERE event_id = ?');
+  }
+
+  /** Protects events from the chain's first number on (the keyring opened); checks the log. */
+  protect(chain: AuditChain): AuditIntegrity {
+    this.chain = chain;
+    return this.verify();
+  }
+
+  /** The number the next event gets. */
+  nextSeq(): number {
+    return ((this.last.get() as { seq: number } | undefined)?.seq ?? 0) + 1;
+  }
+
+  /** Fixes an event's id, time and user now, for writing now or with a store change. */
+  stamp(e: AuditInput): AuditEntry {
+    return {
+      eventId: crypto.randomUUID(),
+      at: this.now(),
+      osUser: this.osUser,
+      action: e.action,
+      recordType: e.recordType,
+      recordId: e.recordId ?? null,
+      recordLabel: e.recordLabel ?? '',
+      siteId: e.siteId ?? null,
+      cameraId: e.cameraId ?? null,
+      result: e.result ?? 'ok',
+      detail: e.detail ?? '',
+    };
   }
 
   record(e: AuditInput): void {
-    write(this.db, () =>
-      this.insert.run(
-        this.now(),
-        this.osUser,
-        e.action,
-        e.recordType,
-        e.recordId ?? null,
-        e.recordLabel ?? '',
-        e.siteId ?? null,
-        e.cameraId ?? null,
-        e.result ?? 'ok',
-        e.detail ?? '',
-      ),
-    );
+    this.append([this.stamp(e)]);
+  }
+
+  /**
+   * Writes events and commits them before returning. `replay`: events carried over from the store
+   * after a crash (inventory.ts) — those already written are skipped.
+   */
+  append(entries: readonly AuditEntry[], replay = false): void {
+    if (entries.length === 0) return;
+    let head: { seq: number; mac: Uint8Array | null } | null = null;
+    transaction(this.db, () => {
+      let previous = (this.last.get() as { seq: number; mac: Uint8Array | null } | undefined) ?? {
+        seq: 0,
+        mac: null,
+      };
+      for (const e of entries) {
+        if (replay && this.has.get(e.eventId)) continue;
+        const row = {
+          seq: previous.seq + 1,
+          at: e.at,
+          os_user: e.osUser,
+          action: e.action,
+          record_type: e.recordType,
+          record_id: e.recordId,
+          record_label: e.recordLabel,
+          site_id: e.siteId,
+          camera_id: e.cameraId,
+          result: e.result,
+          detail: e.detail,
+          event_id: e.eventId,
+        };
+        const chain = this.chain;
+        const mac =
+          chain && row.seq >= chain.from
+            ? chain.mac(row, row.seq === chain.from ? null : previous.mac)
+            : null;
+        this.insert.run(
+          row.seq,
+          row.at,
+          row.os_user,
+          row.action,
+          row.record_type,
+          row.record_id,
+          row.record_label,
+          row.site_id,
+          row.camera_id,
+          row.result,
+          row.detail,
+          row.event_id,
+          mac,
+        );
+        previous = { seq: row.seq, mac };
+        head = previous;
+      }
+    });
+    commitDurably(this.db);
+    const written = head as { seq: number; mac: Uint8Array | null } | null;
+    if (written && this.chain && written.seq >= this.chain.from)
+      this.chain.writeHead(written.seq, written.mac);
+  }
+
+  /** Checks the chain again (on open, before an export, on request). */
+  verify(): AuditIntegrity {
+    commitDurably(this.db);
+    this.integrityNow = this.chain
+      ? this.chain.verify(this.db, this.now())
+      : {
+          ...UNCHECKED,
+          checkedAt: new Date(this.now()).toISOString(),
+          message:
+            'The audit log cannot be protected on this computer right now: the key that protects it is kept in secure storage, which is not available. Events are still recorded.',
+        };
+    return this.integrityNow;
+  }
+
+  /** The result of the last check. */
+  integrity(): AuditIntegrity {
+    return this.integrityNow;
   }
 
   /** Count of events, used by tests and the audit table footer. */

@@ -1,6 +1,7 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { makePrivateDir, PRIVATE_FILE, tighten } from '../store/data-folder.ts';
 
 /**
  * History that grows without bound — delivery attempts, audit events, bulk runs — lives in SQLite
@@ -126,6 +127,13 @@ const MIGRATIONS: string[] = [
   CREATE INDEX run_items_run ON run_items(run_id, seq);
   CREATE INDEX run_items_delivery ON run_items(delivery_id);
   `,
+  // 3: the audit chain (audit-chain.ts): each event's id, so one carried over from the store after
+  // a crash is written once, and its MAC
+  `
+  ALTER TABLE audit ADD COLUMN event_id TEXT;
+  ALTER TABLE audit ADD COLUMN mac BLOB;
+  CREATE UNIQUE INDEX audit_event ON audit(event_id);
+  `,
 ];
 
 export type Db = DatabaseSync;
@@ -166,24 +174,38 @@ export function openHistory(
   checkpoints: CheckpointPolicy = CHECKPOINTS,
 ): Db {
   const inMemory = file === ':memory:';
-  if (!inMemory) mkdirSync(dirname(file), { recursive: true });
+  if (!inMemory) makePrivateDir(dirname(file));
   const db = new DatabaseSync(file);
   db.exec(
     'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 1048576;',
   );
+  // SQLite creates its files 0644; the log and shared-memory files it makes later copy the
+  // database file's mode, so tightening these three once covers them all.
+  if (!inMemory) for (const f of [file, `${file}-wal`, `${file}-shm`]) tighten(f, PRIVATE_FILE);
   batches.set(db, {
     onError: onWriteError,
     wal: inMemory ? null : { ...checkpoints, file: `${file}-wal`, timer: null },
   });
-  const row = db.prepare('PRAGMA user_version').get() as { user_version: number };
-  for (let v = row.user_version; v < MIGRATIONS.length; v++) {
-    transaction(db, () => {
-      db.exec(MIGRATIONS[v]!);
-      db.exec(`PRAGMA user_version = ${v + 1}`);
-    });
-  }
-  commitWrites(db);
+  migrate(db);
   return db;
+}
+
+/**
+ * Brings the schema up to date in one write transaction, reading the version inside it: another
+ * connection migrating at the same moment (a script started beside the app) is waited for, and its
+ * work is then seen as done instead of being repeated halfway.
+ */
+function migrate(db: Db): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const { user_version: version } = db.prepare('PRAGMA user_version').get() as { user_version: number };
+    for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
+    if (version < MIGRATIONS.length) db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
+    db.exec('COMMIT');
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
 }
 
 /** Runs `work` (one statement, or several that may land apart) in this turn's write batch. */
@@ -211,6 +233,7 @@ export function transaction<T>(db: Db, work: () => T): T {
       savepoints.set(db, sp);
     }
     sp.open.run();
+    depth.set(db, (depth.get(db) ?? 0) + 1);
     try {
       const result = work();
       sp.release.run();
@@ -219,8 +242,25 @@ export function transaction<T>(db: Db, work: () => T): T {
       sp.undo.run();
       sp.release.run();
       throw error;
+    } finally {
+      const left = depth.get(db)! - 1;
+      depth.set(db, left);
+      if (left === 0 && durableSoon.delete(db)) commitWrites(db);
     }
   });
+}
+
+/** Open `transaction` calls per database, and those asked to commit as soon as they are closed. */
+const depth = new WeakMap<Db, number>();
+const durableSoon = new WeakSet<Db>();
+
+/**
+ * Commits the write batch now, so that what was written survives the process being killed the
+ * next moment (audit events, acknowledged replies). Inside a transaction, as soon as it closes.
+ */
+export function commitDurably(db: Db): void {
+  if ((depth.get(db) ?? 0) > 0) durableSoon.add(db);
+  else commitWrites(db);
 }
 
 /**

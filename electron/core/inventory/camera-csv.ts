@@ -451,31 +451,29 @@ export function importCameraCsv(deps: CameraCsvDeps, input: CameraCsvInput): Csv
     createdAt: at,
     updatedAt: at,
   }));
-  // One write for the whole file: a failure leaves the store exactly as it was.
-  deps.inventory.commit({ cameras: [...deps.inventory.cameras, ...created] });
-
   const badLines = [...new Set(v.rows.filter((r) => !r.camera).map((r) => r.line))];
-  deps.audit.record({
-    action: 'import',
-    recordType: 'camera',
-    recordLabel: 'camera CSV',
-    detail: `${created.length} of ${v.rows.length} row(s) imported${
-      badLines.length > 0
-        ? `; ${badLines.length} refused (line${badLines.length > 1 ? 's' : ''} ${badLines.slice(0, 50).join(', ')}${badLines.length > 50 ? ', …' : ''})`
-        : ''
-    }`,
-  });
-  for (const c of created) {
-    deps.audit.record({
-      action: 'create',
+  // One write for the whole file, its audit events with it: a failure leaves the store as it was.
+  deps.inventory.commit({ cameras: [...deps.inventory.cameras, ...created] }, [
+    {
+      action: 'import',
       recordType: 'camera',
+      recordLabel: 'camera CSV',
+      detail: `${created.length} of ${v.rows.length} row(s) imported${
+        badLines.length > 0
+          ? `; ${badLines.length} refused (line${badLines.length > 1 ? 's' : ''} ${badLines.slice(0, 50).join(', ')}${badLines.length > 50 ? ', …' : ''})`
+          : ''
+      }`,
+    },
+    ...created.map((c) => ({
+      action: 'create' as const,
+      recordType: 'camera' as const,
       recordId: c.id,
       recordLabel: c.name,
       siteId: c.siteId,
       cameraId: c.id,
       detail: 'CSV import',
-    });
-  }
+    })),
+  ]);
   return { imported: created.length, errors: v.errors };
 }
 

@@ -1,0 +1,206 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
+import type { AuditIntegrity } from '../../../shared/audit-integrity.ts';
+import { writePrivateFile } from '../store/data-folder.ts';
+import type { Db } from './db.ts';
+
+/**
+ * The audit log's tamper evidence. Each event from `from` on carries
+ * MAC = HMAC-SHA256(key, MAC of the event before ‖ the event's content, its number included), so
+ * changing, removing, re-numbering or inserting an event breaks the chain from there; the key is
+ * sealed in the data folder's keyring, so nobody without it can forge a MAC. The chain's last link
+ * is also kept in a small file beside the database (`audit-head.json`, MAC'd too): cutting events
+ * off the end of the table shows as well. What it cannot show is the whole folder put back to an
+ * older copy of itself.
+ */
+
+export interface AuditRowContent {
+  seq: number;
+  at: number;
+  os_user: string;
+  action: string;
+  record_type: string;
+  record_id: string | null;
+  record_label: string;
+  site_id: string | null;
+  camera_id: string | null;
+  result: string;
+  detail: string;
+  event_id: string | null;
+}
+
+interface ChainRow extends AuditRowContent {
+  mac: Uint8Array | null;
+}
+
+interface HeadFile {
+  seq: number;
+  mac: string;
+  tag: string;
+}
+
+const START = Buffer.alloc(32);
+const SEPARATOR = Buffer.from([0]);
+const MAX_BAD = 1000;
+
+export class AuditChain {
+  readonly key: Buffer;
+  /** First event number covered. */
+  readonly from: number;
+  private readonly headFile: string;
+
+  constructor(key: Buffer, from: number, headFile: string) {
+    this.key = key;
+    this.from = from;
+    this.headFile = headFile;
+  }
+
+  /** The MAC of an event, given the MAC of the event before it (null for the first covered one). */
+  mac(row: AuditRowContent, previous: Uint8Array | null): Buffer {
+    const content = JSON.stringify([
+      row.seq,
+      row.at,
+      row.os_user,
+      row.action,
+      row.record_type,
+      row.record_id,
+      row.record_label,
+      row.site_id,
+      row.camera_id,
+      row.result,
+      row.detail,
+      row.event_id,
+    ]);
+    return createHmac('sha256', this.key)
+      .update(previous ?? START)
+      .update(SEPARATOR)
+      .update(content, 'utf8')
+      .digest();
+  }
+
+  /** Writes the chain's last link beside the database (after the event's commit). */
+  writeHead(seq: number, mac: Uint8Array | null): void {
+    const macHex = Buffer.from(mac ?? START).toString('hex');
+    const head: HeadFile = { seq, mac: macHex, tag: this.tag(`head\0${seq}\0${macHex}`) };
+    const temp = `${this.headFile}.tmp`;
+    writePrivateFile(temp, JSON.stringify(head));
+    renameSync(temp, this.headFile);
+  }
+
+  /** Starts a fresh chain: nothing covered yet, the head before the first covered event. */
+  startHead(): void {
+    this.writeHead(this.from - 1, null);
+  }
+
+  tag(text: string): string {
+    return createHmac('sha256', this.key).update(text, 'utf8').digest('hex');
+  }
+
+  tagMatches(text: string, tag: string): boolean {
+    const expected = Buffer.from(this.tag(text), 'hex');
+    const given = Buffer.from(tag, 'hex');
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  /** Checks every covered event, and the head kept outside the database. */
+  verify(db: Db, at: number): AuditIntegrity {
+    const bad: number[] = [];
+    let firstBad: number | null = null;
+    const problems: string[] = [];
+    const flag = (seq: number, problem: string) => {
+      if (firstBad === null) {
+        firstBad = seq;
+        problems.push(problem);
+      }
+      if (bad.length < MAX_BAD) bad.push(seq);
+    };
+    let checked = 0;
+    let previous: ChainRow | null = null;
+    const rows = db
+      .prepare('SELECT * FROM audit WHERE seq >= ? ORDER BY seq')
+      .iterate(this.from - 1) as IterableIterator<ChainRow>;
+    for (const row of rows) {
+      if (row.seq < this.from) {
+        previous = row;
+        continue;
+      }
+      checked++;
+      const expectedSeq = previous ? previous.seq + 1 : this.from;
+      if (row.seq !== expectedSeq) {
+        flag(
+          row.seq,
+          `event #${expectedSeq}${row.seq - expectedSeq > 1 ? ` to #${row.seq - 1}` : ''} was removed`,
+        );
+      }
+      if (!row.mac) {
+        flag(row.seq, `event #${row.seq} carries no protection`);
+      } else {
+        const prevMac = row.seq === this.from ? null : (previous?.mac ?? null);
+        const expected = this.mac(row, prevMac);
+        const mac = Buffer.from(row.mac);
+        if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) {
+          flag(row.seq, `event #${row.seq} was changed`);
+        }
+      }
+      previous = row;
+    }
+    const last = previous && previous.seq >= this.from ? previous : null;
+    const headProblem = this.checkHead(db, last);
+    if (headProblem) {
+      if (firstBad === null) firstBad = headProblem.seq;
+      problems.push(headProblem.text);
+    }
+    const broken = firstBad !== null;
+    return {
+      state: broken ? 'broken' : 'intact',
+      checkedAt: new Date(at).toISOString(),
+      checked,
+      protectedFrom: this.from,
+      firstBadSeq: firstBad,
+      badSeqs: bad,
+      message: broken
+        ? `The audit log was changed outside AlertDesk: ${problems.join('; ')}. Keep a copy of the data folder as it is for investigation, and compare with an exported copy of the log if you have one.`
+        : checked === 0
+          ? 'The audit log is protected from its next event on.'
+          : `All ${checked} protected events check out.`,
+    };
+  }
+
+  private checkHead(db: Db, last: ChainRow | null): { seq: number; text: string } | null {
+    if (!existsSync(this.headFile)) {
+      return {
+        seq: last?.seq ?? this.from,
+        text: 'the record of its last event (audit-head.json) was removed',
+      };
+    }
+    let head: HeadFile;
+    try {
+      head = JSON.parse(readFileSync(this.headFile, 'utf8')) as HeadFile;
+    } catch {
+      return {
+        seq: last?.seq ?? this.from,
+        text: 'the record of its last event (audit-head.json) is damaged',
+      };
+    }
+    if (!this.tagMatches(`head\0${head.seq}\0${head.mac}`, String(head.tag))) {
+      return {
+        seq: last?.seq ?? this.from,
+        text: 'the record of its last event (audit-head.json) was altered',
+      };
+    }
+    // A crash between the event's commit and the head's write leaves the head one behind: fine.
+    if (head.seq < this.from) return null;
+    const row = db.prepare('SELECT mac FROM audit WHERE seq = ?').get(head.seq) as
+      { mac: Uint8Array | null } | undefined;
+    if (!row) {
+      return {
+        seq: head.seq,
+        text: `events up to #${head.seq} were written, but the log now ends at #${last?.seq ?? this.from - 1}`,
+      };
+    }
+    if (!row.mac || Buffer.from(row.mac).toString('hex') !== head.mac) {
+      return { seq: head.seq, text: `event #${head.seq} is not the one AlertDesk wrote` };
+    }
+    return null;
+  }
+}
