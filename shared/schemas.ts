@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DELIVERY_KINDS, DELIVERY_SORT_COLUMNS, DELIVERY_STATUSES } from './delivery.ts';
 import { AUTH_METHODS, HANDOVER_STATES, SECURITY_MODES } from './domain.ts';
+import { holdsSecret } from './javamail.ts';
 import { DEFAULT_SUBJECT_TEMPLATE } from './subject.ts';
 import { APP_PASSWORD_STATUSES, PROVIDERS } from './vault.ts';
 import { FAILURE_CLASSES } from './failures.ts';
@@ -74,7 +75,11 @@ const propertyKey = z
   .string()
   .min(1, 'Property name is empty.')
   .max(200)
-  .refine((k) => !/[\s=:]/.test(k), 'Property names cannot contain spaces, "=" or ":".');
+  .refine((k) => !/[\s=:]/.test(k), 'Property names cannot contain spaces, "=" or ":".')
+  .refine(
+    (k) => !holdsSecret(k),
+    'This property holds a password or another secret: enter the password in the Password field, where it is stored encrypted.',
+  );
 
 export const PopBeforeSmtpFields = z
   .object({
@@ -283,7 +288,7 @@ export const DeliveryFilter = z
     cameraId: id('Camera').optional(),
     runId: id('Run').optional(),
     kind: z.enum(DELIVERY_KINDS).optional(),
-    status: z.array(z.enum(DELIVERY_STATUSES)).max(6).optional(),
+    status: z.array(z.enum(DELIVERY_STATUSES)).max(DELIVERY_STATUSES.length).optional(),
     failureClass: z.array(z.enum(FAILURE_CLASSES)).max(FAILURE_CLASSES.length).optional(),
     from: z.iso.datetime({ offset: true, error: 'From must be a date and time.' }).optional(),
     to: z.iso.datetime({ offset: true, error: 'To must be a date and time.' }).optional(),

@@ -274,24 +274,52 @@ export function commitDurably(db: Db): void {
  * `commitWrites`. A piece that fails is reported like a failed commit, and the others still land.
  */
 const soon = new WeakMap<Db, Array<() => void>>();
+/** Callbacks waiting for queued writes to be committed (see `writeSoon`'s `durable`). */
+const waiting = new WeakMap<Db, Array<() => void>>();
 
-/** Queues `work` (a transaction of its own) to run after the I/O waiting in this turn. */
-export function writeSoon(db: Db, work: () => void): void {
+/**
+ * Queues `work` (a transaction of its own) to run after the I/O waiting in this turn. `durable`
+ * runs once that write is committed: what must not be treated as known before it is on disk (an
+ * accepted message reported as sent) waits for it. One commit serves every such write of a turn.
+ */
+export function writeSoon(db: Db, work: () => void, durable?: () => void): void {
   let queue = soon.get(db);
   if (!queue) soon.set(db, (queue = []));
   queue.push(work);
+  if (durable) {
+    let callbacks = waiting.get(db);
+    if (!callbacks) waiting.set(db, (callbacks = []));
+    callbacks.push(durable);
+  }
   if (queue.length === 1) setImmediate(() => settle(db));
 }
 
-/** Runs the writes queued with `writeSoon` now. */
+/** Runs the writes queued with `writeSoon` now (and, when some wait for it, commits them). */
 export function settle(db: Db): void {
+  if (!db.isOpen) return;
   const queue = soon.get(db);
-  if (!queue?.length || !db.isOpen) return;
-  // Taken as it is: work queued while this runs waits for its own turn.
-  const work = queue.splice(0);
-  for (const piece of work) {
+  if (queue?.length) {
+    // Taken as it is: work queued while this runs waits for its own turn.
+    for (const piece of queue.splice(0)) {
+      try {
+        transaction(db, piece);
+      } catch (error) {
+        batches.get(db)?.onError(error);
+      }
+    }
+  }
+  const callbacks = waiting.get(db);
+  if (!callbacks?.length) return;
+  // Inside a transaction the commit waits for it to close (commitDurably), and so do they.
+  if ((depth.get(db) ?? 0) > 0) {
+    durableSoon.add(db);
+    return;
+  }
+  const ready = callbacks.splice(0);
+  commitBatch(db);
+  for (const callback of ready) {
     try {
-      transaction(db, piece);
+      callback();
     } catch (error) {
       batches.get(db)?.onError(error);
     }
@@ -301,6 +329,10 @@ export function settle(db: Db): void {
 /** Commits the writes of this turn now (before closing, or before another process reads the file). */
 export function commitWrites(db: Db): void {
   settle(db);
+  commitBatch(db);
+}
+
+function commitBatch(db: Db): void {
   if (!db.isOpen || !db.isTransaction) return;
   try {
     db.exec('COMMIT');

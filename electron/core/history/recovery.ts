@@ -49,6 +49,12 @@ export function recoverInterrupted(db: Db, now: number): { runs: number; deliver
       `UPDATE run_items SET status = 'interrupted', explanation = ?, finished_at = ?
        WHERE status IN ('queued', 'sending', 'retrying')`,
     ).run(INTERRUPTED_EXPLANATION, now);
+    // A run whose every camera had finished was only missing its own last write.
+    db.prepare(
+      `UPDATE runs SET status = 'finished', finished_at = ?
+       WHERE status = 'running'
+         AND NOT EXISTS (SELECT 1 FROM run_items AS i WHERE i.run_id = runs.id AND i.status = 'interrupted')`,
+    ).run(now);
     const runs = db
       .prepare(`UPDATE runs SET status = 'interrupted', finished_at = ? WHERE status = 'running'`)
       .run(now).changes;

@@ -9,6 +9,7 @@ import {
   type CameraInput,
   type CameraParsed,
 } from '../../../shared/schemas.ts';
+import { clip, quoted } from '../../../shared/validation.ts';
 import type { CsvImportPreview, CsvImportResult, CsvImportRowError } from '../../../shared/vault.ts';
 import { fileStamp, spreadsheetCsv } from '../csv.ts';
 import type { AuditLog } from '../history/audit.ts';
@@ -181,7 +182,7 @@ function planColumns(headers: string[], wanted: CameraCsvInput['mapping']): Colu
       // Refused even when the user maps it: a CSV file lying around must never be how a secret travels.
       field = null;
       if (!secretRefused) {
-        const names = headers.filter(looksSecret).map((h) => `"${h}"`);
+        const names = headers.filter(looksSecret).map((h) => quoted(h));
         errors.push({
           line: HEADER_LINE,
           field: null,
@@ -201,7 +202,7 @@ function planColumns(headers: string[], wanted: CameraCsvInput['mapping']): Colu
       errors.push({
         line: HEADER_LINE,
         field,
-        message: `The columns "${first}" and "${header}" both hold ${LABELS[field]}; only "${first}" is used.`,
+        message: `The columns ${quoted(first)} and ${quoted(header)} both hold ${LABELS[field]}; only ${quoted(first)} is used.`,
       });
       field = null;
     }
@@ -321,7 +322,7 @@ function validate(deps: CameraCsvDeps, input: CameraCsvInput): Validation {
       fail(
         'site',
         siteName
-          ? `There is no site named "${siteName}". Create the site first, or correct the name.`
+          ? `There is no site named ${quoted(siteName)}. Create the site first, or correct the name.`
           : 'The site is empty and no site was chosen for the import.',
       );
     }
@@ -336,14 +337,14 @@ function validate(deps: CameraCsvDeps, input: CameraCsvInput): Validation {
       else if (matches.length > 1) {
         fail(
           'connector',
-          `"${site.name}" has ${matches.length} connectors titled "${connectorTitle}"; rename one so the camera can be linked.`,
+          `"${site.name}" has ${matches.length} connectors titled ${quoted(connectorTitle)}; rename one so the camera can be linked.`,
         );
       } else {
         const elsewhere = inventory.connectors.find((c) => lower(c.title) === lower(connectorTitle));
         const elsewhereSite = elsewhere ? inventory.site(elsewhere.siteId) : undefined;
         fail(
           'connector',
-          `"${site.name}" has no connector titled "${connectorTitle}"${elsewhereSite ? ` (there is one at "${elsewhereSite.name}", but a camera can only use a connector of its own site)` : ''}.`,
+          `"${site.name}" has no connector titled ${quoted(connectorTitle)}${elsewhereSite ? ` (there is one at "${elsewhereSite.name}", but a camera can only use a connector of its own site)` : ''}.`,
         );
       }
     }
@@ -364,7 +365,7 @@ function validate(deps: CameraCsvDeps, input: CameraCsvInput): Validation {
           'appPasswordAccount',
           records.length > 0
             ? `Every app-password record of ${account} is retired or revoked; add the current app password in the vault first.`
-            : `There is no app-password record for ${account}; add it in the vault first (the secret is entered there, never in the CSV).`,
+            : `There is no app-password record for ${clip(account)}; add it in the vault first (the secret is entered there, never in the CSV).`,
         );
       }
     }
@@ -373,7 +374,7 @@ function validate(deps: CameraCsvDeps, input: CameraCsvInput): Validation {
     const heartbeat = values.heartbeatMinutes ?? '';
     if (heartbeat) {
       if (/^-?\d+([.,]\d+)?$/.test(heartbeat)) heartbeatMinutes = Number(heartbeat.replace(',', '.'));
-      else fail('heartbeatMinutes', `Heartbeat must be a number of minutes; "${heartbeat}" is not.`);
+      else fail('heartbeatMinutes', `Heartbeat must be a number of minutes; ${quoted(heartbeat)} is not.`);
     }
 
     const candidate: CameraInput = {
@@ -410,15 +411,16 @@ function validate(deps: CameraCsvDeps, input: CameraCsvInput): Validation {
       const earlierName = name ? fileNames.get(nameKey) : undefined;
       if (sameName) fail('name', `"${site.name}" already has a camera named "${sameName.name}".`);
       else if (earlierName !== undefined) {
-        fail('name', `Camera "${name}" at "${site.name}" is a duplicate of line ${earlierName}.`);
+        fail('name', `Camera ${quoted(name)} at "${site.name}" is a duplicate of line ${earlierName}.`);
       } else if (name) fileNames.set(nameKey, record.line);
     }
     const serial = values.serial ?? '';
     const sameSerial = serial ? existingSerials.get(lower(serial)) : undefined;
     const earlierSerial = serial ? fileSerials.get(lower(serial)) : undefined;
-    if (sameSerial) fail('serial', `Serial/MAC ${serial} is already recorded for "${sameSerial.name}".`);
+    if (sameSerial)
+      fail('serial', `Serial/MAC ${clip(serial)} is already recorded for "${sameSerial.name}".`);
     else if (earlierSerial !== undefined)
-      fail('serial', `Serial/MAC ${serial} is a duplicate of line ${earlierSerial}.`);
+      fail('serial', `Serial/MAC ${clip(serial)} is a duplicate of line ${earlierSerial}.`);
     else if (serial) fileSerials.set(lower(serial), record.line);
     if (site && checked.success && rowErrors.length === 0) row.camera = checked.data;
     errors.push(...rowErrors);

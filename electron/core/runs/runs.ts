@@ -102,7 +102,13 @@ interface RunRow {
 /** "Quay 2" before "Quay 10". */
 const NATURAL = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-const FINAL: ReadonlySet<RunItemStatus> = new Set(['passed', 'failed', 'cancelled', 'skipped']);
+const FINAL: ReadonlySet<RunItemStatus> = new Set([
+  'passed',
+  'failed',
+  'cancelled',
+  'skipped',
+  'interrupted',
+]);
 
 function itemOf(r: ItemRow): RunItem {
   return {
@@ -316,7 +322,13 @@ export class RunService {
   cancel(runId: string): RunSummary {
     const run = this.active.get(runId);
     if (!run) {
-      this.summary(runId); // an unknown run is not-found, not "finished"
+      const summary = this.summary(runId); // an unknown run is not-found, not "finished"
+      if (summary.status === 'interrupted') {
+        throw new AppError(
+          'not-running',
+          'This run was interrupted when AlertDesk stopped: nothing of it is being sent any more. Re-run it to test the cameras it did not finish.',
+        );
+      }
       throw new AppError('not-running', 'This run has already finished.');
     }
     run.controller.abort();
@@ -325,7 +337,11 @@ export class RunService {
 
   async rerunFailed(runId: string): Promise<RunSummary> {
     const previous = this.detail(runId);
-    const failed = previous.items.filter((i) => i.status === 'failed' || i.status === 'cancelled');
+    if (this.active.has(runId))
+      throw new AppError('still-running', 'This run is still going: wait for it to finish, or cancel it.');
+    const failed = previous.items.filter(
+      (i) => i.status === 'failed' || i.status === 'cancelled' || i.status === 'interrupted',
+    );
     if (failed.length === 0)
       throw new AppError(
         'nothing-failed',
@@ -392,7 +408,7 @@ export class RunService {
       ? `All ${counts.total} alert path(s) delivered: the site's e-mail alerts are ready for handover.`
       : run.status === 'running'
         ? `The run is still in progress (${counts.total - counts.pending} of ${counts.total} done).`
-        : `${counts.failed + counts.cancelled + counts.skipped} of ${counts.total} alert path(s) did not deliver: fix them and re-run the failures before handover.`;
+        : `${counts.failed + counts.cancelled + counts.skipped + counts.interrupted} of ${counts.total} alert path(s) did not deliver${counts.interrupted ? ` (${counts.interrupted} not finished: AlertDesk stopped during the run)` : ''}: fix them and re-run the failures before handover.`;
     return {
       runId,
       generatedAt: new Date(this.d.clock.now()).toISOString(),
@@ -420,11 +436,18 @@ export class RunService {
 
   private counts(runId: string): RunCounts {
     const rows = this.sql.counts.all(runId) as Array<{ status: RunItemStatus; n: number }>;
-    const counts: RunCounts = { total: 0, passed: 0, failed: 0, skipped: 0, cancelled: 0, pending: 0 };
+    const counts: RunCounts = {
+      total: 0,
+      passed: 0,
+      failed: 0,
+      skipped: 0,
+      cancelled: 0,
+      interrupted: 0,
+      pending: 0,
+    };
     for (const { status, n } of rows) {
       counts.total += n;
-      if (status === 'passed' || status === 'failed' || status === 'skipped' || status === 'cancelled')
-        counts[status] += n;
+      if (isCounted(status)) counts[status] += n;
       else counts.pending += n;
     }
     return counts;
@@ -828,14 +851,21 @@ export function countItems(items: RunItem[]): RunCounts {
     failed: 0,
     skipped: 0,
     cancelled: 0,
+    interrupted: 0,
     pending: 0,
   };
   for (const i of items) {
-    if (i.status === 'passed' || i.status === 'failed' || i.status === 'skipped' || i.status === 'cancelled')
-      counts[i.status]++;
+    if (isCounted(i.status)) counts[i.status]++;
     else counts.pending++;
   }
   return counts;
+}
+
+/** The final states counted on their own; the others are pending. */
+function isCounted(
+  status: RunItemStatus,
+): status is Exclude<RunItemStatus, 'queued' | 'sending' | 'retrying'> {
+  return FINAL.has(status);
 }
 
 function kb(n: number): string {

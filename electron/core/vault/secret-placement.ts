@@ -1,3 +1,4 @@
+import { holdsSecret } from '../../../shared/javamail.ts';
 import type { Inventory, StoredAppPassword, StoredConnector } from '../inventory/inventory.ts';
 import { placeOf, secretPlace, type BoundSecrets } from '../secrets/keyring.ts';
 
@@ -45,8 +46,12 @@ export async function checkSecretPlacement(
     }
   };
 
+  // JavaMail properties that hold a secret in clear (imported before such keys were refused).
+  let clearSecrets = 0;
   const connectors: StoredConnector[] = [];
   for (const c of inventory.connectors) {
+    const extraProperties = c.extraProperties.filter(([key]) => !holdsSecret(key));
+    clearSecrets += c.extraProperties.length - extraProperties.length;
     const where = { recordType: 'connector' as const, recordId: c.id, label: c.title };
     const passwordSealed = await place(c.passwordSealed, secretPlace.connectorPassword(c.id), {
       ...where,
@@ -61,7 +66,7 @@ export async function checkSecretPlacement(
           }),
         }
       : null;
-    connectors.push({ ...c, passwordSealed, pop });
+    connectors.push({ ...c, extraProperties, passwordSealed, pop });
   }
   const appPasswords: StoredAppPassword[] = [];
   for (const r of inventory.appPasswords) {
@@ -82,13 +87,20 @@ export async function checkSecretPlacement(
     field: 'vaultPepper',
   });
 
-  if (resealed > 0) {
+  if (resealed > 0 || clearSecrets > 0) {
     inventory.commit({ connectors, appPasswords, vaultPepper }, [
       {
         action: 'update',
         recordType: 'inventory',
         recordLabel: 'stored secrets',
-        detail: `${resealed} secret(s) sealed again, each bound to its record`,
+        detail: [
+          resealed ? `${resealed} secret(s) sealed again, each bound to its record` : '',
+          clearSecrets
+            ? `${clearSecrets} JavaMail propert${clearSecrets === 1 ? 'y' : 'ies'} holding a secret in clear removed`
+            : '',
+        ]
+          .filter(Boolean)
+          .join('; '),
       },
     ]);
   }

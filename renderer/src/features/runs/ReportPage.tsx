@@ -13,6 +13,7 @@ const RESULT_LABEL = {
   queued: 'Pending',
   sending: 'Sending',
   retrying: 'Retrying',
+  interrupted: 'Not finished (AlertDesk stopped)',
 } as const;
 
 /**

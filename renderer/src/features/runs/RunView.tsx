@@ -20,6 +20,7 @@ const ITEM_TONE: Record<RunItemStatus, 'ok' | 'bad' | 'info' | 'muted' | 'warn'>
   failed: 'bad',
   cancelled: 'muted',
   skipped: 'warn',
+  interrupted: 'warn',
 };
 
 /** A run while it goes and after: progress, a table that fills row by row, cancel, re-run, reports. */
@@ -114,7 +115,7 @@ export function RunView({ runId, sites }: { runId: string; sites: Site[] }) {
   const siteIds = [...new Set(run.items.map((i) => i.siteId))];
   const siteName = (id: string) =>
     sites.find((s) => s.id === id)?.name ?? run.items.find((i) => i.siteId === id)?.siteName ?? id;
-  const failed = run.counts.failed + run.counts.cancelled;
+  const failed = run.counts.failed + run.counts.cancelled + run.counts.interrupted;
 
   async function cancel() {
     try {
@@ -149,7 +150,7 @@ export function RunView({ runId, sites }: { runId: string; sites: Site[] }) {
               </button>
             ) : failed > 0 ? (
               <button type="button" className="btn primary" onClick={() => void rerun()}>
-                Re-run {failed} failed
+                Re-run {failed} {run.counts.interrupted ? 'unfinished or failed' : 'failed'}
               </button>
             ) : null}
           </>
@@ -164,6 +165,7 @@ export function RunView({ runId, sites }: { runId: string; sites: Site[] }) {
             <span className="bad-text">{run.counts.failed} failed</span>
             {run.counts.skipped ? ` · ${run.counts.skipped} skipped` : ''}
             {run.counts.cancelled ? ` · ${run.counts.cancelled} cancelled` : ''}
+            {run.counts.interrupted ? ` · ${run.counts.interrupted} interrupted` : ''}
           </span>
           <span className="spacer" />
           {run.status !== 'running'
