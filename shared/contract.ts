@@ -8,6 +8,7 @@ import type {
   DiagnosisReport,
   SettingsDiscovery,
 } from './delivery.ts';
+import type { AuditIntegrity } from './audit-integrity.ts';
 import type { JavaMailImport } from './javamail.ts';
 import type { HandoverReport, RunDetail, RunEvent, RunPlan, RunSummary, SampleSnapshot } from './runs.ts';
 import type {
@@ -136,7 +137,14 @@ export const contract = {
   },
   audit: {
     query: call(AuditQuery).returns<{ rows: AuditEvent[]; total: number }>(),
-    exportCsv: call(AuditExport).returns<{ filename: string; csv: string; rows: number }>(),
+    exportCsv: call(AuditExport).returns<{
+      filename: string;
+      csv: string;
+      rows: number;
+      integrity: AuditIntegrity;
+    }>(),
+    /** Checks the audit chain again and says whether the log is as AlertDesk wrote it. */
+    integrity: call(NoInput).returns<AuditIntegrity>(),
   },
   runs: {
     samples: call(NoInput).returns<SampleSnapshot[]>(),

@@ -111,8 +111,11 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
   });
   // Events a crash kept in the store's outbox go in before the chain is checked.
   inventory.attachAudit(audit);
-  if (keyring.chain) audit.protect(keyring.chain);
-  else audit.verify();
+  // Checked in the background, in slices: a long log must not hold the app's opening up.
+  void (keyring.chain ? audit.protect(keyring.chain) : audit.verify()).then((integrity) => {
+    if (integrity.state === 'broken')
+      logger.error('the audit log was changed outside AlertDesk', { ...integrity });
+  });
   if (keyring.created) {
     audit.record({
       action: 'create',
@@ -121,8 +124,6 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
       detail: `events from #${keyring.chain!.from} on are chained with a keyed MAC`,
     });
   }
-  if (audit.integrity().state === 'broken')
-    logger.error('the audit log was changed outside AlertDesk', { ...audit.integrity() });
   const secrets = keyring.secrets;
   const placement = await checkSecretPlacement(inventory, secrets);
   if (placement.misplaced.length)

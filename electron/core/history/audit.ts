@@ -69,6 +69,7 @@ export class AuditLog {
   private readonly now: () => number;
   private chain: AuditChain | null = null;
   private integrityNow: AuditIntegrity = UNCHECKED;
+  private checking: Promise<AuditIntegrity> | null = null;
 
   constructor(db: Db, osUser: string, now: () => number) {
     this.db = db;
@@ -82,7 +83,7 @@ export class AuditLog {
   }
 
   /** Protects events from the chain's first number on (the keyring opened); checks the log. */
-  protect(chain: AuditChain): AuditIntegrity {
+  protect(chain: AuditChain): Promise<AuditIntegrity> {
     this.chain = chain;
     return this.verify();
   }
@@ -171,11 +172,21 @@ export class AuditLog {
       this.chain.writeHead(written.seq, written.mac);
   }
 
-  /** Checks the chain again (on open, before an export, on request). */
-  verify(): AuditIntegrity {
+  /**
+   * Checks the chain again (at opening, before an export, on request). A check already under way
+   * is shared: it also covers events written while it runs.
+   */
+  verify(): Promise<AuditIntegrity> {
+    this.checking ??= this.check().finally(() => {
+      this.checking = null;
+    });
+    return this.checking;
+  }
+
+  private async check(): Promise<AuditIntegrity> {
     commitDurably(this.db);
     this.integrityNow = this.chain
-      ? this.chain.verify(this.db, this.now())
+      ? await this.chain.verify(this.db, this.now())
       : {
           ...UNCHECKED,
           checkedAt: new Date(this.now()).toISOString(),
@@ -185,7 +196,7 @@ export class AuditLog {
     return this.integrityNow;
   }
 
-  /** The result of the last check. */
+  /** The result of the last finished check. */
   integrity(): AuditIntegrity {
     return this.integrityNow;
   }
