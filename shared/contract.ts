@@ -9,6 +9,7 @@ import type {
   SettingsDiscovery,
 } from './delivery.ts';
 import type { AuditIntegrity } from './audit-integrity.ts';
+import type { CsvImportProgress } from './csv-import.ts';
 import type { JavaMailImport } from './javamail.ts';
 import type { HandoverReport, RunDetail, RunEvent, RunPlan, RunSummary, SampleSnapshot } from './runs.ts';
 import type {
@@ -176,6 +177,7 @@ export interface EventMap {
   diagnosis: DiagnosisEvent;
   verify: VerifyProgress;
   run: RunEvent;
+  csvImport: CsvImportProgress;
 }
 export type EventTopic = keyof EventMap;
 export interface EventMessage<K extends EventTopic = EventTopic> {

@@ -539,6 +539,8 @@ export const CameraCsvImport = z
     mapping: z.record(z.string(), z.enum(CAMERA_CSV_FIELDS).nullable()).optional(),
     /** Site for rows without a site column. */
     defaultSiteId: id('Site').optional(),
+    /** Said back in the `csvImport` progress events of this call. */
+    progressId: z.string().max(64).optional(),
   })
   .strict();
 export type CameraCsvImportInput = z.input<typeof CameraCsvImport>;

@@ -86,6 +86,8 @@ export interface CoreAdapters {
   printer?: ReportPrinter;
   /** Folder of the sample snapshot JPEGs for burst tests. */
   samplesDir?: string;
+  /** The CSV thread's script (camera-csv-worker.ts; .cjs in the app); without it CSV files are checked in this thread. */
+  csvThread?: URL;
 }
 
 export const systemClock: Clock = {

@@ -5,6 +5,7 @@ import type { Db } from './history/db.ts';
 import type { DeliveryHistory } from './history/deliveries.ts';
 import type { CameraService } from './inventory/cameras.ts';
 import type { ConnectorService } from './inventory/connectors.ts';
+import type { CsvThread } from './inventory/camera-csv-thread.ts';
 import type { Inventory } from './inventory/inventory.ts';
 import type { SiteService } from './inventory/sites.ts';
 import type { DeliveryEngine } from './mail/engine.ts';
@@ -39,6 +40,8 @@ export interface CoreContext {
   readonly deliveries: DeliveryHistory;
   readonly engine: DeliveryEngine;
   readonly runs: RunService;
+  /** Where camera CSV files are read and checked (a worker thread). */
+  readonly csvThread: CsvThread;
   /** Pushes an event to every subscriber of the core (the renderer in the app). */
   emit<K extends EventTopic>(topic: K, payload: EventMap[K]): void;
   /** Files picked in the open dialog, by the opaque token the renderer gets instead of a path. */

@@ -9,6 +9,7 @@ import { commitWrites, openHistory, type Db } from './history/db.ts';
 import { DeliveryHistory } from './history/deliveries.ts';
 import { deliveryHandlers } from './history/delivery-handlers.ts';
 import { backupHandlers } from './inventory/backup-handlers.ts';
+import { CsvThread } from './inventory/camera-csv-thread.ts';
 import { cameraHandlers } from './inventory/camera-handlers.ts';
 import { CameraService } from './inventory/cameras.ts';
 import { connectorHandlers } from './inventory/connector-handlers.ts';
@@ -210,6 +211,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
   pruneTimer.unref();
 
   const pickedFiles = new Map<string, PickedFileRef>();
+  const csvThread = new CsvThread(options.csvThread ?? null);
   runs = new RunService({
     db,
     inventory,
@@ -245,6 +247,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     engine,
     runs,
     emit,
+    csvThread,
     pickedFiles,
     prune,
   };
@@ -296,6 +299,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
       await vault.flushClipboard();
       await engine.close();
       await thread?.close();
+      await csvThread.close();
       listeners.clear();
       commitWrites(db);
       db.close();

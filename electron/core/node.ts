@@ -78,5 +78,6 @@ export async function openCore(options: OpenCoreOptions): Promise<Core> {
       ? { deliveryThread: new URL('./mail/smtp-worker.ts', import.meta.url) }
       : {}),
     samplesDir: options.samplesDir ?? fileURLToPath(new URL('../../assets/snapshots', import.meta.url)),
+    csvThread: new URL('./inventory/camera-csv-worker.ts', import.meta.url),
   });
 }
