@@ -110,10 +110,11 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     nextAuditSeq: audit.nextSeq(),
     auditHeadFile: join(options.dataDir, AUDIT_HEAD_FILE),
   });
-  // Events a crash kept in the store's outbox go in before the chain is checked.
+  if (keyring.chain) audit.protect(keyring.chain);
+  // Events a crash kept in the store's outbox go in (chained) before the chain is checked.
   inventory.attachAudit(audit);
   // Checked in the background, in slices: a long log must not hold the app's opening up.
-  void (keyring.chain ? audit.protect(keyring.chain) : audit.verify()).then((integrity) => {
+  void audit.verify().then((integrity) => {
     if (integrity.state === 'broken')
       logger.error('the audit log was changed outside AlertDesk', { ...integrity });
   });

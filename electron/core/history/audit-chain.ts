@@ -10,8 +10,9 @@ import type { Db } from './db.ts';
  * changing, removing, re-numbering or inserting an event breaks the chain from there; the key is
  * sealed in the data folder's keyring, so nobody without it can forge a MAC. The chain's last link
  * is also kept in a small file beside the database (`audit-head.json`, MAC'd too): cutting events
- * off the end of the table shows as well. What it cannot show is the whole folder put back to an
- * older copy of itself.
+ * off the end of the table shows as well. A problem with the head found at opening is written into
+ * the head itself (`breaks`), so the events AlertDesk adds afterwards do not paper over it. What it
+ * cannot show is the whole folder put back to an older copy of itself.
  */
 
 export interface AuditRowContent {
@@ -33,9 +34,17 @@ interface ChainRow extends AuditRowContent {
   mac: Uint8Array | null;
 }
 
+/** A problem found at an opening, kept for good. */
+interface Break {
+  seq: number;
+  text: string;
+  foundAt: string;
+}
+
 interface HeadFile {
   seq: number;
   mac: string;
+  breaks?: Break[];
   tag: string;
 }
 
@@ -49,6 +58,7 @@ export class AuditChain {
   /** First event number covered. */
   readonly from: number;
   private readonly headFile: string;
+  private breaks: Break[] = [];
 
   constructor(key: Buffer | KeyObject, from: number, headFile: string) {
     this.key = Buffer.isBuffer(key) ? createSecretKey(key) : key;
@@ -82,10 +92,32 @@ export class AuditChain {
   /** Writes the chain's last link beside the database (after the event's commit). */
   writeHead(seq: number, mac: Uint8Array | null): void {
     const macHex = Buffer.from(mac ?? START).toString('hex');
-    const head: HeadFile = { seq, mac: macHex, tag: this.tag(`head\0${seq}\0${macHex}`) };
+    const head: HeadFile = {
+      seq,
+      mac: macHex,
+      breaks: this.breaks,
+      tag: this.tag(headText(seq, macHex, this.breaks)),
+    };
     const temp = `${this.headFile}.tmp`;
     writePrivateFile(temp, JSON.stringify(head));
     renameSync(temp, this.headFile);
+  }
+
+  /**
+   * At opening, before anything is written: compares the head with the log. What does not match
+   * (events cut off the end, the head removed or altered) is kept as a break in the head from now
+   * on, so the events written afterwards — which move the head on — cannot make it disappear.
+   */
+  openHead(db: Db, at: number): void {
+    const last =
+      (db.prepare('SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1').get() as
+        { seq: number; mac: Uint8Array | null } | undefined) ?? null;
+    const read = this.readHead();
+    if (read.head) this.breaks = read.head.breaks ?? [];
+    const problem = this.compareHead(db, read, last?.seq ?? this.from - 1);
+    if (!problem) return;
+    this.breaks = [...this.breaks, { ...problem, foundAt: new Date(at).toISOString() }];
+    this.writeHead(last?.seq ?? this.from - 1, last?.mac ?? null);
   }
 
   /** Starts a fresh chain: nothing covered yet, the head before the first covered event. */
@@ -152,10 +184,10 @@ export class AuditChain {
       await new Promise((resolve) => setImmediate(resolve));
     }
     const last = previous && previous.seq >= this.from ? previous : null;
-    const headProblem = db.isOpen ? this.checkHead(db, last) : null;
-    if (headProblem) {
-      if (firstBad === null) firstBad = headProblem.seq;
-      problems.push(headProblem.text);
+    const headProblem = db.isOpen ? this.compareHead(db, this.readHead(), last?.seq ?? this.from - 1) : null;
+    for (const b of [...this.breaks, ...(headProblem ? [headProblem] : [])]) {
+      if (firstBad === null || b.seq < firstBad) firstBad = b.seq;
+      problems.push(b.text);
     }
     const broken = firstBad !== null;
     return {
@@ -173,41 +205,44 @@ export class AuditChain {
     };
   }
 
-  private checkHead(db: Db, last: ChainRow | null): { seq: number; text: string } | null {
-    if (!existsSync(this.headFile)) {
-      return {
-        seq: last?.seq ?? this.from,
-        text: 'the record of its last event (audit-head.json) was removed',
-      };
-    }
+  private readHead(): { head: HeadFile | null; problem: string | null } {
+    if (!existsSync(this.headFile))
+      return { head: null, problem: 'the record of its last event (audit-head.json) was removed' };
     let head: HeadFile;
     try {
       head = JSON.parse(readFileSync(this.headFile, 'utf8')) as HeadFile;
     } catch {
-      return {
-        seq: last?.seq ?? this.from,
-        text: 'the record of its last event (audit-head.json) is damaged',
-      };
+      return { head: null, problem: 'the record of its last event (audit-head.json) is damaged' };
     }
-    if (!this.tagMatches(`head\0${head.seq}\0${head.mac}`, String(head.tag))) {
-      return {
-        seq: last?.seq ?? this.from,
-        text: 'the record of its last event (audit-head.json) was altered',
-      };
-    }
+    if (!this.tagMatches(headText(head.seq, head.mac, head.breaks ?? []), String(head.tag)))
+      return { head: null, problem: 'the record of its last event (audit-head.json) was altered' };
+    return { head, problem: null };
+  }
+
+  /** What is wrong between the head and the log, if anything. */
+  private compareHead(
+    db: Db,
+    read: { head: HeadFile | null; problem: string | null },
+    lastSeq: number,
+  ): { seq: number; text: string } | null {
+    const { head } = read;
+    if (!head) return { seq: Math.max(lastSeq, this.from), text: read.problem! };
     // A crash between the event's commit and the head's write leaves the head one behind: fine.
     if (head.seq < this.from) return null;
-    const row = db.prepare('SELECT mac FROM audit WHERE seq = ?').get(head.seq) as
-      { mac: Uint8Array | null } | undefined;
-    if (!row) {
+    if (head.seq > lastSeq) {
       return {
-        seq: head.seq,
-        text: `events up to #${head.seq} were written, but the log now ends at #${last?.seq ?? this.from - 1}`,
+        seq: lastSeq + 1,
+        text: `events up to #${head.seq} were written, but the log ended at #${lastSeq}: events were cut off its end`,
       };
     }
-    if (!row.mac || Buffer.from(row.mac).toString('hex') !== head.mac) {
+    const row = db.prepare('SELECT mac FROM audit WHERE seq = ?').get(head.seq) as
+      { mac: Uint8Array | null } | undefined;
+    if (!row?.mac || Buffer.from(row.mac).toString('hex') !== head.mac) {
       return { seq: head.seq, text: `event #${head.seq} is not the one AlertDesk wrote` };
     }
     return null;
   }
 }
+
+const headText = (seq: number, macHex: string, breaks: Break[]) =>
+  `head\0${seq}\0${macHex}\0${JSON.stringify(breaks)}`;

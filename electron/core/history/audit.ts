@@ -82,10 +82,14 @@ export class AuditLog {
     this.has = db.prepare('SELECT 1 AS x FROM audit WHERE event_id = ?');
   }
 
-  /** Protects events from the chain's first number on (the keyring opened); checks the log. */
-  protect(chain: AuditChain): Promise<AuditIntegrity> {
+  /**
+   * Protects events from the chain's first number on (the keyring opened). First, before any
+   * event is written, the head kept outside the database is compared with the log.
+   */
+  protect(chain: AuditChain): void {
+    commitDurably(this.db);
+    chain.openHead(this.db, this.now());
     this.chain = chain;
-    return this.verify();
   }
 
   /** The number the next event gets. */
