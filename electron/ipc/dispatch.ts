@@ -29,8 +29,8 @@ export function inputError(error: z.ZodError): ApiError {
     fields[path] ??= cut(message, MAX_MESSAGE);
   }
   const [field, message] = Object.entries(fields)[0] ?? ['', 'The request was not understood.'];
-  const out: ApiError = { code: 'invalid-input', message };
-  if (field) out.field = field;
+  // '' names the input as a whole (not an object, or no single field to blame).
+  const out: ApiError = { code: 'invalid-input', message, field };
   if (Object.keys(fields).length > 1) out.fields = fields;
   return out;
 }
