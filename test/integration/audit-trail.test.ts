@@ -133,7 +133,7 @@ describe('the audit chain', () => {
     const t = await core(dir);
     const integrity = unwrap(await t.api.audit.integrity());
     expect(integrity).toMatchObject({ state: 'broken', firstBadSeq: seqs[3] });
-    expect(integrity.message).toContain(`event #${seqs[2]} was removed`);
+    expect(integrity.message).toMatch(new RegExp(`event #${seqs[2]} was removed`, 'i'));
   });
 
   it('shows events cut off the end of the log', async () => {
@@ -142,7 +142,7 @@ describe('the audit chain', () => {
     const t = await core(dir);
     const integrity = unwrap(await t.api.audit.integrity());
     expect(integrity.state).toBe('broken');
-    expect(integrity.message).toMatch(new RegExp(`events up to #${seqs.at(-1)} were written`));
+    expect(integrity.message).toMatch(new RegExp(`events up to #${seqs.at(-1)} were written`, 'i'));
     // New events move the head on; the cut stays on record.
     unwrap(await t.api.sites.create({ name: 'After the cut' }));
     await t.core.close();

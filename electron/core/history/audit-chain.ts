@@ -198,7 +198,7 @@ export class AuditChain {
       firstBadSeq: firstBad,
       badSeqs: bad,
       message: broken
-        ? `The audit log was changed outside AlertDesk: ${problems.join('; ')}. Keep a copy of the data folder as it is for investigation, and compare with an exported copy of the log if you have one.`
+        ? `${capitalise(problems.join('; '))}. Keep a copy of the data folder as it is for investigation, and compare with an exported copy of the log if you have one.`
         : checked === 0
           ? 'The audit log is protected from its next event on.'
           : `All ${checked} protected events check out.`,
@@ -243,6 +243,8 @@ export class AuditChain {
     return null;
   }
 }
+
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 const headText = (seq: number, macHex: string, breaks: Break[]) =>
   `head\0${seq}\0${macHex}\0${JSON.stringify(breaks)}`;

@@ -64,7 +64,11 @@ export function DeliveryResult({ delivery }: { delivery: DeliverySummary | Deliv
         <StatusBadge status={delivery.status} />
         {!final ? <span className="spinner" aria-hidden /> : null}
         <span className="muted">
-          {delivery.attemptCount > 0 ? `attempt ${delivery.attemptCount}` : 'waiting for a session'}
+          {delivery.attemptCount > 0
+            ? `attempt ${delivery.attemptCount}`
+            : final
+              ? 'no attempt recorded'
+              : 'waiting for a session'}
           {delivery.status === 'retrying' && delivery.nextAttemptAt ? (
             <>
               {' · '}
@@ -111,7 +115,7 @@ export function DeliveryResult({ delivery }: { delivery: DeliverySummary | Deliv
           <h4>Outcome unknown: AlertDesk stopped</h4>
           <p className="explanation">
             AlertDesk was closed, crashed or the computer shut down before this message was finished. Whether
-            the server accepted it is unknown; any reply AlertDesk had received is recorded above.
+            the server accepted it is unknown: a reply AlertDesk had received would be recorded here as sent.
           </p>
           <p className="fix">
             <strong>What to do: </strong>

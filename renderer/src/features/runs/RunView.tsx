@@ -65,7 +65,7 @@ export function RunView({ runId, sites }: { runId: string; sites: Site[] }) {
       col.accessor('account', { header: 'Login', meta: { width: 'minmax(150px, 1.1fr)' } }),
       col.accessor('status', {
         header: 'Status',
-        meta: { width: '110px' },
+        meta: { width: '120px' },
         cell: (c) => <Badge tone={ITEM_TONE[c.getValue()]}>{c.getValue()}</Badge>,
       }),
       col.accessor(
@@ -74,14 +74,20 @@ export function RunView({ runId, sites }: { runId: string; sites: Site[] }) {
             ? FAILURE_CATALOG[i.failureClass].title
             : i.status === 'skipped'
               ? (i.explanation ?? '')
-              : '',
+              : i.status === 'interrupted'
+                ? 'Not finished: AlertDesk stopped'
+                : '',
         {
           id: 'class',
           header: 'Failure',
           meta: { width: 'minmax(170px, 1.4fr)' },
           cell: (c) => (
             <span
-              className={c.row.original.status === 'skipped' ? 'muted' : 'bad-text'}
+              className={
+                c.row.original.status === 'skipped' || c.row.original.status === 'interrupted'
+                  ? 'muted'
+                  : 'bad-text'
+              }
               title={c.row.original.explanation ?? undefined}
             >
               {c.getValue()}
@@ -111,7 +117,8 @@ export function RunView({ runId, sites }: { runId: string; sites: Site[] }) {
         <p className="muted">Loading…</p>
       </div>
     );
-  const done = run.counts.total - run.counts.pending;
+  // Interrupted cameras are not done: they were never finished.
+  const done = run.counts.total - run.counts.pending - run.counts.interrupted;
   const siteIds = [...new Set(run.items.map((i) => i.siteId))];
   const siteName = (id: string) =>
     sites.find((s) => s.id === id)?.name ?? run.items.find((i) => i.siteId === id)?.siteName ?? id;

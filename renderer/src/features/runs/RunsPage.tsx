@@ -22,7 +22,7 @@ export function RunStatusBadge({ run }: { run: RunSummary }) {
   if (run.status === 'interrupted')
     return (
       <span title="AlertDesk stopped while this run was going: re-run it to finish it">
-        <Badge tone="warn">interrupted · {run.counts.interrupted} unfinished</Badge>
+        <Badge tone="warn">{run.counts.interrupted} interrupted</Badge>
       </span>
     );
   return run.counts.passed === run.counts.total ? (
