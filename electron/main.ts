@@ -105,34 +105,43 @@ async function start(): Promise<void> {
   hardenWebContents(allowedOrigins);
   serveRenderer();
 
-  const store = new ElectronStore<Record<string, unknown>>({
-    name: 'alertdesk',
-    cwd: dataDir,
-    clearInvalidConfig: false,
-    configFileMode: PRIVATE_FILE,
-  });
-  const opened = await createCore({
-    lock,
-    dataDir,
-    // bundled beside main.js by scripts/build-electron.mjs; used when a core is free for it
-    ...(deliveryThreadPays() ? { deliveryThread: new URL('./smtp-worker.cjs', import.meta.url) } : {}),
-    store: storeOnConf(store),
-    csvThread: new URL('./camera-csv-worker.cjs', import.meta.url),
-    secrets: new SafeStorageSecretBox(),
-    files: nativeFilePicker(() => mainWindow),
-    logger,
-    clipboard: { readText: () => clipboard.readText(), writeText: (text) => clipboard.writeText(text) },
-    printer: electronReportPrinter({
-      preload: preloadPath(),
-      trust: (contents) => appWindows.add(contents),
-      untrust: (contents) => appWindows.delete(contents),
-    }),
-    samplesDir: app.isPackaged
-      ? join(process.resourcesPath, 'snapshots')
-      : join(app.getAppPath(), 'assets', 'snapshots'),
-    osUser: userInfo().username,
-    appVersion: app.getVersion(),
-  });
+  let opened: Core;
+  try {
+    const store = new ElectronStore<Record<string, unknown>>({
+      name: 'alertdesk',
+      cwd: dataDir,
+      clearInvalidConfig: false,
+      configFileMode: PRIVATE_FILE,
+    });
+    opened = await createCore({
+      lock,
+      dataDir,
+      // bundled beside main.js by scripts/build-electron.mjs; used when a core is free for it
+      ...(deliveryThreadPays() ? { deliveryThread: new URL('./smtp-worker.cjs', import.meta.url) } : {}),
+      store: storeOnConf(store),
+      csvThread: new URL('./camera-csv-worker.cjs', import.meta.url),
+      secrets: new SafeStorageSecretBox(),
+      files: nativeFilePicker(() => mainWindow),
+      logger,
+      clipboard: { readText: () => clipboard.readText(), writeText: (text) => clipboard.writeText(text) },
+      printer: electronReportPrinter({
+        preload: preloadPath(),
+        trust: (contents) => appWindows.add(contents),
+        untrust: (contents) => appWindows.delete(contents),
+      }),
+      samplesDir: app.isPackaged
+        ? join(process.resourcesPath, 'snapshots')
+        : join(app.getAppPath(), 'assets', 'snapshots'),
+      osUser: userInfo().username,
+      appVersion: app.getVersion(),
+    });
+  } catch (error) {
+    lock.release();
+    logger.error('could not open the data folder', { error: String(error) });
+    dialog.showErrorBox('AlertDesk cannot open its data folder', (error as Error).message);
+    app.exit(1);
+    return;
+  }
   core = opened;
 
   const { dispatch, channels } = createDispatcher(opened.handlers, logger);

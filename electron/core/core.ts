@@ -2,10 +2,9 @@ import { join } from 'node:path';
 import type { EventMessage, EventTopic, EventMap, Handlers } from '../../shared/contract.ts';
 import { systemClock, silentLogger, type CoreAdapters, type PickedFileRef } from './adapters.ts';
 import type { CoreContext } from './context.ts';
-import { AuditLog } from './history/audit.ts';
-import { recoverInterrupted } from './history/recovery.ts';
+import type { AuditLog } from './history/audit.ts';
 import { auditHandlers } from './history/audit-handlers.ts';
-import { commitWrites, openHistory, type Db } from './history/db.ts';
+import { commitWrites, type Db } from './history/db.ts';
 import { DeliveryHistory } from './history/deliveries.ts';
 import { deliveryHandlers } from './history/delivery-handlers.ts';
 import { backupHandlers } from './inventory/backup-handlers.ts';
@@ -14,7 +13,7 @@ import { cameraHandlers } from './inventory/camera-handlers.ts';
 import { CameraService } from './inventory/cameras.ts';
 import { connectorHandlers } from './inventory/connector-handlers.ts';
 import { ConnectorService } from './inventory/connectors.ts';
-import { Inventory } from './inventory/inventory.ts';
+import type { Inventory } from './inventory/inventory.ts';
 import { settingsHandlers } from './inventory/settings-handlers.ts';
 import { siteHandlers } from './inventory/site-handlers.ts';
 import { SiteService } from './inventory/sites.ts';
@@ -26,18 +25,11 @@ import { RunService } from './runs/runs.ts';
 import { AppPasswordService } from './vault/records.ts';
 import { vaultHandlers } from './vault/vault-handlers.ts';
 import { VerifyService } from './vault/verify.ts';
-import { checkSecretPlacement } from './vault/secret-placement.ts';
-import { openKeyring, type BoundSecrets } from './secrets/keyring.ts';
-import {
-  lockDataFolder,
-  removeStaleTempFiles,
-  tightenFolder,
-  type DataFolderLock,
-} from './store/data-folder.ts';
+import type { BoundSecrets } from './secrets/keyring.ts';
+import { openDataFolder } from './opening.ts';
+import { lockDataFolder, type DataFolderLock } from './store/data-folder.ts';
 
-export const HISTORY_FILE = 'history.sqlite';
-/** The audit chain's last link, kept outside the database (audit-chain.ts). */
-export const AUDIT_HEAD_FILE = 'audit-head.json';
+export { HISTORY_FILE } from './opening.ts';
 
 export interface Core {
   readonly handlers: Handlers;
@@ -95,47 +87,15 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const now = () => clock.now();
-  const leftovers = removeStaleTempFiles(options.store.path);
-  if (leftovers.length) logger.warn('removed temporary files a crash left behind', { files: leftovers });
-  const db = openHistory(join(options.dataDir, HISTORY_FILE), (error) =>
-    logger.error('history: writes could not be stored', { error: String(error) }),
-  );
-  logger.info('core opened', { dataDir: options.dataDir, version: options.appVersion });
-  const inventory = new Inventory(options.store);
-  const audit = new AuditLog(db, options.osUser, now);
-  const keyring = await openKeyring({
+  const { db, inventory, audit, secrets, misplaced } = await openDataFolder({
+    dataDir: options.dataDir,
+    store: options.store,
     box: options.secrets,
-    stored: inventory.keyring,
-    save: (stored) => inventory.commit({ keyring: stored }),
-    nextAuditSeq: audit.nextSeq(),
-    auditHeadFile: join(options.dataDir, AUDIT_HEAD_FILE),
+    osUser: options.osUser,
+    logger,
+    now,
   });
-  if (keyring.chain) audit.protect(keyring.chain);
-  // Events a crash kept in the store's outbox go in (chained) before the chain is checked.
-  inventory.attachAudit(audit);
-  // Checked in the background, in slices: a long log must not hold the app's opening up.
-  void audit.verify().then((integrity) => {
-    if (integrity.state === 'broken')
-      logger.error('the audit log was changed outside AlertDesk', { ...integrity });
-  });
-  if (keyring.created) {
-    audit.record({
-      action: 'create',
-      recordType: 'audit',
-      recordLabel: 'audit log protection',
-      detail: `events from #${keyring.chain!.from} on are chained with a keyed MAC`,
-    });
-  }
-  const secrets = keyring.secrets;
-  const placement = await checkSecretPlacement(inventory, secrets);
-  if (placement.misplaced.length)
-    logger.error('stored secrets sit in records they were not sealed for', {
-      misplaced: placement.misplaced,
-    });
-  const recovered = recoverInterrupted(db, now());
-  if (recovered.runs || recovered.deliveries)
-    logger.warn('work in flight when AlertDesk last stopped is marked interrupted', { ...recovered });
-  tightenFolder(options.dataDir);
+  logger.info('core opened', { dataDir: options.dataDir, version: options.appVersion });
 
   const adapters: CoreAdapters = { ...options, secrets, clock, logger };
   const cameras = new CameraService(inventory, now);
@@ -232,7 +192,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
   const ctx: CoreContext = {
     options: adapters,
     secrets,
-    misplacedSecrets: placement.misplaced,
+    misplacedSecrets: misplaced,
     clock,
     logger,
     now,
