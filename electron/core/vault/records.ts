@@ -5,7 +5,7 @@ import type { AppPasswordFields, AppPasswordUpdate } from '../../../shared/schem
 import type { AppPasswordRecord, Finding } from '../../../shared/vault.ts';
 import type { Clipboard, PlacedSecrets } from '../adapters.ts';
 import { secretPlace } from '../secrets/keyring.ts';
-import type { AuditLog } from '../history/audit.ts';
+import type { AuditInput, AuditLog } from '../history/audit.ts';
 import type { Inventory, StoredAppPassword } from '../inventory/inventory.ts';
 import { secretFormatWarning, secretLengthWarning } from './format.ts';
 
@@ -222,12 +222,16 @@ export class AppPasswordService {
     }
   }
 
-  /** Marks a verification result; an auth failure on an active record makes it suspected-revoked. */
+  /**
+   * Marks a verification result; an auth failure on an active record makes it suspected-revoked.
+   * `events`: the verification's audit events, stored together with the result.
+   */
   applyVerification(
     id: string,
     ok: boolean,
     failureClass: string | null,
     message: string,
+    events: readonly AuditInput[] = [],
   ): StoredAppPassword {
     const r = this.stored(id);
     const revokedLike =
@@ -242,9 +246,10 @@ export class AppPasswordService {
       status,
       lastVerified: { at: new Date(this.now()).toISOString(), ok, failureClass, message },
     };
-    this.inventory.commit({
-      appPasswords: this.inventory.appPasswords.map((x) => (x.id === id ? updated : x)),
-    });
+    this.inventory.commit(
+      { appPasswords: this.inventory.appPasswords.map((x) => (x.id === id ? updated : x)) },
+      events,
+    );
     return updated;
   }
 
