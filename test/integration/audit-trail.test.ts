@@ -7,6 +7,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openHistory } from '../../electron/core/history/db.ts';
 import { startTestCore, unwrap, type TestCore } from '../helpers/core.ts';
+import { gmailRecord } from '../helpers/fixtures.ts';
 
 /** The audit trail: every audited change lands with its event, and an edit outside AlertDesk shows. */
 
@@ -85,14 +86,7 @@ describe('the audit chain', () => {
     const dir = await fresh();
     const t = await startTestCore({ dataDir: dir });
     for (const name of ['North Gate', 'Quay 2', 'Depot']) unwrap(await t.api.sites.create({ name }));
-    const record = unwrap(
-      await t.api.vault.create({
-        account: 'cam1@example.test',
-        provider: 'gmail',
-        label: 'Cam 1',
-        secret: 'abcdefghijklmnop',
-      }),
-    );
+    const record = unwrap(await t.api.vault.create(gmailRecord('cam1@example.test')));
     unwrap(await t.api.vault.reveal({ id: record.id }));
     const seqs = (
       t.core.db.prepare('SELECT seq FROM audit ORDER BY seq').all() as Array<{ seq: number }>

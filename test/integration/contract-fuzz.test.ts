@@ -8,6 +8,7 @@ import { silentLogger } from '../../electron/core/adapters.ts';
 import { createDispatcher, type Dispatch } from '../../electron/ipc/dispatch.ts';
 import { contract, contractChannels, type CallSpec } from '../../shared/contract.ts';
 import { startTestCore, unwrap, type TestCore } from '../helpers/core.ts';
+import { gmailRecord, relayConnector } from '../helpers/fixtures.ts';
 
 /**
  * Property: a payload a call's schema refuses is answered `{ ok: false }` naming a field, never
@@ -27,26 +28,8 @@ beforeAll(async () => {
   dispatch = createDispatcher(t.core.handlers, silentLogger).dispatch;
   // Some of everything, so that a payload naming real ids would have something to change.
   const site = unwrap(await t.api.sites.create({ name: 'Fuzz Site' }));
-  const connector = unwrap(
-    await t.api.connectors.create({
-      siteId: site.id,
-      title: 'Relay',
-      host: 'relay.example.test',
-      port: 25,
-      portIsManual: true,
-      security: 'none',
-      auth: 'none',
-      sender: 'cams@example.test',
-    }),
-  );
-  const record = unwrap(
-    await t.api.vault.create({
-      account: 'cam@example.test',
-      provider: 'gmail',
-      label: 'Cam',
-      secret: 'abcdefghijklmnop',
-    }),
-  );
+  const connector = unwrap(await t.api.connectors.create(relayConnector(site.id)));
+  const record = unwrap(await t.api.vault.create(gmailRecord()));
   unwrap(
     await t.api.cameras.create({
       siteId: site.id,

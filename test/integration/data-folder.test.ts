@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openHistory } from '../../electron/core/history/db.ts';
 import { openCore } from '../../electron/core/node.ts';
 import { startTestCore, TEST_PASSPHRASE, unwrap } from '../helpers/core.ts';
+import { gmailRecord } from '../helpers/fixtures.ts';
 
 /** One data folder, one opener: the app and a script on the same folder must not both write. */
 
@@ -99,14 +100,7 @@ describe('the data folder lock', () => {
       const t = await startTestCore({ dataDir: dir });
       try {
         expect(t.core.sites.list().map((s) => s.id)).toEqual([answers.find((x) => x.opened)!.siteId]);
-        const record = unwrap(
-          await t.api.vault.create({
-            account: 'cam@example.test',
-            provider: 'gmail',
-            label: 'Cam',
-            secret: 'abcdefghijklmnop',
-          }),
-        );
+        const record = unwrap(await t.api.vault.create(gmailRecord()));
         await t.core.close();
         const again = await openCore({ dataDir: dir, passphrase: TEST_PASSPHRASE });
         expect(await again.vault.openSecret(record.id)).toBe('abcdefghijklmnop');
@@ -161,14 +155,7 @@ describe('files of the data folder', () => {
       const t = await startTestCore({ dataDir: dir });
       try {
         unwrap(await t.api.sites.create({ name: 'Harbour' }));
-        unwrap(
-          await t.api.vault.create({
-            account: 'a@example.test',
-            provider: 'gmail',
-            label: 'A',
-            secret: 'abcdefghijklmnop',
-          }),
-        );
+        unwrap(await t.api.vault.create(gmailRecord('a@example.test')));
         expect(await privateOnly(dir)).toBe(true);
         for (const name of await readdir(dir)) {
           expect(await privateOnly(join(dir, name)), `${name} is private`).toBe(true);

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spreadsheetCsv } from '../../electron/core/csv.ts';
 import { aesGcmSeal, deriveKey } from '../../electron/core/secrets/passphrase-box.ts';
 import { failure, startTestCore, unwrap, type TestCore } from '../helpers/core.ts';
+import { relayConnector } from '../helpers/fixtures.ts';
 
 /** What bad or hostile input must not do: grow errors without bound, break links, run in a spreadsheet. */
 
@@ -26,17 +27,6 @@ async function core(dir?: string): Promise<TestCore> {
   return t;
 }
 
-const relay = (siteId: string, title = 'Relay') => ({
-  siteId,
-  title,
-  host: 'relay.example.test',
-  port: 25,
-  portIsManual: true,
-  security: 'none' as const,
-  auth: 'none' as const,
-  sender: 'cams@example.test',
-});
-
 describe('a refused value in an error', () => {
   it('is quoted by its first characters only, however long it is', async () => {
     const t = await core();
@@ -46,7 +36,7 @@ describe('a refused value in an error', () => {
       ['sender', { sender: `no-at-sign-${huge}` }],
       ['host', { host: `bad host ${huge}`.replace(/ /g, '_').replace('_', '!') }],
     ] as const) {
-      const error = failure(await t.api.connectors.create({ ...relay(siteId), ...change }));
+      const error = failure(await t.api.connectors.create({ ...relayConnector(siteId), ...change }));
       expect(error.field).toBe(field);
       expect(error.message.length).toBeLessThan(500);
       expect(JSON.stringify(error).length).toBeLessThan(2000);
@@ -77,26 +67,26 @@ describe('links between sites, connectors and cameras', () => {
     const t = await core();
     const a = unwrap(await t.api.sites.create({ name: 'Site A' })).id;
     const b = unwrap(await t.api.sites.create({ name: 'Site B' })).id;
-    const connector = unwrap(await t.api.connectors.create(relay(a)));
+    const connector = unwrap(await t.api.connectors.create(relayConnector(a)));
     const camera = unwrap(
       await t.api.cameras.create({ siteId: a, name: 'Gate cam', connectorId: connector.id }),
     );
-    const error = failure(await t.api.connectors.update({ ...relay(b), id: connector.id }));
+    const error = failure(await t.api.connectors.update({ ...relayConnector(b), id: connector.id }));
     expect(error).toMatchObject({ code: 'in-use', field: 'siteId' });
     expect(error.message).toContain('Gate cam');
     expect(unwrap(await t.api.connectors.get({ id: connector.id })).siteId).toBe(a);
     // Once the camera sends through another connector, the move is allowed.
-    const other = unwrap(await t.api.connectors.create(relay(a, 'Other relay')));
+    const other = unwrap(await t.api.connectors.create(relayConnector(a, 'Other relay')));
     const { createdAt: _c, updatedAt: _u, ...fields } = camera;
     unwrap(await t.api.cameras.update({ ...fields, connectorId: other.id }));
-    expect(unwrap(await t.api.connectors.update({ ...relay(b), id: connector.id })).siteId).toBe(b);
+    expect(unwrap(await t.api.connectors.update({ ...relayConnector(b), id: connector.id })).siteId).toBe(b);
   });
 
   it('never leave a camera on a connector deleted with its site', async () => {
     let t = await core();
     const a = unwrap(await t.api.sites.create({ name: 'Site A' })).id;
     const b = unwrap(await t.api.sites.create({ name: 'Site B' })).id;
-    const connector = unwrap(await t.api.connectors.create(relay(a)));
+    const connector = unwrap(await t.api.connectors.create(relayConnector(a)));
     const camera = unwrap(await t.api.cameras.create({ siteId: b, name: 'Yard cam' }));
     const dir = t.dir;
     await t.core.close();

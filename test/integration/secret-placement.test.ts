@@ -12,6 +12,7 @@ import {
   waitForDelivery,
   type TestCore,
 } from '../helpers/core.ts';
+import { relayConnector } from '../helpers/fixtures.ts';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.ts';
 
 /** Secrets only where they belong: a sealed value opens only in the record it was sealed for. */
@@ -150,18 +151,7 @@ describe('secrets sealed before the keyring existed', () => {
   it('are sealed again at opening, bound to their record, and still open', async () => {
     let t = await core();
     const siteId = unwrap(await t.api.sites.create({ name: 'Depot' })).id;
-    const connector = unwrap(
-      await t.api.connectors.create({
-        siteId,
-        title: 'Relay',
-        host: 'relay.example.test',
-        port: 25,
-        portIsManual: true,
-        security: 'none',
-        auth: 'none',
-        sender: 'cams@example.test',
-      }),
-    );
+    const connector = unwrap(await t.api.connectors.create(relayConnector(siteId)));
     const dir = t.dir;
     await t.core.close();
     open = [];
@@ -196,14 +186,7 @@ describe('JavaMail properties holding a secret', () => {
     const siteId = unwrap(await t.api.sites.create({ name: 'Quay' })).id;
     const error = failure(
       await t.api.connectors.create({
-        siteId,
-        title: 'Relay',
-        host: 'relay.example.test',
-        port: 25,
-        portIsManual: true,
-        security: 'none',
-        auth: 'none',
-        sender: 'cams@example.test',
+        ...relayConnector(siteId),
         extraProperties: [
           ['mail.smtp.localhost', 'nvr01'],
           ['mail.smtp.passwd', 'hunter2hunter2'],
@@ -218,14 +201,7 @@ describe('JavaMail properties holding a secret', () => {
     const siteId = unwrap(await t.api.sites.create({ name: 'Quay' })).id;
     const c = unwrap(
       await t.api.connectors.create({
-        siteId,
-        title: 'Relay',
-        host: 'relay.example.test',
-        port: 25,
-        portIsManual: true,
-        security: 'none',
-        auth: 'none',
-        sender: 'cams@example.test',
+        ...relayConnector(siteId),
         extraProperties: [['mail.smtp.localhost', 'nvr01']],
       }),
     );

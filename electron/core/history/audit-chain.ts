@@ -48,6 +48,24 @@ interface HeadFile {
   tag: string;
 }
 
+/** An event's columns in table order: what is written, and what its MAC covers. */
+export function auditValues(row: AuditRowContent): Array<string | number | null> {
+  return [
+    row.seq,
+    row.at,
+    row.os_user,
+    row.action,
+    row.record_type,
+    row.record_id,
+    row.record_label,
+    row.site_id,
+    row.camera_id,
+    row.result,
+    row.detail,
+    row.event_id,
+  ];
+}
+
 const START = Buffer.alloc(32);
 const SEPARATOR = Buffer.from([0]);
 const MAX_BAD = 1000;
@@ -68,20 +86,7 @@ export class AuditChain {
 
   /** The MAC of an event, given the MAC of the event before it (null for the first covered one). */
   mac(row: AuditRowContent, previous: Uint8Array | null): Buffer {
-    const content = JSON.stringify([
-      row.seq,
-      row.at,
-      row.os_user,
-      row.action,
-      row.record_type,
-      row.record_id,
-      row.record_label,
-      row.site_id,
-      row.camera_id,
-      row.result,
-      row.detail,
-      row.event_id,
-    ]);
+    const content = JSON.stringify(auditValues(row));
     return createHmac('sha256', this.key)
       .update(previous ?? START)
       .update(SEPARATOR)

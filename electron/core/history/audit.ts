@@ -1,7 +1,7 @@
 import type { SQLInputValue } from 'node:sqlite';
 import type { AuditEvent } from '../../../shared/vault.ts';
 import type { AuditIntegrity } from '../../../shared/audit-integrity.ts';
-import type { AuditChain } from './audit-chain.ts';
+import { auditValues, type AuditChain, type AuditRowContent } from './audit-chain.ts';
 import { commitDurably, transaction, type Db } from './db.ts';
 
 export type AuditAction =
@@ -30,18 +30,22 @@ export interface AuditInput {
 }
 
 /** An event ready to be written: its id, time and user fixed when the action happened. */
-export interface AuditEntry {
-  eventId: string;
-  at: number;
-  osUser: string;
-  action: string;
-  recordType: string;
-  recordId: string | null;
-  recordLabel: string;
-  siteId: string | null;
-  cameraId: string | null;
-  result: string;
-  detail: string;
+export type AuditEntry = Omit<AuditEvent, 'seq' | 'at'> & { eventId: string; at: number };
+
+/** The event of a change to one camera (bulk edits, links dropped with a connector or site). */
+export function cameraEvent(
+  camera: { id: string; name: string; siteId: string },
+  detail: string,
+): AuditInput {
+  return {
+    action: 'update',
+    recordType: 'camera',
+    recordId: camera.id,
+    recordLabel: camera.name,
+    siteId: camera.siteId,
+    cameraId: camera.id,
+    detail,
+  };
 }
 
 const UNCHECKED: AuditIntegrity = {
@@ -151,21 +155,7 @@ export class AuditLog {
           chain && row.seq >= chain.from
             ? chain.mac(row, row.seq === chain.from ? null : previous.mac)
             : null;
-        this.insert.run(
-          row.seq,
-          row.at,
-          row.os_user,
-          row.action,
-          row.record_type,
-          row.record_id,
-          row.record_label,
-          row.site_id,
-          row.camera_id,
-          row.result,
-          row.detail,
-          row.event_id,
-          mac,
-        );
+        this.insert.run(...auditValues(row), mac);
         previous = { seq: row.seq, mac };
         head = previous;
       }
@@ -222,19 +212,7 @@ export interface AuditFilterParsed {
   search?: string | undefined;
 }
 
-interface AuditRow {
-  seq: number;
-  at: number;
-  os_user: string;
-  action: string;
-  record_type: string;
-  record_id: string | null;
-  record_label: string;
-  site_id: string | null;
-  camera_id: string | null;
-  result: string;
-  detail: string;
-}
+type AuditRow = AuditRowContent;
 
 const toEvent = (r: AuditRow): AuditEvent => ({
   seq: r.seq,

@@ -2,6 +2,7 @@ import type { CameraParsed } from '../../../shared/schemas.ts';
 import { AppError, notFound } from '../../../shared/result.ts';
 import type { Camera } from '../../../shared/vault.ts';
 import type { Inventory, StoredCamera } from './inventory.ts';
+import { cameraEvent } from '../history/audit.ts';
 
 type CameraUpdateParsed = CameraParsed & { id: string };
 
@@ -137,15 +138,7 @@ export class CameraService {
       .join('; ');
     this.inventory.commit(
       { cameras },
-      targets.map((c) => ({
-        action: 'update' as const,
-        recordType: 'camera' as const,
-        recordId: c.id,
-        recordLabel: c.name,
-        siteId: c.siteId,
-        cameraId: c.id,
-        detail: `bulk edit: ${what}`,
-      })),
+      targets.map((c) => cameraEvent(c, `bulk edit: ${what}`)),
     );
     return { updated: targets.length };
   }

@@ -7,7 +7,7 @@ import { AppError, notFound } from '../../../shared/result.ts';
 import type { ConnectorParsed } from '../../../shared/schemas.ts';
 import type { PlacedSecrets } from '../adapters.ts';
 import { inspectCertificate, normalizePem } from '../certificates.ts';
-import type { AuditLog } from '../history/audit.ts';
+import { cameraEvent, type AuditLog } from '../history/audit.ts';
 import { secretPlace } from '../secrets/keyring.ts';
 import type { RouteConnector } from '../mail/engine.ts';
 import type { Inventory, StoredConnector } from './inventory.ts';
@@ -170,15 +170,7 @@ export class ConnectorService {
           : {}),
       },
       [
-        ...detached.map((x) => ({
-          action: 'update' as const,
-          recordType: 'camera' as const,
-          recordId: x.id,
-          recordLabel: x.name,
-          siteId: x.siteId,
-          cameraId: x.id,
-          detail: 'connector deleted; camera has no connector now',
-        })),
+        ...detached.map((x) => cameraEvent(x, 'connector deleted; camera has no connector now')),
         { action: 'delete', recordType: 'connector', recordId: id, recordLabel: c.title, siteId: c.siteId },
       ],
     );

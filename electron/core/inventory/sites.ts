@@ -3,6 +3,7 @@ import type { Site, SiteRemoval } from '../../../shared/domain.ts';
 import { AppError, notFound } from '../../../shared/result.ts';
 import type { SiteFields, SiteRemove, SiteUpdate } from '../../../shared/schemas.ts';
 import type { Inventory, StoredSite } from './inventory.ts';
+import { cameraEvent } from '../history/audit.ts';
 
 export class SiteService {
   private readonly inventory: Inventory;
@@ -152,15 +153,9 @@ export class SiteService {
               ? `${own.length} connector(s) and ${ownCameras.length} camera(s) ${moved ? 'moved' : 'deleted'}`
               : '',
         },
-        ...stranded.map((c) => ({
-          action: 'update' as const,
-          recordType: 'camera' as const,
-          recordId: c.id,
-          recordLabel: c.name,
-          siteId: c.siteId,
-          cameraId: c.id,
-          detail: `connector deleted with the site "${site.name}"; camera has no connector now`,
-        })),
+        ...stranded.map((c) =>
+          cameraEvent(c, `connector deleted with the site "${site.name}"; camera has no connector now`),
+        ),
       ],
     );
     return {

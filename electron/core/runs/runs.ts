@@ -436,15 +436,7 @@ export class RunService {
 
   private counts(runId: string): RunCounts {
     const rows = this.sql.counts.all(runId) as Array<{ status: RunItemStatus; n: number }>;
-    const counts: RunCounts = {
-      total: 0,
-      passed: 0,
-      failed: 0,
-      skipped: 0,
-      cancelled: 0,
-      interrupted: 0,
-      pending: 0,
-    };
+    const counts = noCounts();
     for (const { status, n } of rows) {
       counts.total += n;
       if (isCounted(status)) counts[status] += n;
@@ -844,16 +836,18 @@ export class RunService {
   }
 }
 
+const noCounts = (): RunCounts => ({
+  total: 0,
+  passed: 0,
+  failed: 0,
+  skipped: 0,
+  cancelled: 0,
+  interrupted: 0,
+  pending: 0,
+});
+
 export function countItems(items: RunItem[]): RunCounts {
-  const counts: RunCounts = {
-    total: items.length,
-    passed: 0,
-    failed: 0,
-    skipped: 0,
-    cancelled: 0,
-    interrupted: 0,
-    pending: 0,
-  };
+  const counts = { ...noCounts(), total: items.length };
   for (const i of items) {
     if (isCounted(i.status)) counts[i.status]++;
     else counts.pending++;

@@ -5,7 +5,7 @@ import type { AppPasswordFields, AppPasswordUpdate } from '../../../shared/schem
 import type { AppPasswordRecord, Finding } from '../../../shared/vault.ts';
 import type { Clipboard, PlacedSecrets } from '../adapters.ts';
 import { secretPlace } from '../secrets/keyring.ts';
-import type { AuditInput, AuditLog } from '../history/audit.ts';
+import { cameraEvent, type AuditInput, type AuditLog } from '../history/audit.ts';
 import type { Inventory, StoredAppPassword } from '../inventory/inventory.ts';
 import { secretFormatWarning, secretLengthWarning } from './format.ts';
 
@@ -307,15 +307,7 @@ export class AppPasswordService {
         recordLabel: `${record.account} · ${record.label}`,
         detail: `rotation of ${old.id}`,
       },
-      ...moved.map((c) => ({
-        action: 'update' as const,
-        recordType: 'camera' as const,
-        recordId: c.id,
-        recordLabel: c.name,
-        siteId: c.siteId,
-        cameraId: c.id,
-        detail: `app password rotated to ${record.id}`,
-      })),
+      ...moved.map((c) => cameraEvent(c, `app password rotated to ${record.id}`)),
     ]);
     return this.get(record.id);
   }
