@@ -2,7 +2,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../electron/core/adapters.ts';
+import { createCore } from '../../electron/core/core.ts';
 import { PassphraseSecretBox } from '../../electron/core/secrets/passphrase-box.ts';
+import { createConfStore } from '../../electron/core/store/conf-store.ts';
+import { createDispatcher } from '../../electron/ipc/dispatch.ts';
+import { buildBridge } from '../../shared/bridge.ts';
 import { makeCertificate, type TestCertificate } from '../helpers/certs.ts';
 import {
   failure,
@@ -222,5 +227,51 @@ describe('JavaMail properties holding a secret', () => {
     expect(unwrap(await t.api.connectors.exportProperties({ id: c.id })).text).not.toMatch(/hunter2|s3cr3t/);
     const events = unwrap(await t.api.audit.query({ filter: { search: 'JavaMail' } })).rows;
     expect(events.map((e) => e.detail)).toContain('2 JavaMail properties holding a secret in clear removed');
+  });
+});
+
+describe('a keyring this computer cannot open', () => {
+  it('is never replaced: saving a password is refused with what to do, and the audit log says it cannot be checked', async () => {
+    let t = await core();
+    const siteId = unwrap(await t.api.sites.create({ name: 'Copied' })).id;
+    const dir = t.dir;
+    await t.core.close();
+    open = [];
+    const keyringBefore = JSON.parse(await readFile(join(dir, 'alertdesk.json'), 'utf8')).keyring as unknown;
+    // Another computer's secure storage: it seals, but cannot open what this folder holds.
+    const foreign = await createCore({
+      dataDir: dir,
+      store: createConfStore(dir),
+      secrets: {
+        status: async () => ({ available: true, backend: 'keychain', reason: null }),
+        seal: async (plain) => `xx:${plain.length}`,
+        open: async () => {
+          throw new Error('decryption failed');
+        },
+      },
+      files: { pickAttachments: async () => [] },
+      osUser: 'elsewhere',
+      appVersion: '0.0.0-test',
+    });
+    try {
+      const { dispatch } = createDispatcher(foreign.handlers, silentLogger);
+      const api = buildBridge(dispatch, () => undefined);
+      const error = failure(
+        await api.connectors.create({
+          ...relayConnector(siteId),
+          auth: 'login',
+          username: 'u@example.test',
+          password: 'new-password-1',
+        }),
+      );
+      expect(error).toMatchObject({ code: 'secret-storage-unavailable', field: 'password' });
+      expect(error.message).toMatch(/copied from another computer.*open a backup instead/);
+      expect(unwrap(await api.audit.integrity()).state).toBe('unprotected');
+    } finally {
+      await foreign.close();
+    }
+    expect(JSON.parse(await readFile(join(dir, 'alertdesk.json'), 'utf8')).keyring).toEqual(keyringBefore);
+    t = await core(dir);
+    expect(unwrap(await t.api.audit.integrity()).state).toBe('intact');
   });
 });

@@ -140,8 +140,9 @@ export async function openKeyring(deps: {
     try {
       master = Buffer.from(await box.open(stored.master), 'base64');
     } catch (error) {
+      // Never replaced here: a keychain that is only locked today would lose every secret for good.
       const why = status.available
-        ? `The key that protects this data folder cannot be opened (${(error as Error).message}).`
+        ? `The key that protects this data folder's passwords cannot be opened by this computer's secure storage (${(error as Error).message}). If the folder was copied from another computer or user account, its passwords cannot be read here: open a backup instead (Backup → Restore, in a new data folder).`
         : (status.reason ?? 'Secure storage is not available.');
       return { secrets: new BoundSecrets(box, null, why), chain: null, created: false };
     }
