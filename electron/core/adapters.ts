@@ -23,6 +23,15 @@ export interface SecretBox {
   open(sealed: string): Promise<string>;
 }
 
+/**
+ * The secret box the core's services use (keyring.ts wraps the adapter's): each secret is sealed
+ * for one place (`secretPlace`), and opening it with a place refuses a value sealed for another.
+ */
+export interface PlacedSecrets extends SecretBox {
+  seal(plain: string, place?: string): Promise<string>;
+  open(sealed: string, place?: string): Promise<string>;
+}
+
 export interface Clock {
   now(): number;
   /** Resolves after `ms`, or rejects with an AbortError when the signal fires first. */
@@ -78,6 +87,8 @@ export interface CoreAdapters {
   printer?: ReportPrinter;
   /** Folder of the sample snapshot JPEGs for burst tests. */
   samplesDir?: string;
+  /** The CSV thread's script (camera-csv-worker.ts; .cjs in the app); without it CSV files are checked in this thread. */
+  csvThread?: URL;
 }
 
 export const systemClock: Clock = {
