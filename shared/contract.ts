@@ -8,6 +8,9 @@ import type {
   DiagnosisReport,
   SettingsDiscovery,
 } from './delivery.ts';
+import type { CameraHealth, ConnectorHealth, HealthEvent, HealthOverview } from './health.ts';
+import type { AuditIntegrity } from './audit-integrity.ts';
+import type { CsvImportProgress } from './csv-import.ts';
 import type {
   AlertSettings,
   CameraHeartbeat,
@@ -37,6 +40,7 @@ import {
   WindowList,
 } from './heartbeats.ts';
 import type { JavaMailImport } from './javamail.ts';
+import { RunReportPdfInput } from './report.ts';
 import type { HandoverReport, RunDetail, RunEvent, RunPlan, RunSummary, SampleSnapshot } from './runs.ts';
 import type {
   AppPasswordRecord,
@@ -164,7 +168,14 @@ export const contract = {
   },
   audit: {
     query: call(AuditQuery).returns<{ rows: AuditEvent[]; total: number }>(),
-    exportCsv: call(AuditExport).returns<{ filename: string; csv: string; rows: number }>(),
+    exportCsv: call(AuditExport).returns<{
+      filename: string;
+      csv: string;
+      rows: number;
+      integrity: AuditIntegrity;
+    }>(),
+    /** Checks the audit chain again and says whether the log is as AlertDesk wrote it. */
+    integrity: call(NoInput).returns<AuditIntegrity>(),
   },
   runs: {
     samples: call(NoInput).returns<SampleSnapshot[]>(),
@@ -176,7 +187,7 @@ export const contract = {
     get: call(RunRef).returns<RunDetail>(),
     report: call(RunReportInput).returns<HandoverReport>(),
     reportCsv: call(RunReportInput).returns<{ filename: string; csv: string }>(),
-    reportPdf: call(RunReportInput).returns<{ filename: string; base64: string }>(),
+    reportPdf: call(RunReportPdfInput).returns<{ filename: string; base64: string }>(),
   },
   backup: {
     export: call(BackupExport).returns<{ filename: string; content: string; counts: BackupCounts }>(),
@@ -185,6 +196,11 @@ export const contract = {
   settings: {
     get: call(NoInput).returns<Settings>(),
     update: call(SettingsUpdate).returns<Settings>(),
+  },
+  health: {
+    overview: call(NoInput).returns<HealthOverview>(),
+    connectors: call(NoInput).returns<ConnectorHealth[]>(),
+    cameras: call(NoInput).returns<CameraHealth[]>(),
   },
   heartbeats: {
     overview: call(NoInput).returns<HeartbeatOverview>(),
@@ -217,6 +233,8 @@ export interface EventMap {
   diagnosis: DiagnosisEvent;
   verify: VerifyProgress;
   run: RunEvent;
+  health: HealthEvent;
+  csvImport: CsvImportProgress;
   heartbeats: HeartbeatEvent;
 }
 export type EventTopic = keyof EventMap;

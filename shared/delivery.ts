@@ -1,6 +1,15 @@
 import type { FailureClass } from './failures.ts';
 
-export const DELIVERY_STATUSES = ['queued', 'sending', 'retrying', 'sent', 'failed', 'cancelled'] as const;
+/** `interrupted`: AlertDesk stopped before the delivery was finished; its outcome is unknown. */
+export const DELIVERY_STATUSES = [
+  'queued',
+  'sending',
+  'retrying',
+  'sent',
+  'failed',
+  'cancelled',
+  'interrupted',
+] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export const DELIVERY_KINDS = ['test', 'bulk', 'verify', 'alert'] as const;
@@ -64,7 +73,7 @@ export interface FailureDetails {
   enhancedCode: string | null;
   /** The server's reply, as received (never containing credentials). */
   reply: string | null;
-  /** Low-level error code (`ECONNREFUSED`, `CERT_HAS_EXPIRED`, the dialogue's `EAUTH`). */
+  /** Low-level error code (`ECONNREFUSED`, `CERT_HAS_EXPIRED`, nodemailer's `EAUTH`). */
   errorCode: string | null;
   message: string;
 }

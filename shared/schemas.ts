@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DELIVERY_KINDS, DELIVERY_SORT_COLUMNS, DELIVERY_STATUSES } from './delivery.ts';
 import { AUTH_METHODS, HANDOVER_STATES, SECURITY_MODES } from './domain.ts';
+import { holdsSecret } from './javamail.ts';
 import { DEFAULT_SUBJECT_TEMPLATE } from './subject.ts';
 import { APP_PASSWORD_STATUSES, PROVIDERS } from './vault.ts';
 import { FAILURE_CLASSES } from './failures.ts';
@@ -74,7 +75,11 @@ const propertyKey = z
   .string()
   .min(1, 'Property name is empty.')
   .max(200)
-  .refine((k) => !/[\s=:]/.test(k), 'Property names cannot contain spaces, "=" or ":".');
+  .refine((k) => !/[\s=:]/.test(k), 'Property names cannot contain spaces, "=" or ":".')
+  .refine(
+    (k) => !holdsSecret(k),
+    'This property holds a password or another secret: enter the password in the Password field, where it is stored encrypted.',
+  );
 
 export const PopBeforeSmtpFields = z
   .object({
@@ -94,7 +99,7 @@ export const PopBeforeSmtpFields = z
   })
   .strict();
 
-const connectorShape = {
+export const connectorShape = {
   siteId: id('Site'),
   title: requiredText('Title', 120),
   host: host(),
@@ -121,6 +126,8 @@ const connectorShape = {
     .max(600, 'Timeout is at most 600 seconds.')
     .default(60),
   trustedCertificatePem: z.string().max(50_000, 'Certificate is too long.').nullable().default(null),
+  /** Lets a login cross the network unencrypted where the server offers no STARTTLS (off by default). */
+  allowPlainLogin: z.boolean().default(false),
   presetId: z.string().max(64).nullable().default(null),
   extraProperties: z
     .array(z.tuple([propertyKey, z.string().max(4000)]))
@@ -157,7 +164,7 @@ type ConnectorShapeOut = {
   clearPassword: boolean;
 };
 
-function connectorRules(value: ConnectorShapeOut, ctx: z.RefinementCtx): void {
+export function connectorRules(value: ConnectorShapeOut, ctx: z.RefinementCtx): void {
   const needsLogin = value.auth === 'plain' || value.auth === 'login' || value.auth === 'cram-md5';
   if (needsLogin && value.username === '') {
     ctx.addIssue({
@@ -283,7 +290,7 @@ export const DeliveryFilter = z
     cameraId: id('Camera').optional(),
     runId: id('Run').optional(),
     kind: z.enum(DELIVERY_KINDS).optional(),
-    status: z.array(z.enum(DELIVERY_STATUSES)).max(6).optional(),
+    status: z.array(z.enum(DELIVERY_STATUSES)).max(DELIVERY_STATUSES.length).optional(),
     failureClass: z.array(z.enum(FAILURE_CLASSES)).max(FAILURE_CLASSES.length).optional(),
     from: z.iso.datetime({ offset: true, error: 'From must be a date and time.' }).optional(),
     to: z.iso.datetime({ offset: true, error: 'To must be a date and time.' }).optional(),
@@ -350,7 +357,10 @@ export const DEFAULT_SETTINGS: Settings = {
 
 // ─── Diagnosis ─────────────────────────────────────────────────────────────────────────────────
 
-/** Settings to diagnose: a saved connector, or the form as typed (password from the saved one if left empty). */
+/**
+ * Settings to diagnose: a saved connector, or the form as typed. A password left empty is the saved
+ * one only while the form still points at the saved server (host, port, security, user, certificate).
+ */
 export const DiagnoseInput = z
   .object({
     connectorId: id('Connector').optional(),
@@ -363,6 +373,7 @@ export const DiagnoseInput = z
         username: z.string().max(320).default(''),
         password: secretText('Password').optional(),
         trustedCertificatePem: z.string().max(50_000).nullable().default(null),
+        allowPlainLogin: z.boolean().default(false),
         connectionTimeoutSec: z.number().int().min(1).max(600).default(15),
       })
       .strict()
@@ -499,11 +510,17 @@ export const AuditFilter = z
     search: z.string().max(200).optional(),
   })
   .strict();
+export const AUDIT_SORT_COLUMNS = ['at', 'osUser', 'action', 'recordType', 'recordLabel', 'result'] as const;
+export type AuditSortColumn = (typeof AUDIT_SORT_COLUMNS)[number];
 export const AuditQuery = z
   .object({
     filter: AuditFilter.default({}),
     offset: z.number().int().min(0).default(0),
     limit: z.number().int().min(1).max(500).default(200),
+    sort: z
+      .object({ column: z.enum(AUDIT_SORT_COLUMNS), direction: z.enum(['asc', 'desc']) })
+      .strict()
+      .default({ column: 'at', direction: 'desc' }),
   })
   .strict();
 export type AuditQueryInput = z.input<typeof AuditQuery>;
@@ -534,6 +551,8 @@ export const CameraCsvImport = z
     mapping: z.record(z.string(), z.enum(CAMERA_CSV_FIELDS).nullable()).optional(),
     /** Site for rows without a site column. */
     defaultSiteId: id('Site').optional(),
+    /** Said back in the `csvImport` progress events of this call. */
+    progressId: z.string().max(64).optional(),
   })
   .strict();
 export type CameraCsvImportInput = z.input<typeof CameraCsvImport>;

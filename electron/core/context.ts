@@ -1,5 +1,6 @@
 import type { EventMap, EventTopic } from '../../shared/contract.ts';
 import type { Clock, CoreAdapters, Logger, PickedFileRef } from './adapters.ts';
+import type { HealthService } from './health/health.ts';
 import type { AuditLog } from './history/audit.ts';
 import type { Db } from './history/db.ts';
 import type { DeliveryHistory } from './history/deliveries.ts';
@@ -7,19 +8,27 @@ import type { HeartbeatService } from './heartbeats/service.ts';
 import type { InboundHub } from './inbound/hub.ts';
 import type { CameraService } from './inventory/cameras.ts';
 import type { ConnectorService } from './inventory/connectors.ts';
+import type { CsvThread } from './inventory/camera-csv-thread.ts';
 import type { Inventory } from './inventory/inventory.ts';
 import type { SiteService } from './inventory/sites.ts';
 import type { DeliveryEngine } from './mail/engine.ts';
 import type { RunService } from './runs/runs.ts';
 import type { AppPasswordService } from './vault/records.ts';
 import type { VerifyService } from './vault/verify.ts';
+import type { MisplacedSecret } from './vault/secret-placement.ts';
+import type { BoundSecrets } from './secrets/keyring.ts';
 
 /**
  * The services and adapters of one open core, as the composition root (core.ts) builds them. Each
  * feature's handlers (`*-handlers.ts`, beside its service) take the part of it they need.
  */
 export interface CoreContext {
+  /** The adapters; `options.secrets` is the keyring's box (`secrets`), not the raw adapter. */
   readonly options: CoreAdapters;
+  /** Seals and opens secrets bound to their record (keyring.ts). */
+  readonly secrets: BoundSecrets;
+  /** Sealed secrets found at opening in a record they were not sealed for (never opened). */
+  readonly misplacedSecrets: readonly MisplacedSecret[];
   readonly clock: Clock;
   readonly logger: Logger;
   readonly now: () => number;
@@ -36,6 +45,9 @@ export interface CoreContext {
   readonly runs: RunService;
   /** Inbound mail from every source (watched mailboxes, the bench inbox), stored once. */
   readonly inbound: InboundHub;
+  readonly health: HealthService;
+  /** Where camera CSV files are read and checked (a worker thread). */
+  readonly csvThread: CsvThread;
   /** Mail matched to cameras, every camera's heartbeat state, and the alerts about it. */
   readonly heartbeats: HeartbeatService;
   /** Pushes an event to every subscriber of the core (the renderer in the app). */

@@ -592,6 +592,47 @@ describe('rules and unmatched mail', () => {
   });
 });
 
+describe('heartbeats in the health roll-up (the Overview)', () => {
+  it('fails a camera whose heartbeat is down, counts an up heartbeat as proof it works, and tells the Overview when that changes', async () => {
+    const { api, core, cameras, beat, pass } = await setup(['Gate', 'Dock']);
+    const [gate, dock] = cameras as [(typeof cameras)[0], (typeof cameras)[0]];
+    beat('Gate');
+    beat('Dock');
+    await pass(50 * MIN);
+    beat('Dock');
+    await pass(30 * MIN);
+    const health = unwrap(await api.health.cameras());
+    const of = (id: string) => health.find((c) => c.cameraId === id)!;
+    expect(of(gate.id).level).toBe('failing');
+    expect(of(gate.id).reasons).toContainEqual(
+      expect.objectContaining({
+        source: 'heartbeats',
+        level: 'failing',
+        text: 'Heartbeat down',
+      }),
+    );
+    // The Dock has no connector (at risk for that), but its heartbeat is proof it works.
+    expect(of(dock.id).reasons).toContainEqual(
+      expect.objectContaining({ source: 'heartbeats', level: 'healthy', text: 'Heartbeat up' }),
+    );
+    // The Overview is told (one coalesced 'health' event) when a heartbeat changes a camera.
+    const told = new Promise<void>((resolve) => {
+      const off = core.onEvent((m) => {
+        if (m.topic !== 'health') return;
+        off();
+        resolve();
+      });
+    });
+    beat('Gate');
+    await told;
+    const gateNow = unwrap(await api.health.cameras()).find((c) => c.cameraId === gate.id)!;
+    expect(gateNow.level).not.toBe('failing');
+    expect(gateNow.reasons).toContainEqual(
+      expect.objectContaining({ source: 'heartbeats', text: 'Heartbeat up' }),
+    );
+  });
+});
+
 describe('heartbeat data follows the inventory', () => {
   it('forgets a deleted camera (rules, expectation, heartbeats) and a deleted site’s rules; moved cameras keep theirs', async () => {
     const { api, core, site, cameras, beat, clock } = await setup(['Gate', 'Dock']);

@@ -11,7 +11,7 @@ import {
   ruleLabel,
 } from '../../../shared/heartbeats.ts';
 import { AppError, notFound } from '../../../shared/result.ts';
-import type { AuditLog } from '../history/audit.ts';
+import type { AuditInput } from '../history/audit.ts';
 import type { Inventory, StoredCamera } from '../inventory/inventory.ts';
 
 /** Ended maintenance windows are kept this long (the table says when a camera was last paused). */
@@ -26,17 +26,15 @@ export interface ExpectationFields {
 /**
  * The heartbeat settings the integrator edits — rules, each camera's grace and schedule (its
  * period is the camera's `heartbeatMinutes`), maintenance windows, alert settings — kept in the
- * inventory's document store, checked against the inventory, each change written at once with
- * its audit event.
+ * inventory's document store, checked against the inventory, each change written together with
+ * its audit events (one atomic write: both land or neither does).
  */
 export class HeartbeatSettings {
   private readonly inventory: Inventory;
-  private readonly audit: AuditLog;
   private readonly now: () => number;
 
-  constructor(inventory: Inventory, audit: AuditLog, now: () => number) {
+  constructor(inventory: Inventory, now: () => number) {
     this.inventory = inventory;
-    this.audit = audit;
     this.now = now;
   }
 
@@ -89,12 +87,13 @@ export class HeartbeatSettings {
     const fields = this.checkRule(input);
     const at = this.at();
     const rule: HeartbeatRule = { id: crypto.randomUUID(), ...fields, origin, createdAt: at, updatedAt: at };
-    this.inventory.commit({ heartbeats: { ...this.config, rules: [...this.config.rules, rule] } });
-    this.auditRule(
-      'create',
-      rule,
-      origin === 'assigned' ? 'heartbeat rule made by assigning a message' : 'heartbeat rule added',
-    );
+    this.inventory.commit({ heartbeats: { ...this.config, rules: [...this.config.rules, rule] } }, [
+      this.ruleEvent(
+        'create',
+        rule,
+        origin === 'assigned' ? 'heartbeat rule made by assigning a message' : 'heartbeat rule added',
+      ),
+    ]);
     return rule;
   }
 
@@ -102,20 +101,20 @@ export class HeartbeatSettings {
     const existing = this.config.rules.find((r) => r.id === input.id);
     if (!existing) throw notFound('Heartbeat rule', input.id);
     const rule: HeartbeatRule = { ...existing, ...this.checkRule(input), updatedAt: this.at() };
-    this.inventory.commit({
-      heartbeats: { ...this.config, rules: this.config.rules.map((r) => (r.id === rule.id ? rule : r)) },
-    });
-    this.auditRule('update', rule, 'heartbeat rule changed');
+    this.inventory.commit(
+      { heartbeats: { ...this.config, rules: this.config.rules.map((r) => (r.id === rule.id ? rule : r)) } },
+      [this.ruleEvent('update', rule, 'heartbeat rule changed')],
+    );
     return rule;
   }
 
   removeRule(id: string): { id: string } {
     const rule = this.config.rules.find((r) => r.id === id);
     if (!rule) throw notFound('Heartbeat rule', id);
-    this.inventory.commit({
-      heartbeats: { ...this.config, rules: this.config.rules.filter((r) => r.id !== id) },
-    });
-    this.auditRule('delete', rule, 'heartbeat rule deleted');
+    this.inventory.commit(
+      { heartbeats: { ...this.config, rules: this.config.rules.filter((r) => r.id !== id) } },
+      [this.ruleEvent('delete', rule, 'heartbeat rule deleted')],
+    );
     return { id };
   }
 
@@ -127,18 +126,18 @@ export class HeartbeatSettings {
     const perCamera = Object.fromEntries(Object.entries(this.config.cameras).filter(([id]) => !ids.has(id)));
     if (keep)
       for (const id of ids) perCamera[id] = { graceMinutes: fields.graceMinutes, schedule: fields.schedule };
-    this.inventory.commit({
-      cameras: this.inventory.cameras.map((c) =>
-        ids.has(c.id) && c.heartbeatMinutes !== fields.periodMinutes
-          ? { ...c, heartbeatMinutes: fields.periodMinutes, updatedAt: at }
-          : c,
-      ),
-      heartbeats: { ...this.config, cameras: perCamera },
-    });
     const label = expectationLabel(fields) ?? 'no heartbeat expected';
     const grace = fields.graceMinutes === null ? 'default grace' : `grace ${fields.graceMinutes} min`;
-    for (const c of cameras)
-      this.audit.record({
+    this.inventory.commit(
+      {
+        cameras: this.inventory.cameras.map((c) =>
+          ids.has(c.id) && c.heartbeatMinutes !== fields.periodMinutes
+            ? { ...c, heartbeatMinutes: fields.periodMinutes, updatedAt: at }
+            : c,
+        ),
+        heartbeats: { ...this.config, cameras: perCamera },
+      },
+      cameras.map((c) => ({
         action: 'update',
         recordType: 'camera',
         recordId: c.id,
@@ -146,7 +145,8 @@ export class HeartbeatSettings {
         siteId: c.siteId,
         cameraId: c.id,
         detail: `heartbeat expectation: ${label}, ${grace}`,
-      });
+      })),
+    );
   }
 
   pause(input: z.output<typeof PauseInput>): MaintenanceWindow {
@@ -172,16 +172,17 @@ export class HeartbeatSettings {
       reason: input.reason.trim(),
       createdAt: new Date(now).toISOString(),
     };
-    this.inventory.commit({ heartbeats: { ...this.config, windows: [...this.liveWindows(), window] } });
-    this.audit.record({
-      action: 'update',
-      recordType: camera ? 'camera' : 'site',
-      recordId: camera?.id ?? site.id,
-      recordLabel: camera?.name ?? site.name,
-      siteId: site.id,
-      cameraId: camera?.id ?? null,
-      detail: `heartbeats paused from ${window.startsAt} until ${window.endsAt}${window.reason ? `: ${window.reason}` : ''}`,
-    });
+    this.inventory.commit({ heartbeats: { ...this.config, windows: [...this.liveWindows(), window] } }, [
+      {
+        action: 'update',
+        recordType: camera ? 'camera' : 'site',
+        recordId: camera?.id ?? site.id,
+        recordLabel: camera?.name ?? site.name,
+        siteId: site.id,
+        cameraId: camera?.id ?? null,
+        detail: `heartbeats paused from ${window.startsAt} until ${window.endsAt}${window.reason ? `: ${window.reason}` : ''}`,
+      },
+    ]);
     return window;
   }
 
@@ -194,22 +195,26 @@ export class HeartbeatSettings {
       ...window,
       endsAt: new Date(Math.max(now, Date.parse(window.startsAt))).toISOString(),
     };
-    this.inventory.commit({
-      heartbeats: {
-        ...this.config,
-        windows: this.liveWindows().flatMap((w) =>
-          w.id !== windowId ? [w] : Date.parse(window.startsAt) > now ? [] : [ended],
-        ),
+    this.inventory.commit(
+      {
+        heartbeats: {
+          ...this.config,
+          windows: this.liveWindows().flatMap((w) =>
+            w.id !== windowId ? [w] : Date.parse(window.startsAt) > now ? [] : [ended],
+          ),
+        },
       },
-    });
-    this.audit.record({
-      action: 'update',
-      recordType: window.cameraId ? 'camera' : 'site',
-      recordId: window.cameraId ?? window.siteId,
-      siteId: window.siteId,
-      cameraId: window.cameraId,
-      detail: 'heartbeats resumed: maintenance window ended early',
-    });
+      [
+        {
+          action: 'update',
+          recordType: window.cameraId ? 'camera' : 'site',
+          recordId: window.cameraId ?? window.siteId,
+          siteId: window.siteId,
+          cameraId: window.cameraId,
+          detail: 'heartbeats resumed: maintenance window ended early',
+        },
+      ],
+    );
     return ended;
   }
 
@@ -238,13 +243,14 @@ export class HeartbeatSettings {
         );
     }
     const alerts: AlertSettings = { notify: input.notify, email: { ...input.email } };
-    this.inventory.commit({ heartbeats: { ...this.config, alerts } });
-    this.audit.record({
-      action: 'update',
-      recordType: 'inventory',
-      recordLabel: 'Heartbeat alerts',
-      detail: `notifications ${alerts.notify ? 'on' : 'off'}; e-mail ${alerts.email.enabled ? `to ${alerts.email.recipients.join(', ')} on ${alerts.email.states.join(', ')}` : 'off'}`,
-    });
+    this.inventory.commit({ heartbeats: { ...this.config, alerts } }, [
+      {
+        action: 'update',
+        recordType: 'inventory',
+        recordLabel: 'Heartbeat alerts',
+        detail: `notifications ${alerts.notify ? 'on' : 'off'}; e-mail ${alerts.email.enabled ? `to ${alerts.email.recipients.join(', ')} on ${alerts.email.states.join(', ')}` : 'off'}`,
+      },
+    ]);
     return alerts;
   }
 
@@ -280,10 +286,10 @@ export class HeartbeatSettings {
     return this.config.windows.filter((w) => Date.parse(w.endsAt) >= cutoff);
   }
 
-  private auditRule(action: 'create' | 'update' | 'delete', rule: HeartbeatRule, what: string): void {
+  private ruleEvent(action: 'create' | 'update' | 'delete', rule: HeartbeatRule, what: string): AuditInput {
     const camera = rule.cameraId ? this.inventory.camera(rule.cameraId) : undefined;
     const site = this.inventory.site(rule.siteId);
-    this.audit.record({
+    return {
       action,
       recordType: camera ? 'camera' : 'site',
       recordId: camera?.id ?? rule.siteId,
@@ -291,6 +297,6 @@ export class HeartbeatSettings {
       siteId: rule.siteId,
       cameraId: camera?.id ?? null,
       detail: `${what}: ${ruleLabel(rule)}`,
-    });
+    };
   }
 }

@@ -18,7 +18,7 @@ import { MailMatching } from './unmatched.ts';
 
 export type HeartbeatDeps = Pick<
   CoreContext,
-  'db' | 'inventory' | 'inbound' | 'audit' | 'clock' | 'logger' | 'engine' | 'options' | 'emit'
+  'db' | 'inventory' | 'inbound' | 'clock' | 'logger' | 'engine' | 'options' | 'emit'
 >;
 
 const TIMELINE = 60;
@@ -39,12 +39,13 @@ export class HeartbeatService {
   private readonly deps: HeartbeatDeps;
   private readonly offCommit: () => void;
   private readonly pruneTimer: NodeJS.Timeout;
+  private readonly changeListeners = new Set<() => void>();
 
   constructor(deps: HeartbeatDeps) {
     this.deps = deps;
     const now = () => deps.clock.now();
     this.store = new HeartbeatStore(deps.db);
-    this.settings = new HeartbeatSettings(deps.inventory, deps.audit, now);
+    this.settings = new HeartbeatSettings(deps.inventory, now);
     this.alerts = new HeartbeatAlerts({
       store: this.store,
       settings: () => deps.inventory.heartbeats.alerts,
@@ -61,7 +62,10 @@ export class HeartbeatService {
       alerts: this.alerts,
       clock: deps.clock,
       logger: deps.logger,
-      emit: (event) => deps.emit('heartbeats', event),
+      emit: (event) => {
+        deps.emit('heartbeats', event);
+        for (const listener of this.changeListeners) listener();
+      },
     });
     this.mail = new MailMatching({
       inventory: deps.inventory,
@@ -89,6 +93,12 @@ export class HeartbeatService {
     this.prune();
     this.pruneTimer = setInterval(() => this.prune(), 6 * 3600_000);
     this.pruneTimer.unref();
+  }
+
+  /** Called whenever cameras' heartbeat rows change (the health roll-up follows them). */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
   }
 
   overview(): HeartbeatOverview {

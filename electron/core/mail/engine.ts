@@ -4,6 +4,7 @@ import type {
   DeliverySummary,
   DeliveryStatus,
   FailureDetails,
+  RejectedRecipient,
 } from '../../../shared/delivery.ts';
 import type { AuthMethod, SecurityMode } from '../../../shared/domain.ts';
 import { AppError } from '../../../shared/result.ts';
@@ -31,6 +32,8 @@ export interface RouteConnector {
   passwordSealed: string | null;
   sender: string;
   trustedCertificatePem: string | null;
+  /** The connector's "allow login without encryption" switch. */
+  allowPlainLogin: boolean;
   connectionTimeoutSec: number;
   state: 'RUN' | 'STOPPED';
   maxSessions: number;
@@ -122,6 +125,7 @@ export function targetFor(
     auth: c.auth,
     username,
     password,
+    allowPlainLogin: c.allowPlainLogin,
     trustedCertificatePem: c.trustedCertificatePem,
     connectTimeoutMs: Math.min(timeoutMs, CONNECT_TIMEOUT_CAP_MS),
     greetingTimeoutMs: Math.min(timeoutMs, GREETING_TIMEOUT_CAP_MS),
@@ -340,8 +344,7 @@ export class DeliveryEngine {
           this.finalCancelled(item, 'Cancelled while waiting for the rate limit.');
           continue;
         }
-        // Nothing else queued for this session: it may end with this message.
-        session = await this.attempt(item, session, lane.queue.length === 0);
+        session = await this.attempt(item, session);
       }
     } catch (error) {
       this.deps.logger.error('delivery worker failed', { error: String(error) });
@@ -350,15 +353,8 @@ export class DeliveryEngine {
     }
   }
 
-  /**
-   * One attempt of one delivery; returns the session to keep for the next message of the lane.
-   * `last`: no other message waits for this session (its QUIT may go along with this message).
-   */
-  private async attempt(
-    item: Pending,
-    reuse: DeliverySession | null,
-    last: boolean,
-  ): Promise<DeliverySession | null> {
+  /** One attempt of one delivery; returns the session to keep for the next message of the lane. */
+  private async attempt(item: Pending, reuse: DeliverySession | null): Promise<DeliverySession | null> {
     const { job } = item;
     const clock = this.deps.clock;
     item.attempt++;
@@ -376,6 +372,8 @@ export class DeliveryEngine {
     let failure: FailureDetails | null = null;
     let outcome: Awaited<ReturnType<DeliverySession['send']>> | null = null;
     let builtId: string | null = null;
+    /** Recipients the server refused when it refused the message (every one of them, say). */
+    let refused: RejectedRecipient[] = [];
     try {
       if (!connector)
         throw new SmtpFailure({ message: 'The connector was deleted while the message was queued.' });
@@ -416,7 +414,7 @@ export class DeliveryEngine {
       }
       const message = 'build' in job.message ? await job.message.build() : job.message;
       builtId = message.messageId;
-      outcome = await session.send(message, transcript, last);
+      outcome = await session.send(message, transcript);
     } catch (error) {
       session?.close();
       session = null;
@@ -429,6 +427,7 @@ export class DeliveryEngine {
         ? classifyContext(connector, username)
         : { host: '', port: 0, security: 'none', auth: 'none', username, sender: metaOf(job.message).from };
       failure = classify(raw, ctx);
+      refused = raw.rejected;
       transcript.note(`Failed: ${failure.class} — ${failure.explanation}`);
     }
 
@@ -443,7 +442,7 @@ export class DeliveryEngine {
       outcome: failure ? 'failed' : 'sent',
       failure,
       accepted: outcome?.accepted ?? [],
-      rejected: outcome?.rejected ?? [],
+      rejected: outcome?.rejected ?? refused,
       response: outcome?.response ?? failure?.reply ?? null,
       timings: transcript.timings(),
       tls: session?.tls ?? null,
@@ -454,6 +453,8 @@ export class DeliveryEngine {
     const retry = failure !== null && failure.retryable && item.attempt < maxAttempts && !job.signal?.aborted;
     const delayMs = retry ? (connector!.retryDelaysSec[item.attempt - 1] ?? 0) * 1000 : 0;
     const status: DeliveryStatus = !failure ? 'sent' : retry ? 'retrying' : 'failed';
+    // A final outcome is reported (and the delivery finished) only once it is committed: an
+    // accepted message the app has called sent is never lost to a crash (see writeSoon).
     this.update(
       item,
       {
@@ -467,10 +468,11 @@ export class DeliveryEngine {
         durationMs: Math.round(finishedAt - item.firstStartedAt),
         nextAttemptAt: retry ? new Date(finishedAt + delayMs).toISOString() : null,
         accepted: outcome?.accepted ?? [],
-        rejected: outcome?.rejected ?? [],
+        rejected: outcome?.rejected ?? refused,
       },
       finishedAt,
       record,
+      retry ? undefined : () => this.finished(item),
     );
 
     if (retry) {
@@ -481,8 +483,6 @@ export class DeliveryEngine {
         },
         () => this.finalCancelled(item, 'Cancelled before the retry.'),
       );
-    } else {
-      this.finished(item);
     }
     return session;
   }
@@ -490,21 +490,32 @@ export class DeliveryEngine {
   /**
    * Moves a delivery to its next state in memory and tells the listeners. SQLite is written with
    * an attempt (one transaction: the attempt and the delivery row) and with a final state, not for
-   * the passing "sending" state.
+   * the passing "sending" state. A final state is told (and `then` runs) once it is committed.
    */
-  private update(item: Pending, change: Partial<DeliveryOutcome>, at: number, attempt?: AttemptRecord): void {
+  private update(
+    item: Pending,
+    change: Partial<DeliveryOutcome>,
+    at: number,
+    attempt?: AttemptRecord,
+    then?: () => void,
+  ): void {
     const r = item.record;
     Object.assign(r, change, { updatedAt: new Date(at).toISOString() });
     const final = r.status === 'sent' || r.status === 'failed' || r.status === 'cancelled';
-    if (attempt) this.deps.history.appendAttempt(item.id, attempt, stateOf(r), at);
-    else if (final) this.deps.history.setState(item.id, stateOf(r), at);
-    this.publish(item);
+    const known = () => {
+      this.publish(item);
+      then?.();
+    };
+    if (attempt) this.deps.history.appendAttempt(item.id, attempt, stateOf(r), at, final ? known : undefined);
+    else if (final) this.deps.history.setState(item.id, stateOf(r), at, known);
+    if (!final) known();
   }
 
   private finalCancelled(item: Pending, why: string): void {
     this.deps.logger.info('delivery cancelled', { id: item.id, why });
-    this.update(item, { status: 'cancelled', nextAttemptAt: null }, this.deps.clock.now());
-    this.finished(item);
+    this.update(item, { status: 'cancelled', nextAttemptAt: null }, this.deps.clock.now(), undefined, () =>
+      this.finished(item),
+    );
   }
 
   private finished(item: Pending): void {

@@ -1,7 +1,8 @@
 import type { BlastRadius, VerifyOutcome, VerifyProgress, VerifyReport } from '../../../shared/vault.ts';
 import { AppError } from '../../../shared/result.ts';
+import { plural } from '../../../shared/words.ts';
 import type { HostLookup } from '../adapters.ts';
-import type { AuditLog } from '../history/audit.ts';
+import { auditRef, type AuditLog } from '../history/audit.ts';
 import type { Inventory, StoredAppPassword } from '../inventory/inventory.ts';
 import type { ConnectorService } from '../inventory/connectors.ts';
 import { classify } from '../mail/classify.ts';
@@ -11,7 +12,7 @@ import { SmtpSession } from '../mail/session.ts';
 import { Transcript } from '../mail/transcript.ts';
 import type { AppPasswordService } from './records.ts';
 
-/** Where an account's app password can be checked when no camera links it to a connector. */
+/** The provider's own submission servers, where an app password of that provider is checked. */
 const PROVIDER_SERVERS: Partial<
   Record<StoredAppPassword['provider'], Pick<RouteConnector, 'host' | 'port' | 'security'>>
 > = {
@@ -21,17 +22,22 @@ const PROVIDER_SERVERS: Partial<
 };
 
 const REVOKED_LIKE = new Set(['auth-failed', 'app-password-required', 'basic-auth-disabled']);
+/** Verdicts that say nothing about the app password: the server could not be asked. */
+const CANNOT_ASK = new Set(['login-not-encrypted', 'auth-not-offered', 'auth-mechanism-unsupported']);
 const CONCURRENCY = 4;
+const usesPassword = (auth: RouteConnector['auth']) =>
+  auth === 'plain' || auth === 'login' || auth === 'cram-md5';
 
 export interface ProbeResult {
   ok: boolean;
+  /** null when nothing could be learned about the app password (it was not checked). */
   failureClass: string | null;
   message: string;
 }
 
 /**
  * Verifies app passwords without sending anything: an AUTH-only probe per record (connect, TLS,
- * EHLO, AUTH, QUIT) against the server its cameras use.
+ * EHLO, AUTH, QUIT) against the server where the app password is used.
  */
 export class VerifyService {
   private readonly running = new Map<string, AbortController>();
@@ -58,19 +64,17 @@ export class VerifyService {
     this.emit = options.emit;
   }
 
-  /** The server an app password is checked against: a connector of a camera using it, or the provider's. */
+  /**
+   * The server an app password is checked against: the connector of a camera that logs in with it
+   * (its host, port and security; a login over it follows the connector's encryption rule), else
+   * the provider's own submission server (SSL/TLS or STARTTLS). A connector that does not log in
+   * (a relay trusting the site's address) is not where the app password is used: it is skipped.
+   */
   routeFor(record: StoredAppPassword): RouteConnector | null {
     for (const camera of this.inventory.cameras) {
-      if (camera.appPasswordId === record.id && camera.connectorId) {
-        const route = this.connectors.route(camera.connectorId);
-        if (route) {
-          const auth =
-            route.auth === 'plain' || route.auth === 'login' || route.auth === 'cram-md5'
-              ? route.auth
-              : 'login';
-          return { ...route, auth };
-        }
-      }
+      if (camera.appPasswordId !== record.id || !camera.connectorId) continue;
+      const route = this.connectors.route(camera.connectorId);
+      if (route && usesPassword(route.auth)) return route;
     }
     const server = PROVIDER_SERVERS[record.provider];
     if (!server) return null;
@@ -85,6 +89,7 @@ export class VerifyService {
       passwordSealed: null,
       sender: record.account,
       trustedCertificatePem: null,
+      allowPlainLogin: false,
       connectionTimeoutSec: 20,
       state: 'RUN',
       maxSessions: 1,
@@ -95,30 +100,37 @@ export class VerifyService {
     };
   }
 
-  /** Logs in with `secret` as `record.account` and says goodbye; nothing is sent. */
+  /**
+   * Logs in with `secret` as `record.account` and says goodbye; nothing is sent. The mechanism is
+   * one the server advertises; the secret never goes out unencrypted unless the connector allows it.
+   */
   async probe(record: StoredAppPassword, secret: string): Promise<ProbeResult> {
     const route = this.routeFor(record);
     if (!route) {
       return {
         ok: false,
         failureClass: null,
-        message: 'No server to check against: link a camera that uses this app password to a connector.',
+        message:
+          'No server to check against: link a camera that uses this app password to a connector that logs in.',
       };
     }
     const transcript = new Transcript();
+    const where = `${route.host}:${route.port}`;
     try {
       const session = await SmtpSession.open(
-        targetFor(route, record.account, secret, ''),
+        { ...targetFor(route, record.account, secret, ''), auth: 'any', pop: null },
         transcript,
         this.lookup,
       );
       session.quit();
-      return { ok: true, failureClass: null, message: `Login accepted by ${route.host}:${route.port}` };
+      return { ok: true, failureClass: null, message: `Login accepted by ${where}` };
     } catch (error) {
       const v = classify(
         toSmtpFailure(error, transcript.currentStep()).raw,
         classifyContext(route, record.account),
       );
+      if (CANNOT_ASK.has(v.class))
+        return { ok: false, failureClass: null, message: `Could not check it on ${where}: ${v.explanation}` };
       return { ok: false, failureClass: v.class, message: v.explanation };
     }
   }
@@ -179,6 +191,7 @@ export class VerifyService {
 
   private async run(runId: string, records: StoredAppPassword[], signal: AbortSignal): Promise<VerifyReport> {
     const outcomes: VerifyOutcome[] = [];
+    const lines: Array<{ ok: boolean; text: string }> = [];
     const queue = [...records];
     this.emit({ runId, done: 0, total: records.length, last: null, report: null });
     const worker = async () => {
@@ -204,18 +217,40 @@ export class VerifyService {
           statusAfter: after.status,
         };
         outcomes.push(outcome);
-        this.audit.record({
-          action: 'verify',
-          recordType: 'app-password',
-          recordId: record.id,
-          recordLabel: `${record.account} · ${record.label}`,
-          result: result.ok ? 'ok' : 'failed',
-          detail: `${result.failureClass ?? (result.ok ? 'login accepted' : 'not checked')}: ${result.message}${before !== after.status ? ` (status ${before} → ${after.status})` : ''}`,
+        const line = `${result.failureClass ?? (result.ok ? 'login accepted' : 'not checked')}: ${result.message}${before !== after.status ? ` (status ${before} → ${after.status})` : ''}`;
+        lines.push({
+          ok: result.ok,
+          text: `${record.account} · ${record.label} ${auditRef(record.id)}: ${line}`,
         });
+        if (records.length === 1)
+          this.audit.record({
+            action: 'verify',
+            recordType: 'app-password',
+            recordId: record.id,
+            recordLabel: `${record.account} · ${record.label}`,
+            result: result.ok ? 'ok' : 'failed',
+            detail: line,
+          });
         this.emit({ runId, done: outcomes.length, total: records.length, last: outcome, report: null });
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, records.length) }, worker));
+    // Verifying many records is one act: one audit event, with every record's outcome in its detail
+    // (failures first), instead of hundreds of near-identical rows.
+    if (records.length > 1) {
+      const accepted = outcomes.filter((o) => o.ok).length;
+      this.audit.record({
+        action: 'verify',
+        recordType: 'app-password',
+        recordLabel: `${plural(records.length, 'app password')} verified together`,
+        result: accepted === outcomes.length && !signal.aborted ? 'ok' : 'failed',
+        detail: [
+          `${accepted} accepted, ${outcomes.length - accepted} rejected or not checked${signal.aborted ? `, ${records.length - outcomes.length} not verified (cancelled)` : ''}.`,
+          ...lines.filter((l) => !l.ok).map((l) => l.text),
+          ...lines.filter((l) => l.ok).map((l) => l.text),
+        ].join('\n'),
+      });
+    }
     const report: VerifyReport = {
       runId,
       outcomes,
@@ -265,7 +300,7 @@ export class VerifyService {
         recordIds: ids,
         cameras,
         sites,
-        message: `All ${list.length} app passwords of ${shown} were rejected together. The account password was probably changed or 2-step verification was turned off — either revokes every app password of the account. ${cameras.length} camera(s) at ${sites.length} site(s) are no longer sending alerts: create new app passwords and rotate each record.`,
+        message: `All ${list.length} app passwords of ${shown} were rejected together. The account password was probably changed or 2-step verification was turned off — either revokes every app password of the account. ${plural(cameras.length, 'camera')} at ${plural(sites.length, 'site')} ${cameras.length === 1 ? 'is' : 'are'} no longer sending alerts: create new app passwords and rotate each record.`,
       });
     }
     return out;
