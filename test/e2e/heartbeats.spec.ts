@@ -194,6 +194,16 @@ test('the Sites page rolls heartbeats up per site, and a count opens the filtere
   await expect(page.locator('section[aria-label="Heartbeat status"] .table-count')).toHaveText('2 of 23');
 });
 
+test('the Overview rolls heartbeats into each site’s health: down cameras fail it, with the heartbeat as the reason', async ({
+  page,
+}) => {
+  await open(page, 'overview');
+  const harbour = page.getByRole('row').filter({ hasText: 'Harbour Terminal' }).first();
+  await expect(harbour).toContainText('failing');
+  await expect(harbour).toContainText('2 cameras: heartbeat down');
+  await shot(page, 'overview-heartbeats-1366');
+});
+
 test('the site’s heartbeat settings apply one expectation to all its cameras and pause the whole site', async ({
   page,
 }) => {
