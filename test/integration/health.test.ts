@@ -152,7 +152,8 @@ describe('before anything was tested', () => {
     expect(south.reasons[0]!.short).toBe('Connector "South relay" is STOPPED');
     expect(await connectorHealth(ids.relay)).toMatchObject({ level: 'unknown', lastResult: null });
     const overview = unwrap(await t.api.health.overview());
-    expect(overview.sources).toEqual([]);
+    // Heartbeats are always a source; these cameras expect none, so it says nothing about them.
+    expect(overview.sources).toEqual(['heartbeats']);
     expect(overview.sites.find((s) => s.siteId === ids.empty)).toMatchObject({
       level: 'unknown',
       reasons: [{ short: 'Nothing set up yet' }],
@@ -306,17 +307,18 @@ describe('signal sources', () => {
     let signals: HealthSignal[] = [
       { subject: 'camera', id: ids.quay, level: 'failing', text: 'Heartbeat down' },
     ];
-    const remove = t.core.health.register({ name: 'heartbeats', signals: () => signals });
-    expect(unwrap(await t.api.health.overview()).sources).toEqual(['heartbeats']);
+    // Beside the core's own heartbeat source (whose cameras here expect no heartbeat).
+    const remove = t.core.health.register({ name: 'test signals', signals: () => signals });
+    expect(unwrap(await t.api.health.overview()).sources).toEqual(['heartbeats', 'test signals']);
     const quay = await cameraHealth(ids.quay);
     expect(quay.level).toBe('failing');
-    expect(quay.reasons[0]).toMatchObject({ source: 'heartbeats', text: 'Heartbeat down' });
+    expect(quay.reasons[0]).toMatchObject({ source: 'test signals', text: 'Heartbeat down' });
     signals = [{ subject: 'camera', id: ids.crane, level: 'healthy', text: 'Heartbeat up' }];
     // Proof from a heartbeat does not hide what is missing.
     expect((await cameraHealth(ids.crane)).level).toBe('at-risk');
     expect((await cameraHealth(ids.quay)).level).toBe('healthy');
     remove();
-    expect(unwrap(await t.api.health.overview()).sources).toEqual([]);
+    expect(unwrap(await t.api.health.overview()).sources).toEqual(['heartbeats']);
   });
 });
 
