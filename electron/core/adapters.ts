@@ -57,6 +57,11 @@ export interface ReportPrinter {
   pdf(runId: string, siteId: string): Promise<Buffer>;
 }
 
+/** Tells the core that the computer woke from sleep (Electron's powerMonitor 'resume' in the app). */
+export interface PowerMonitor {
+  onResume(listener: () => void): () => void;
+}
+
 export type EventSink = <K extends EventTopic>(topic: K, payload: EventMap[K]) => void;
 
 /** Name resolution, injectable so tests can point it at a DNS server on loopback. */
@@ -77,6 +82,8 @@ export interface CoreAdapters {
   printer?: ReportPrinter;
   /** Folder of the sample snapshot JPEGs for burst tests. */
   samplesDir?: string;
+  /** Wake-from-sleep notices, so mailbox watchers reconnect at once (a timer-drift check backs it up). */
+  power?: PowerMonitor;
 }
 
 export const systemClock: Clock = {

@@ -4,6 +4,8 @@ import type { AuditLog } from './history/audit.ts';
 import type { Db } from './history/db.ts';
 import type { DeliveryHistory } from './history/deliveries.ts';
 import type { InboundHub } from './inbound/hub.ts';
+import type { MailboxService } from './inbound/mailboxes.ts';
+import type { MailboxWatchers } from './inbound/watchers.ts';
 import type { CameraService } from './inventory/cameras.ts';
 import type { ConnectorService } from './inventory/connectors.ts';
 import type { Inventory } from './inventory/inventory.ts';
@@ -35,6 +37,9 @@ export interface CoreContext {
   readonly runs: RunService;
   /** Inbound mail from every source (watched mailboxes, the bench inbox), stored once. */
   readonly inbound: InboundHub;
+  /** The watched mailboxes (IMAP) and their watchers. */
+  readonly mailboxes: MailboxService;
+  readonly watchers: MailboxWatchers;
   /** Pushes an event to every subscriber of the core (the renderer in the app). */
   emit<K extends EventTopic>(topic: K, payload: EventMap[K]): void;
   /** Files picked in the open dialog, by the opaque token the renderer gets instead of a path. */

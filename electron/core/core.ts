@@ -8,6 +8,11 @@ import { commitWrites, openHistory, type Db } from './history/db.ts';
 import { DeliveryHistory } from './history/deliveries.ts';
 import { deliveryHandlers } from './history/delivery-handlers.ts';
 import { InboundHub } from './inbound/hub.ts';
+import type { AccessTokenProvider } from './inbound/imap-session.ts';
+import { mailboxHandlers } from './inbound/mailbox-handlers.ts';
+import { MailboxService } from './inbound/mailboxes.ts';
+import { SyncState } from './inbound/sync-state.ts';
+import { MailboxWatchers } from './inbound/watchers.ts';
 import { backupHandlers } from './inventory/backup-handlers.ts';
 import { cameraHandlers } from './inventory/camera-handlers.ts';
 import { CameraService } from './inventory/cameras.ts';
@@ -43,6 +48,8 @@ export interface Core {
   readonly verifier: VerifyService;
   readonly runs: RunService;
   readonly inbound: InboundHub;
+  readonly mailboxes: MailboxService;
+  readonly watchers: MailboxWatchers;
   /** Every event the core pushes (delivery progress…); returns the function that unsubscribes. */
   onEvent(listener: (message: EventMessage) => void): () => void;
   close(): Promise<void>;
@@ -57,6 +64,13 @@ export type CoreOptions = Omit<CoreAdapters, 'clock' | 'logger'> &
      * sessions of deliveries run in that worker thread. Without it they run in this thread.
      */
     deliveryThread?: URL;
+    /**
+     * Watch the enabled mailboxes (IMAP) from the start (the app does). Off by default, so tests
+     * and scripts open no connections unless they ask.
+     */
+    watchMailboxes?: boolean;
+    /** OAuth2 access tokens for mailboxes signing in with `oauth2` (none yet: such a login is rejected). */
+    imapAccessToken?: AccessTokenProvider;
   };
 
 const DAY = 86_400_000;
@@ -91,6 +105,7 @@ export function createCore(options: CoreOptions): Core {
   });
   const deliveries = new DeliveryHistory(db);
   const inbound = new InboundHub(db, now, logger);
+  const syncState = new SyncState(db);
 
   const listeners = new Set<(message: EventMessage) => void>();
   let runs: RunService | null = null;
@@ -171,6 +186,33 @@ export function createCore(options: CoreOptions): Core {
     emit: (event) => emit('run', event),
   });
 
+  const watchers = new MailboxWatchers({
+    inventory,
+    hub: inbound,
+    syncState,
+    secrets: options.secrets,
+    clock,
+    logger,
+    appVersion: options.appVersion,
+    run: options.watchMailboxes ?? false,
+    emit: (status) => emit('watcher', status),
+    lookup: options.lookup,
+    power: options.power,
+    accessToken: options.imapAccessToken,
+  });
+  const mailboxes = new MailboxService({
+    inventory,
+    audit,
+    secrets: options.secrets,
+    hub: inbound,
+    syncState,
+    watchers,
+    now,
+    appVersion: options.appVersion,
+    lookup: options.lookup,
+    accessToken: options.imapAccessToken,
+  });
+
   const ctx: CoreContext = {
     options: adapters,
     clock,
@@ -188,6 +230,8 @@ export function createCore(options: CoreOptions): Core {
     engine,
     runs,
     inbound,
+    mailboxes,
+    watchers,
     emit,
     pickedFiles,
     prune,
@@ -214,7 +258,9 @@ export function createCore(options: CoreOptions): Core {
     runs: runHandlers(ctx),
     backup: backupHandlers(ctx),
     settings: settingsHandlers(ctx),
+    mailboxes: mailboxHandlers(ctx),
   };
+  void watchers.start();
 
   return {
     handlers,
@@ -231,12 +277,15 @@ export function createCore(options: CoreOptions): Core {
     verifier,
     runs,
     inbound,
+    mailboxes,
+    watchers,
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     async close() {
       clearInterval(pruneTimer);
+      await watchers.close();
       await vault.flushClipboard();
       await engine.close();
       await thread?.close();

@@ -153,6 +153,19 @@ const MIGRATIONS: string[] = [
   CREATE INDEX inbound_from ON inbound_messages(from_addr, received_at);
   CREATE INDEX inbound_token ON inbound_messages(token) WHERE token IS NOT NULL;
   `,
+  // issue 12, mailbox watchers: where the reading of each watched folder stands (its UIDVALIDITY and
+  // the highest UID read), so a restart, a reconnect or a wake from sleep catches up by UID
+  `
+  CREATE TABLE mailbox_folders (
+    mailbox_id TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    role TEXT NOT NULL,
+    uid_validity TEXT NOT NULL,
+    last_uid INTEGER NOT NULL,
+    synced_at INTEGER,
+    PRIMARY KEY (mailbox_id, folder)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export type Db = DatabaseSync;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { AUTH_METHODS, CONNECTOR_STATES, HANDOVER_STATES, SECURITY_MODES } from '../../../shared/domain.ts';
 import { AppError } from '../../../shared/result.ts';
+import { MAILBOX_AUTH_METHODS } from '../../../shared/inbound.ts';
 import { DEFAULT_SETTINGS, SettingsFields, type Settings } from '../../../shared/schemas.ts';
 import { APP_PASSWORD_STATUSES, PROVIDERS, type BackupCounts } from '../../../shared/vault.ts';
 import type { SecretBox } from '../adapters.ts';
@@ -9,7 +10,7 @@ import type { AuditLog } from '../history/audit.ts';
 import { fileStamp } from '../csv.ts';
 import { aesGcmOpen, aesGcmSeal, deriveKey, SCRYPT_PARAMS } from '../secrets/passphrase-box.ts';
 import type { AppPasswordService } from '../vault/records.ts';
-import type { Inventory, StoredAppPassword, StoredConnector } from './inventory.ts';
+import type { Inventory, StoredAppPassword, StoredConnector, StoredMailbox } from './inventory.ts';
 
 export interface BackupDeps {
   inventory: Inventory;
@@ -123,11 +124,37 @@ const AppPasswordBackup = z.object({
   notes: text,
 });
 
+/** A watched mailbox, its password in clear inside the ciphertext like every secret here. */
+const MailboxBackup = z.object({
+  id: text.min(1),
+  title: text,
+  host: text,
+  port: whole,
+  security: z.enum(SECURITY_MODES),
+  auth: z.enum(MAILBOX_AUTH_METHODS),
+  username: text,
+  password: maybeText,
+  presetId: maybeText,
+  extraFolders: z.array(text),
+  watchJunk: z.boolean(),
+  siteIds: z.array(text),
+  cameraIds: z.array(text),
+  addresses: z.array(text),
+  enabled: z.boolean(),
+  trustedCertificatePem: maybeText.optional(),
+  backfillDays: whole.optional(),
+  pollSeconds: whole.optional(),
+  createdAt: text,
+  updatedAt: text,
+});
+
 const Payload = z.object({
   sites: z.array(SiteBackup),
   connectors: z.array(ConnectorBackup),
   cameras: z.array(CameraBackup),
   appPasswords: z.array(AppPasswordBackup),
+  // Backups made before mailboxes were watched have none.
+  mailboxes: z.array(MailboxBackup).default([]),
   // Not strict: a setting that no longer exists is dropped instead of refusing the whole backup.
   settings: z.object(SettingsFields.shape).partial(),
 });
@@ -260,11 +287,20 @@ export async function exportBackup(
       secret: await openOrExplain(secrets, secretSealed, `app password of ${r.account} (${r.label})`),
     });
   }
+  const mailboxes: Payload['mailboxes'] = [];
+  for (const m of inventory.mailboxes) {
+    const { passwordSealed, ...rest } = m;
+    mailboxes.push({
+      ...rest,
+      password: await openOrExplain(secrets, passwordSealed, `password of mailbox "${m.title}"`),
+    });
+  }
   const payload: Payload = {
     sites: [...inventory.sites],
     connectors,
     cameras: [...inventory.cameras],
     appPasswords,
+    mailboxes,
     settings: inventory.settings,
   };
   const counts = countsOf(payload);
@@ -433,6 +469,21 @@ async function restore(deps: BackupDeps, content: string, passphrase: string): P
       secretLength: sealed?.length ?? rest.secretLength,
     });
   }
+  const sites = new Set(payload.sites.map((s) => s.id));
+  const cameras = new Set(payload.cameras.map((c) => c.id));
+  const mailboxes: StoredMailbox[] = [];
+  for (const m of payload.mailboxes) {
+    const { password, trustedCertificatePem, backfillDays, pollSeconds, ...rest } = m;
+    mailboxes.push({
+      ...rest,
+      ...(trustedCertificatePem !== undefined ? { trustedCertificatePem } : {}),
+      ...(backfillDays !== undefined ? { backfillDays } : {}),
+      ...(pollSeconds !== undefined ? { pollSeconds } : {}),
+      siteIds: rest.siteIds.filter((id) => sites.has(id)),
+      cameraIds: rest.cameraIds.filter((id) => cameras.has(id)),
+      passwordSealed: await seal(password),
+    });
+  }
   const settings: Settings = { ...DEFAULT_SETTINGS, ...payload.settings };
   const before = countsOf(deps.inventory);
   deps.inventory.commit({
@@ -440,6 +491,7 @@ async function restore(deps: BackupDeps, content: string, passphrase: string): P
     connectors,
     cameras: payload.cameras,
     appPasswords,
+    mailboxes,
     settings,
   });
   const counts = countsOf(payload);
@@ -447,7 +499,7 @@ async function restore(deps: BackupDeps, content: string, passphrase: string): P
     action: 'import',
     recordType: 'inventory',
     recordLabel: 'encrypted backup',
-    detail: `restored ${countsText(counts)} from a backup of ${header.createdAt} (AlertDesk ${header.appVersion}); replaced ${countsText(before)}`,
+    detail: `restored ${countsText(counts)} and ${mailboxes.length} watched mailbox(es) from a backup of ${header.createdAt} (AlertDesk ${header.appVersion}); replaced ${countsText(before)}`,
   });
   return counts;
 }

@@ -2,6 +2,7 @@ import type { CameraParsed } from '../../../shared/schemas.ts';
 import { AppError, notFound } from '../../../shared/result.ts';
 import type { Camera } from '../../../shared/vault.ts';
 import type { AuditLog } from '../history/audit.ts';
+import { coverageWithout } from '../inbound/coverage.ts';
 import type { Inventory, StoredCamera } from './inventory.ts';
 
 type CameraUpdateParsed = CameraParsed & { id: string };
@@ -74,7 +75,11 @@ export class CameraService {
 
   remove(id: string): { id: string } {
     const c = this.get(id);
-    this.inventory.commit({ cameras: this.inventory.cameras.filter((x) => x.id !== id) });
+    const mailboxes = coverageWithout(this.inventory.mailboxes, { cameraIds: [id] });
+    this.inventory.commit({
+      cameras: this.inventory.cameras.filter((x) => x.id !== id),
+      ...(mailboxes ? { mailboxes } : {}),
+    });
     this.audit.record({
       action: 'delete',
       recordType: 'camera',

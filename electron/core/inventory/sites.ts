@@ -3,6 +3,7 @@ import type { Site, SiteRemoval } from '../../../shared/domain.ts';
 import { AppError, notFound } from '../../../shared/result.ts';
 import type { SiteFields, SiteRemove, SiteUpdate } from '../../../shared/schemas.ts';
 import type { AuditLog } from '../history/audit.ts';
+import { coverageWithout } from '../inbound/coverage.ts';
 import type { Inventory, StoredSite } from './inventory.ts';
 
 export class SiteService {
@@ -136,10 +137,16 @@ export class SiteService {
       connectors = connectors.filter((c) => c.siteId !== site.id);
       cameras = cameras.filter((c) => c.siteId !== site.id);
     }
+    const ownCameraIds = ownCameras.map((c) => c.id);
+    const mailboxes = coverageWithout(this.inventory.mailboxes, {
+      siteIds: [site.id],
+      ...(input.connectors === 'move' ? { movedCameraIds: ownCameraIds } : { cameraIds: ownCameraIds }),
+    });
     this.inventory.commit({
       sites: this.inventory.sites.filter((s) => s.id !== site.id),
       connectors,
       cameras,
+      ...(mailboxes ? { mailboxes } : {}),
     });
     const moved = input.connectors === 'move';
     this.audit.record({
