@@ -201,6 +201,7 @@ export const MailboxTestInput = z
     path: ['mailboxId'],
   });
 export type MailboxTestParsed = z.output<typeof MailboxTestInput>;
+export type MailboxTestInputT = z.input<typeof MailboxTestInput>;
 
 export const MailboxMessagesInput = z
   .object({

@@ -106,7 +106,7 @@ function decide(error: unknown, ctx: ImapContext): Verdict {
   const reply = str(e.responseText) ?? str(e.reason) ?? '';
   const message = str(e.message) ?? String(error);
   const text = `${message} ${reply}`;
-  const said = reply ? ` The server said: "${reply.trim()}".` : '';
+  const said = reply ? ` The server said: "${reply.trim()}"` : '';
 
   // ── Refusals that are not about the password (a login NO can carry them) ──────────────
   if (response === 'LIMIT' || TOO_MANY.test(text)) {
