@@ -62,7 +62,7 @@ test.beforeAll(async () => {
         password: 'revoked-app-password',
       }),
     ),
-  ).id;
+  );
 });
 
 test.afterAll(async () => {
