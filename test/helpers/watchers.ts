@@ -12,7 +12,8 @@ export function until<T>(
   { core }: { core: Core },
   check: () => T | undefined | false,
   what: string,
-  timeoutMs = 30_000,
+  // Under the test's own 30 s, so a timeout says what was awaited and where every watcher stood.
+  timeoutMs = 25_000,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let done = false;

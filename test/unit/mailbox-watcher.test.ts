@@ -8,7 +8,8 @@ import { MailboxWatcher, uidSet } from '../../electron/core/inbound/watcher.ts';
 import type { StoredMailbox } from '../../electron/core/inventory/inventory.ts';
 import type { MailboxStatus } from '../../shared/mailboxes.ts';
 import { manualClock } from '../helpers/clock.ts';
-import { FakeImapServer } from '../helpers/fake-imap.ts';
+import { FakeImapServer, type FakeImapClient } from '../helpers/fake-imap.ts';
+import type { ImapFlow } from 'imapflow';
 
 const MINUTE = 60_000;
 
@@ -111,16 +112,18 @@ describe('the watcher supervisor (fake server, manual clock)', () => {
     updatedAt: '',
   };
 
-  const start = (over: Partial<StoredMailbox> = {}) => {
+  const start = (over: Partial<StoredMailbox> = {}, open?: () => Promise<ImapFlow>) => {
     watcher = new MailboxWatcher({
       mailbox: { ...mailbox, ...over },
       credentials: async () => ({ pass: 'secret' }),
-      open: async () => {
-        opens++;
-        const failure = failNext.shift();
-        if (failure) throw failure;
-        return server.connect();
-      },
+      open:
+        open ??
+        (async () => {
+          opens++;
+          const failure = failNext.shift();
+          if (failure) throw failure;
+          return server.connect();
+        }),
       hub,
       syncState: sync,
       clock,
@@ -268,6 +271,20 @@ describe('the watcher supervisor (fake server, manual clock)', () => {
     await settle(() => opens === 2 && state() === 'connected');
     expect(opens).toBe(2);
     expect(statuses.map((s) => s.state)).toContain('reconnecting');
+  });
+
+  it('stopping while a connection is still opening does not wait for it, and closes it when it opens', async () => {
+    let opened: (client: ImapFlow) => void = () => undefined;
+    start({}, () => new Promise<ImapFlow>((resolve) => (opened = resolve)));
+    await settle();
+    expect(state()).toBe('catching-up');
+    await watcher!.stop();
+    expect(state()).toBe('stopped');
+    const late = server.connect();
+    opened(late);
+    await settle();
+    expect((late as unknown as FakeImapClient).isClosed).toBe(true);
+    watcher = null;
   });
 
   it('stopping during a backoff ends at once and reports stopped, not watching', async () => {

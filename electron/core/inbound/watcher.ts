@@ -27,10 +27,10 @@ import {
 import type { FolderState, SyncState } from './sync-state.ts';
 
 const DAY = 86_400_000;
-/** Messages read per FETCH: big enough to amortise the round trip, small enough to show progress. */
+/** Messages stored in the hub at a time while a FETCH streams in (and progress reported). */
 const BATCH = 500;
-/** With IDLE on the Inbox and nothing else to poll, the Inbox is still checked (and IDLE renewed) this often. */
-const KEEPALIVE_MS = 5 * 60_000;
+/** UIDs asked for in one FETCH: the command stays short, the server streams without pauses. */
+const FETCH_SPAN = 5000;
 /** Status events while catching up are sent at most this often (state changes go at once). */
 const PROGRESS_EVERY_MS = 250;
 
@@ -94,6 +94,8 @@ export class MailboxWatcher {
   private client: ImapFlow | null = null;
   private loop: Promise<void> | null = null;
   private stopping = false;
+  private readonly stopper = new AbortController();
+  private readonly stopSignal = this.stopper.signal;
   private reconnectAsked = false;
   private wake: ((why: Wake) => void) | null = null;
   private pendingWake: Wake | null = null;
@@ -133,6 +135,7 @@ export class MailboxWatcher {
   /** Closes the connection at once (no LOGOUT round trip) and ends the loop. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopper.abort();
     this.poke('stop');
     closeQuietly(this.client);
     await this.loop;
@@ -216,7 +219,7 @@ export class MailboxWatcher {
         this.stage = 'login';
         const credentials = await this.deps.credentials();
         this.stage = 'connect';
-        client = await this.deps.open(imapAccount(this.mailbox), credentials);
+        client = await this.unlessStopped(this.deps.open(imapAccount(this.mailbox), credentials));
         this.client = client;
         if (this.stopping || this.reconnectAsked)
           throw new ImapProblem('connection-dropped', 'connect', 'asked');
@@ -285,6 +288,31 @@ export class MailboxWatcher {
     };
   }
 
+  /**
+   * A connection being opened, unless the watcher is stopped first: stopping must not wait for a
+   * connect or DNS timeout (15 s to an unreachable host). A client that opens too late is closed.
+   */
+  private unlessStopped(opening: Promise<ImapFlow>): Promise<ImapFlow> {
+    return new Promise((resolve, reject) => {
+      const onStop = () => {
+        opening.then(closeQuietly, () => undefined);
+        reject(new ImapProblem('connection-dropped', 'connect', 'stopped'));
+      };
+      if (this.stopping) return onStop();
+      this.stopSignal.addEventListener('abort', onStop, { once: true });
+      opening.then(
+        (client) => {
+          this.stopSignal.removeEventListener('abort', onStop);
+          resolve(client);
+        },
+        (error: unknown) => {
+          this.stopSignal.removeEventListener('abort', onStop);
+          reject(error);
+        },
+      );
+    });
+  }
+
   /** Waits `ms`, or less when stopped or asked to reconnect. */
   private async pause(ms: number): Promise<void> {
     const why = await this.waitFor(ms, null);
@@ -342,8 +370,9 @@ export class MailboxWatcher {
       if (event.path === inbox.path && event.count > event.prevCount) this.poke('exists');
     };
     client.on('exists', onExists);
-    const pollMs = (this.mailbox.pollSeconds ?? MAILBOX_DEFAULTS.pollSeconds) * 1000;
-    const period = others.length > 0 || !this.idle ? pollMs : KEEPALIVE_MS;
+    // Also with IDLE and the Inbox alone: a timer pass renews IDLE and catches an EXISTS the server
+    // never sent, and "last sync" stays within one period.
+    const period = (this.mailbox.pollSeconds ?? MAILBOX_DEFAULTS.pollSeconds) * 1000;
     try {
       for (;;) {
         if (this.idle) {
@@ -445,19 +474,34 @@ export class MailboxWatcher {
       uids.length > 0 ? Math.max(uids[0]! - 1, fresh ? 0 : saved.lastUid) : fresh ? 0 : saved.lastUid;
     if (catchingUp && this.progress) this.progress.total += uids.length;
     else if (uids.length > 0) this.progress = { done: 0, total: uids.length };
-    for (let i = 0; i < uids.length; i += BATCH) {
-      const batch = uids.slice(i, i + BATCH);
-      const fetched: FetchMessageObject[] = [];
-      for await (const message of client.fetch(uidSet(batch), LIGHT_FETCH, { uid: true }))
-        fetched.push(message);
-      const now = this.deps.clock.now();
-      let inputs = fetched.map((m) => inboundInput(this.mailbox.id, folder, uidValidity, m, now));
-      if (renumbered) inputs = inputs.filter((input) => !this.seenWithoutId(input));
-      this.publish(inputs);
-      lastUid = Math.max(lastUid, batch[batch.length - 1]!);
-      this.save({ folder: folder.path, role: folder.role, uidValidity, lastUid, syncedAt: null });
-      if (this.progress) this.progress.done += batch.length;
-      this.emitSoon();
+    // One FETCH for many UIDs, so the server streams without a pause per batch; what arrives is
+    // stored every BATCH messages, and reading is marked done up to the last UID stored with all
+    // the ones before it.
+    for (let i = 0; i < uids.length; i += FETCH_SPAN) {
+      const span = uids.slice(i, i + FETCH_SPAN);
+      const stored = new Set<number>();
+      let next = 0;
+      let chunk: FetchMessageObject[] = [];
+      const store = () => {
+        const now = this.deps.clock.now();
+        let inputs = chunk.map((m) => inboundInput(this.mailbox.id, folder, uidValidity, m, now));
+        if (renumbered) inputs = inputs.filter((input) => !this.seenWithoutId(input));
+        this.publish(inputs);
+        for (const m of chunk) stored.add(m.uid);
+        while (next < span.length && stored.has(span[next]!)) next++;
+        if (next > 0) lastUid = Math.max(lastUid, span[next - 1]!);
+        this.save({ folder: folder.path, role: folder.role, uidValidity, lastUid, syncedAt: null });
+        if (this.progress) this.progress.done += chunk.length;
+        chunk = [];
+        this.emitSoon();
+      };
+      for await (const message of client.fetch(uidSet(span), LIGHT_FETCH, { uid: true })) {
+        chunk.push(message);
+        if (chunk.length >= BATCH) store();
+      }
+      if (chunk.length > 0) store();
+      // A UID the server no longer has (expunged meanwhile) is passed over, not asked for again.
+      lastUid = Math.max(lastUid, span[span.length - 1]!);
     }
     if (fresh) lastUid = Math.max(lastUid, (box.uidNext ?? 1) - 1);
     this.save({

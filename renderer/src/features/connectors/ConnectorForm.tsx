@@ -13,6 +13,7 @@ import {
 } from '../../../../shared/presets.ts';
 import { api, call, errorMessage } from '../../api.ts';
 import { CertificateSection } from '../../components/CertificateSection.tsx';
+import { PresetGrid } from '../../components/PresetGrid.tsx';
 import { CheckboxField, NumberField, SelectField, TextArea, TextField } from '../../components/fields.tsx';
 import { Dialog, Notice } from '../../components/ui.tsx';
 import { POP_PORTS, applyPreset, withSecurity, type ConnectorDraft } from './draft.ts';
@@ -56,31 +57,15 @@ export function ConnectorForm({ draft, onChange, errors, sites, existing }: Prop
     <div className="connector-form">
       <section className="form-section">
         <h3>Start from a preset</h3>
-        <div className="preset-grid" role="group" aria-label="Provider presets">
-          {PRESETS.map((p) => (
-            <button
-              key={p.id}
-              type="button"
-              className={`preset${draft.presetId === p.id ? ' active' : ''}${p.notices.some((n) => n.level === 'blocker') ? ' blocked' : ''}`}
-              aria-pressed={draft.presetId === p.id}
-              onClick={() => onChange(applyPreset(draft, p, sesRegion))}
-            >
-              <strong>{p.label}</strong>
-              <span>
-                {p.host || 'your relay'} · {p.port}
-              </span>
-            </button>
-          ))}
-          <button
-            type="button"
-            className={`preset${draft.presetId === null ? ' active' : ''}`}
-            aria-pressed={draft.presetId === null}
-            onClick={() => set('presetId', null)}
-          >
-            <strong>Custom</strong>
-            <span>any SMTP server</span>
-          </button>
-        </div>
+        <PresetGrid
+          label="Provider presets"
+          presets={PRESETS}
+          selected={draft.presetId}
+          onPick={(p) => onChange(applyPreset(draft, p, sesRegion))}
+          onCustom={() => set('presetId', null)}
+          customHint="any SMTP server"
+          noHost="your relay"
+        />
         {preset?.provider === 'ses' ? (
           <SelectField
             label="SES region"

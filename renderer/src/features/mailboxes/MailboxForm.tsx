@@ -12,6 +12,7 @@ import {
 import type { Camera } from '../../../../shared/vault.ts';
 import { draftFields, type SetField } from '../../app/draft.ts';
 import { CertificateSection } from '../../components/CertificateSection.tsx';
+import { PresetGrid } from '../../components/PresetGrid.tsx';
 import {
   CheckboxField,
   listError,
@@ -48,31 +49,14 @@ export function MailboxForm(p: Props) {
     <div className="mailbox-form">
       <section className="form-section">
         <h3>Start from a preset</h3>
-        <div className="preset-grid" role="group" aria-label="Mailbox presets">
-          {MAILBOX_PRESETS.map((m) => (
-            <button
-              key={m.id}
-              type="button"
-              className={`preset${draft.presetId === m.id ? ' active' : ''}${m.notices.some((n) => n.level === 'blocker') ? ' blocked' : ''}`}
-              aria-pressed={draft.presetId === m.id}
-              onClick={() => onChange(applyPreset(draft, m))}
-            >
-              <strong>{m.label}</strong>
-              <span>
-                {m.host} · {m.port}
-              </span>
-            </button>
-          ))}
-          <button
-            type="button"
-            className={`preset${draft.presetId === null ? ' active' : ''}`}
-            aria-pressed={draft.presetId === null}
-            onClick={() => set('presetId', null)}
-          >
-            <strong>Custom</strong>
-            <span>any IMAP server</span>
-          </button>
-        </div>
+        <PresetGrid
+          label="Mailbox presets"
+          presets={MAILBOX_PRESETS}
+          selected={draft.presetId}
+          onPick={(m) => onChange(applyPreset(draft, m))}
+          onCustom={() => set('presetId', null)}
+          customHint="any IMAP server"
+        />
         {preset?.notices.map((n, i) => (
           <Notice key={i} level={n.level}>
             {n.text}
@@ -165,13 +149,16 @@ export function MailboxForm(p: Props) {
 
 type SectionProps = Props & { set: SetField<MailboxDraft> };
 
+/** The list with `item` in it (checked) or without it. */
+const toggled = (list: string[], item: string, on: boolean) =>
+  on ? [...list.filter((x) => x !== item), item] : list.filter((x) => x !== item);
+
 /** Inbox always; Junk/Spam by its special-use flag; others picked from the server's own list. */
 function FolderSection({ draft, set, errors, folders, onLoadFolders, loadingFolders }: SectionProps) {
   const junk = folders?.find((f) => f.role === 'junk');
   const others = (folders ?? []).filter((f) => f.role === 'other');
   const unknown = draft.extraFolders.filter((x) => folders && !folders.some((f) => f.path === x));
-  const toggle = (path: string, on: boolean) =>
-    set('extraFolders', on ? [...draft.extraFolders, path] : draft.extraFolders.filter((x) => x !== path));
+  const toggle = (path: string, on: boolean) => set('extraFolders', toggled(draft.extraFolders, path, on));
   return (
     <section className="form-section">
       <h3>Folders</h3>
@@ -278,12 +265,7 @@ function CoverageSection({ draft, set, errors, sites, cameras }: SectionProps) {
               <input
                 type="checkbox"
                 checked={draft.siteIds.includes(s.id)}
-                onChange={(e) =>
-                  set(
-                    'siteIds',
-                    e.target.checked ? [...draft.siteIds, s.id] : draft.siteIds.filter((x) => x !== s.id),
-                  )
-                }
+                onChange={(e) => set('siteIds', toggled(draft.siteIds, s.id, e.target.checked))}
               />
               <span>
                 {s.name} <span className="muted">({plural(s.cameraCount, 'camera')})</span>
@@ -310,12 +292,7 @@ function CoverageSection({ draft, set, errors, sites, cameras }: SectionProps) {
               <input
                 type="checkbox"
                 checked={draft.cameraIds.includes(c.id)}
-                onChange={(e) =>
-                  set(
-                    'cameraIds',
-                    e.target.checked ? [...draft.cameraIds, c.id] : draft.cameraIds.filter((x) => x !== c.id),
-                  )
-                }
+                onChange={(e) => set('cameraIds', toggled(draft.cameraIds, c.id, e.target.checked))}
               />
               <span>
                 {c.name} <span className="muted">({siteName.get(c.siteId) ?? '—'})</span>

@@ -5,7 +5,7 @@ import type { Camera } from '../../../../shared/vault.ts';
 import { api, call, errorMessage, fieldErrors } from '../../api.ts';
 import { navigate } from '../../app/router.ts';
 import { plural } from '../../components/format.tsx';
-import { Dialog, Notice, SidePanel, useToast } from '../../components/ui.tsx';
+import { Dialog, DialogActions, Notice, SidePanel, useToast } from '../../components/ui.tsx';
 import { draftOf, emptyDraft, inputOf, testInputOf, type MailboxDraft } from './draft.ts';
 import { MailboxForm } from './MailboxForm.tsx';
 import { MessagesPanel } from './MessagesPanel.tsx';
@@ -185,14 +185,12 @@ export function MailboxPanel(p: {
           title={`Delete mailbox "${m.title}"?`}
           onClose={() => setConfirmDelete(false)}
           footer={
-            <>
-              <button type="button" className="btn" onClick={() => setConfirmDelete(false)}>
-                Cancel
-              </button>
-              <button type="button" className="btn danger" onClick={() => void remove()}>
-                Delete mailbox
-              </button>
-            </>
+            <DialogActions
+              onCancel={() => setConfirmDelete(false)}
+              onAction={() => void remove()}
+              action="Delete mailbox"
+              danger
+            />
           }
         >
           <p>
