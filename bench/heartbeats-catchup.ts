@@ -20,7 +20,7 @@ import { pathToFileURL } from 'node:url';
 import { LIGHT_FETCH } from '../electron/core/inbound/imap-session.ts';
 import type { MailboxStatus } from '../shared/mailboxes.ts';
 import { openCore } from '../electron/core/node.ts';
-import { testMessage } from '../test/mailserver/mail-store.ts';
+import { testMessage, type StoredTestMessage } from '../test/mailserver/mail-store.ts';
 import { startMailServer, type MailServer } from '../test/mailserver/mailserver.ts';
 
 export interface CatchupResult {
@@ -35,6 +35,11 @@ export interface CatchupOptions {
   runs?: number;
   /** A running test mail server to use (else one is started and stopped). */
   server?: MailServer;
+  /**
+   * The i-th message (0 = oldest), for a caller whose cameras expect their own senders and
+   * subjects; by default a heartbeat of camera i % 5,000 over the last day.
+   */
+  message?: (index: number, to: string) => StoredTestMessage;
   log?: (line: string) => void;
 }
 
@@ -44,12 +49,12 @@ const median = (xs: number[]) => {
 };
 const round = (n: number) => Math.round(n * 10) / 10;
 
-/** Heartbeats of `cameras` cameras, one every few seconds over the last day, oldest first. */
-function heartbeats(count: number, to: string, cameras = 5000) {
+/** The i-th of `count` heartbeats from 5,000 cameras, one every few seconds over the last day. */
+function heartbeat(count: number) {
   const now = Date.now();
   const step = Math.floor(86_400_000 / count);
-  return Array.from({ length: count }, (_, i) => {
-    const camera = i % cameras;
+  return (i: number, to: string): StoredTestMessage => {
+    const camera = i % 5000;
     const date = new Date(now - (count - i) * step);
     return {
       date,
@@ -61,7 +66,7 @@ function heartbeats(count: number, to: string, cameras = 5000) {
         headers: { 'X-Mailer': 'NVR Health Mail 4.2', 'X-Camera-Serial': `SN${100000 + camera}` },
       }),
     };
-  });
+  };
 }
 
 export async function measureCatchup(options: CatchupOptions = {}): Promise<CatchupResult> {
@@ -73,7 +78,12 @@ export async function measureCatchup(options: CatchupOptions = {}): Promise<Catc
   const dirs: string[] = [];
   try {
     const seedStart = performance.now();
-    await server.mailboxes.fill(user.address, 'INBOX', heartbeats(messages, user.address));
+    const compose = options.message ?? heartbeat(messages);
+    await server.mailboxes.fill(
+      user.address,
+      'INBOX',
+      Array.from({ length: messages }, (_, i) => compose(i, user.address)),
+    );
     log(`seeded ${messages.toLocaleString()} heartbeats in ${Math.round(performance.now() - seedStart)} ms`);
 
     const bareFetch = async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InboundMessage } from '../../shared/inbound.ts';
-import { startTestCore, unwrap, type TestCore } from '../helpers/core.ts';
+import { failure, startTestCore, unwrap, type TestCore } from '../helpers/core.ts';
 import { deliver, fakePower, mailboxOn, recordStatuses, statesOf, until } from '../helpers/watchers.ts';
 import { testMessage } from '../mailserver/mail-store.ts';
 import { SKIP_ENV, startMailServer, type MailServer } from '../mailserver/mailserver.ts';
@@ -446,8 +446,13 @@ if (SKIP) {
           foundBy: 'flag',
         });
         expect(ok.folders.map((f) => f.path)).toEqual(expect.arrayContaining(['Alarms', 'Sent', 'Trash']));
+        const folders = unwrap(await t.api.mailboxes.folders(draft()));
+        expect(folders.map((f) => f.path)).toEqual(ok.folders.map((f) => f.path));
         const wrong = unwrap(await t.api.mailboxes.test(draft({ password: 'wrong' })));
         expect(wrong.failure?.class).toBe('auth-failed');
+        const noFolders = failure(await t.api.mailboxes.folders(draft({ password: 'wrong' })));
+        expect(noFolders).toMatchObject({ code: 'mailbox-test-failed' });
+        expect(noFolders.message).toMatch(/rejected the login/);
         const closedPort = unwrap(await t.api.mailboxes.test(draft({ port: 1 })));
         expect(closedPort.failure?.class).toBe('connection-refused');
         const untrusted = unwrap(await t.api.mailboxes.test(draft({ trustedCertificatePem: null })));

@@ -249,8 +249,9 @@ function htmlToText(html: string): string {
 }
 
 /**
- * One message's body and attachments, fetched by UID (BODY.PEEK: \Seen untouched), at most
- * MAX_CONTENT_BYTES of it, and parsed with postal-mime. Throws ImapProblem when the UID is gone.
+ * One message of the selected folder: its body and attachments, fetched by UID (BODY.PEEK:
+ * \Seen untouched), at most MAX_CONTENT_BYTES of it, parsed with postal-mime. Throws ImapProblem
+ * when the UID is gone.
  */
 export async function fetchContent(
   client: ImapFlow,
@@ -258,7 +259,6 @@ export async function fetchContent(
   uid: number,
   key: string,
 ): Promise<MessageContent> {
-  await client.mailboxOpen(folder, { readOnly: true });
   const message = await client.fetchOne(
     String(uid),
     { uid: true, size: true, source: { maxLength: MAX_CONTENT_BYTES } },
