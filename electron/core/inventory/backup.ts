@@ -499,7 +499,7 @@ async function restore(deps: BackupDeps, content: string, passphrase: string): P
     action: 'import',
     recordType: 'inventory',
     recordLabel: 'encrypted backup',
-    detail: `restored ${countsText(counts)} and ${mailboxes.length} watched mailbox(es) from a backup of ${header.createdAt} (AlertDesk ${header.appVersion}); replaced ${countsText(before)}`,
+    detail: `restored ${countsText(counts)} from a backup of ${header.createdAt} (AlertDesk ${header.appVersion}); replaced ${countsText(before)}; ${mailboxes.length} watched mailbox(es) restored`,
   });
   return counts;
 }
