@@ -38,7 +38,7 @@ export class FakeImapServer {
     return folder;
   }
 
-  /** Delivers a message; clients with the folder selected are told (EXISTS), as in IDLE. */
+  /** Delivers a message; clients idling with the folder selected are told (EXISTS) at once. */
   deliver(path: string, subject: string, date = new Date()): FakeMessage {
     const folder = this.folders.get(path)!;
     const message = {
@@ -49,7 +49,7 @@ export class FakeImapServer {
     };
     folder.messages.push(message);
     for (const c of this.clients) {
-      if (!c.isClosed && c.selected === path) {
+      if (!c.isClosed && c.selected === path && c.idling) {
         c.emit('exists', { path, count: folder.messages.length, prevCount: folder.messages.length - 1 });
       }
     }
@@ -76,6 +76,10 @@ export class FakeImapClient extends EventEmitter {
   selected: string | null = null;
   private readonly server: FakeImapServer;
   private idleEnd: (() => void) | null = null;
+
+  get idling(): boolean {
+    return this.idleEnd !== null;
+  }
 
   constructor(server: FakeImapServer) {
     super();

@@ -1,8 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../electron/core/adapters.ts';
 import { commitWrites, openHistory, type Db } from '../../electron/core/history/db.ts';
 import { afterFailure, BACKOFF, loginRetryDelay, retryDelay } from '../../electron/core/inbound/backoff.ts';
 import { InboundHub } from '../../electron/core/inbound/hub.ts';
+import { watchForWake } from '../../electron/core/inbound/resume.ts';
 import { SyncState } from '../../electron/core/inbound/sync-state.ts';
 import { MailboxWatcher, uidSet } from '../../electron/core/inbound/watcher.ts';
 import type { StoredMailbox } from '../../electron/core/inventory/inventory.ts';
@@ -184,6 +185,20 @@ describe('the watcher supervisor (fake server, manual clock)', () => {
     expect(server.commands.filter((c) => c === 'STATUS Junk')).toHaveLength(1);
   });
 
+  it('on a server without IDLE, the Inbox is read on the timer instead', async () => {
+    server.idle = false;
+    start({ watchJunk: false, pollSeconds: 30 });
+    await settle(() => state() === 'connected');
+    expect(watcher!.status().idle).toBe(false);
+    server.deliver('INBOX', 'no push');
+    await settle();
+    expect(subjects()).not.toContain('no push');
+    await clock.advance(30_000);
+    await settle(() => subjects().includes('no push'));
+    expect(subjects()).toContain('no push');
+    expect(server.commands).not.toContain('IDLE');
+  });
+
   it('a refused connection: reconnecting after ½–1 s, then 1–2 s…, connected once the server is back', async () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
     failNext = [refused, refused];
@@ -296,5 +311,39 @@ describe('the watcher supervisor (fake server, manual clock)', () => {
     expect(hub.health('mbx')).toMatchObject({ state: 'stopped', watching: false });
     expect(clock.pending()).toEqual([]);
     watcher = null;
+  });
+});
+
+describe('waking from sleep', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('is noticed from the power monitor, and from timers that stood still while the wall clock ran', () => {
+    vi.useFakeTimers({ now: Date.parse('2026-12-01T08:00:00Z') });
+    const wakes: string[] = [];
+    let resume: () => void = () => undefined;
+    const stop = watchForWake(
+      {
+        onResume: (listener) => {
+          resume = listener;
+          return () => undefined;
+        },
+      },
+      (why) => wakes.push(why),
+      { everyMs: 15_000, slackMs: 30_000 },
+    );
+    vi.advanceTimersByTime(60_000);
+    expect(wakes).toEqual([]);
+    resume();
+    expect(wakes).toEqual(['the computer woke from sleep']);
+    // Asleep for ten minutes: the wall clock jumps, the next timer fires late.
+    vi.setSystemTime(Date.now() + 10 * 60_000);
+    vi.advanceTimersByTime(15_000);
+    expect(wakes[1]).toMatch(/timers stood still for 600 s/);
+    stop();
+    vi.setSystemTime(Date.now() + 10 * 60_000);
+    vi.advanceTimersByTime(15_000);
+    expect(wakes).toHaveLength(2);
   });
 });
