@@ -2,7 +2,7 @@
  * bench:catchup — a mailbox watcher catching up on heartbeat mail, against a bare imapflow fetch.
  * Seeds N heartbeat messages (default 10,000, BENCH_MESSAGES) from 5,000 cameras into a Dovecot
  * mailbox of the test mail server, then measures in the same run (medians over BENCH_RUNS rounds,
- * default 3, after one untimed read so Dovecot's own cache is warm for both):
+ * default 5, after one untimed read so Dovecot's own cache is warm for both):
  *  - bare_fetch_ms: imapflow alone: connect, log in, EXAMINE, one UID FETCH of every message with
  *                   the fields the watcher reads (envelope, INTERNALDATE, size, BODY.PEEK[HEADER]);
  *  - catchup_ms:    a new watched mailbox in a fresh core until its watcher is caught up: log in,
@@ -71,7 +71,7 @@ function heartbeat(count: number) {
 
 export async function measureCatchup(options: CatchupOptions = {}): Promise<CatchupResult> {
   const messages = options.messages ?? 10_000;
-  const runs = options.runs ?? 3;
+  const runs = options.runs ?? 5;
   const log = options.log ?? ((line: string) => console.log(line));
   const server = options.server ?? (await startMailServer());
   const user = server.users.archive;
@@ -182,7 +182,7 @@ export async function measureCatchup(options: CatchupOptions = {}): Promise<Catc
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const result = await measureCatchup({
     messages: Number(process.env.BENCH_MESSAGES ?? 10_000),
-    runs: Number(process.env.BENCH_RUNS ?? 3),
+    runs: Number(process.env.BENCH_RUNS ?? 5),
   });
   console.log(JSON.stringify(result));
 }
