@@ -15,6 +15,7 @@ import { inspectCertificate, normalizePem } from '../certificates.ts';
 import type { AuditLog } from '../history/audit.ts';
 import { normalizePassword } from '../inventory/connectors.ts';
 import type { Inventory, StoredMailbox } from '../inventory/inventory.ts';
+import { sealTyped } from '../secrets/seal.ts';
 import type { InboundHub } from './hub.ts';
 import { classifyImap, ImapProblem } from './imap-failure.ts';
 import {
@@ -355,25 +356,13 @@ export class MailboxService {
       siteIds: [...new Set(plain.siteIds)],
       cameraIds: [...new Set(plain.cameraIds)],
       trustedCertificatePem,
-      passwordSealed: await this.seal(password, clearPassword, existing?.passwordSealed ?? null),
-    };
-  }
-
-  private async seal(
-    password: string | undefined,
-    clear: boolean,
-    current: string | null,
-  ): Promise<string | null> {
-    if (clear) return null;
-    if (password === undefined || password === '') return current;
-    const status = await this.deps.secrets.status();
-    if (!status.available) {
-      throw new AppError(
-        'secret-storage-unavailable',
-        `${status.reason ?? 'This computer offers no encrypted storage for passwords.'} AlertDesk does not store passwords unprotected, so the mailbox was not saved.`,
+      passwordSealed: await sealTyped(
+        this.deps.secrets,
+        { password, clear: clearPassword, current: existing?.passwordSealed ?? null },
         'password',
-      );
-    }
-    return this.deps.secrets.seal(normalizePassword(password));
+        'the mailbox',
+        normalizePassword,
+      ),
+    };
   }
 }

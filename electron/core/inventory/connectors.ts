@@ -7,6 +7,7 @@ import { AppError, notFound } from '../../../shared/result.ts';
 import type { ConnectorParsed } from '../../../shared/schemas.ts';
 import type { SecretBox } from '../adapters.ts';
 import { inspectCertificate, normalizePem } from '../certificates.ts';
+import { sealTyped } from '../secrets/seal.ts';
 import type { AuditLog } from '../history/audit.ts';
 import type { RouteConnector } from '../mail/engine.ts';
 import type { Inventory, StoredConnector } from './inventory.ts';
@@ -278,23 +279,13 @@ export class ConnectorService {
     };
   }
 
-  private async sealed(
+  private sealed(
     password: string | undefined,
     clear: boolean,
     current: string | null,
     field: string,
   ): Promise<string | null> {
-    if (clear) return null;
-    if (password === undefined || password === '') return current;
-    const status = await this.secrets.status();
-    if (!status.available) {
-      throw new AppError(
-        'secret-storage-unavailable',
-        `${status.reason ?? 'This computer offers no encrypted storage for passwords.'} AlertDesk does not store passwords unprotected, so the connector was not saved.`,
-        field,
-      );
-    }
-    return this.secrets.seal(normalizePassword(password));
+    return sealTyped(this.secrets, { password, clear, current }, field, 'the connector', normalizePassword);
   }
 }
 
