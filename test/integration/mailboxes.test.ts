@@ -1,9 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KEY_FILE } from '../../electron/core/node.ts';
-import { PassphraseSecretBox } from '../../electron/core/secrets/passphrase-box.ts';
-import { failure, startTestCore, TEST_PASSPHRASE, unwrap, type TestCore } from '../helpers/core.ts';
+import { failure, startTestCore, unwrap, type TestCore } from '../helpers/core.ts';
 
 /**
  * The watched mailboxes as stored (no IMAP server needed): fields checked at their field, the
@@ -12,8 +10,9 @@ import { failure, startTestCore, TEST_PASSPHRASE, unwrap, type TestCore } from '
  */
 
 let t: TestCore;
-const openSealed = async (core: TestCore, sealed: string) =>
-  (await PassphraseSecretBox.open(join(core.dir, KEY_FILE), TEST_PASSPHRASE)).open(sealed);
+/** Opens a mailbox's sealed password as the core does: with the keyring, bound to that mailbox. */
+const openSealed = (core: TestCore, mailboxId: string, sealed: string) =>
+  core.core.secrets.open(sealed, `mailbox/${mailboxId}/password`);
 beforeEach(async () => {
   t = await startTestCore();
 });
@@ -73,7 +72,7 @@ describe('watched mailboxes as stored', () => {
     expect(stored).not.toContain('abcd efgh');
     expect(stored).not.toContain('abcdefghijklmnop');
     const sealed = t.core.inventory.mailbox(created.id)!.passwordSealed!;
-    expect(await openSealed(t, sealed)).toBe('abcdefghijklmnop');
+    expect(await openSealed(t, created.id, sealed)).toBe('abcdefghijklmnop');
 
     const kept = unwrap(
       await t.api.mailboxes.update({
@@ -142,7 +141,7 @@ describe('watched mailboxes as stored', () => {
         hasPassword: true,
       });
       const sealed = target.core.inventory.mailbox(created.id)!.passwordSealed!;
-      expect(await openSealed(target, sealed)).toBe('abcdefghijklmnop');
+      expect(await openSealed(target, created.id, sealed)).toBe('abcdefghijklmnop');
     } finally {
       await target.close();
     }

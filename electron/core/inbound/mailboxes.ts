@@ -173,7 +173,15 @@ export class MailboxService {
     const updated = { ...m, enabled, updatedAt: new Date(this.deps.now()).toISOString() };
     this.deps.inventory.commit(
       { mailboxes: this.deps.inventory.mailboxes.map((x) => (x.id === id ? updated : x)) },
-      [{ action: enabled ? 'start' : 'stop', recordType: 'mailbox', recordId: id, recordLabel: m.title, detail: 'by the user' }],
+      [
+        {
+          action: enabled ? 'start' : 'stop',
+          recordType: 'mailbox',
+          recordId: id,
+          recordLabel: m.title,
+          detail: 'by the user',
+        },
+      ],
     );
     await this.deps.watchers.reconcile();
     return this.view(updated);

@@ -1,10 +1,5 @@
 import { holdsSecret } from '../../../shared/javamail.ts';
-import type {
-  Inventory,
-  StoredAppPassword,
-  StoredConnector,
-  StoredMailbox,
-} from '../inventory/inventory.ts';
+import type { Inventory, StoredAppPassword, StoredConnector, StoredMailbox } from '../inventory/inventory.ts';
 import { placeOf, secretPlace, type BoundSecrets } from '../secrets/keyring.ts';
 
 /** A sealed secret found in a record it was not sealed for. */
