@@ -67,6 +67,11 @@ export interface ReportPrinter {
   pdf(runId: string, siteId: string, paper: PaperSize): Promise<Buffer>;
 }
 
+/** Tells the core that the computer woke from sleep (Electron's powerMonitor 'resume' in the app). */
+export interface PowerMonitor {
+  onResume(listener: () => void): () => void;
+}
+
 /** One OS notification; `urgent` asks the OS to keep it on screen (cameras down, not recoveries). */
 export interface OsNotification {
   title: string;
@@ -101,6 +106,8 @@ export interface CoreAdapters {
   samplesDir?: string;
   /** The CSV thread's script (camera-csv-worker.ts; .cjs in the app); without it CSV files are checked in this thread. */
   csvThread?: URL;
+  /** Wake-from-sleep notices, so mailbox watchers reconnect at once (a timer-drift check backs it up). */
+  power?: PowerMonitor;
   /** Heartbeat alerts; without one, alerts are still recorded (and e-mailed) but not shown by the OS. */
   notifier?: Notifier;
 }

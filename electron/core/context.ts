@@ -6,6 +6,8 @@ import type { Db } from './history/db.ts';
 import type { DeliveryHistory } from './history/deliveries.ts';
 import type { HeartbeatService } from './heartbeats/service.ts';
 import type { InboundHub } from './inbound/hub.ts';
+import type { MailboxService } from './inbound/mailboxes.ts';
+import type { MailboxWatchers } from './inbound/watchers.ts';
 import type { CameraService } from './inventory/cameras.ts';
 import type { ConnectorService } from './inventory/connectors.ts';
 import type { CsvThread } from './inventory/camera-csv-thread.ts';
@@ -48,6 +50,9 @@ export interface CoreContext {
   readonly health: HealthService;
   /** Where camera CSV files are read and checked (a worker thread). */
   readonly csvThread: CsvThread;
+  /** The watched mailboxes (IMAP) and their watchers. */
+  readonly mailboxes: MailboxService;
+  readonly watchers: MailboxWatchers;
   /** Mail matched to cameras, every camera's heartbeat state, and the alerts about it. */
   readonly heartbeats: HeartbeatService;
   /** Pushes an event to every subscriber of the core (the renderer in the app). */

@@ -9,6 +9,7 @@ import type {
   HostLookup,
   Logger,
   Notifier,
+  PowerMonitor,
   ReportPrinter,
 } from './adapters.ts';
 import { createCore, type Core } from './core.ts';
@@ -39,6 +40,10 @@ export interface OpenCoreOptions {
    * decides on this computer (deliveryThreadPays: from 4 cores).
    */
   deliveryThread?: boolean;
+  /** Watch the enabled mailboxes (IMAP) from the start; off unless asked. */
+  watchMailboxes?: boolean;
+  /** Wake-from-sleep notices (tests pass a fake to simulate a laptop waking up). */
+  power?: PowerMonitor;
 }
 
 const noFiles: FilePicker = { pickAttachments: async () => [] };
@@ -83,6 +88,8 @@ export async function openCore(options: OpenCoreOptions): Promise<Core> {
     ...(options.globalSessions ? { globalSessions: options.globalSessions } : {}),
     ...(options.clipboard ? { clipboard: options.clipboard } : {}),
     ...(options.printer ? { printer: options.printer } : {}),
+    ...(options.watchMailboxes ? { watchMailboxes: true } : {}),
+    ...(options.power ? { power: options.power } : {}),
     ...(options.notifier ? { notifier: options.notifier } : {}),
     ...((options.deliveryThread ?? deliveryThreadPays())
       ? { deliveryThread: new URL('./mail/smtp-worker.ts', import.meta.url) }

@@ -115,6 +115,7 @@ export class HeartbeatAlerts {
   private readonly lastSent = new Map<string, number>();
   private readonly alarm: Alarm;
   private readonly sending = new Set<Promise<void>>();
+  private readonly addedAt = new WeakMap<TransitionNotice, number>();
 
   constructor(deps: AlertDeps) {
     this.deps = deps;
@@ -126,6 +127,7 @@ export class HeartbeatAlerts {
     for (const notice of notices) {
       const kind = alertKindOf(notice.from, notice.to);
       if (!kind) continue;
+      if (this.undoes(notice, now)) continue;
       const key = `${notice.siteId}|${kind}`;
       let bucket = this.buckets.get(key);
       if (!bucket) {
@@ -140,8 +142,31 @@ export class HeartbeatAlerts {
         this.buckets.set(key, bucket);
       }
       bucket.notices.push(notice);
+      this.addedAt.set(notice, now);
     }
     this.arm();
+  }
+
+  /**
+   * A change that undoes one still gathering (added less than GATHER_MS ago) — a watcher
+   * restarted after an edit, a camera that flapped — takes that one back: nothing happened that
+   * needs saying. Both changes stay in the camera's history.
+   */
+  private undoes(notice: TransitionNotice, now: number): boolean {
+    for (const [key, bucket] of this.buckets) {
+      const i = bucket.notices.findIndex(
+        (n) =>
+          n.cameraId === notice.cameraId &&
+          n.to === notice.from &&
+          n.from === notice.to &&
+          now - (this.addedAt.get(n) ?? -Infinity) < GATHER_MS,
+      );
+      if (i < 0) continue;
+      bucket.notices.splice(i, 1);
+      if (bucket.notices.length === 0) this.buckets.delete(key);
+      return true;
+    }
+    return false;
   }
 
   /** Sends every pending alert now (the core is closing) and waits for their e-mails to be queued. */

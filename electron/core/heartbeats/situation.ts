@@ -13,8 +13,9 @@ export type WatchVerdict =
       reason: string;
       since: number;
       /**
-       * Quiet: a configuration state (no mailbox covers the camera) or a watcher still starting
-       * up after AlertDesk opened. Shown as unknown, never notified: an alert is for a change.
+       * Quiet: a configuration state (no mailbox covers the camera, its watcher stopped) or a
+       * watcher still starting up after AlertDesk opened. Shown as unknown, never notified: an
+       * alert is for news from the site.
        */
       quiet: boolean;
     };
@@ -123,13 +124,14 @@ export class Situation {
       const starting =
         startup.now < startup.at + STARTUP_GRACE_MS &&
         !startup.watchedSinceStart.has(id) &&
-        h?.state !== 'login-rejected' &&
-        h?.state !== 'stopped';
+        h?.state !== 'login-rejected';
       return {
         ok: false,
         reason: notWatchingReason(this.titleOf(id), h),
         since: h ? Date.parse(h.since) : startup.at,
-        quiet: starting,
+        // A stopped watcher is this AlertDesk's own doing (a mailbox being restarted after an edit,
+        // or a core run without watchers), not news from the site.
+        quiet: starting || h?.state === 'stopped',
       };
     }
     return { ok: true };
