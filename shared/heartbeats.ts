@@ -540,3 +540,50 @@ export const WindowList = z
   .object({ siteId: id('Site').optional() })
   .strict()
   .optional();
+
+/**
+ * The heartbeat settings as a backup carries them, checked with the rules the forms use (a rule
+ * whose pattern no longer parses, a window that ends before it starts, are refused).
+ */
+export const HeartbeatConfigSchema = z
+  .object({
+    rules: z
+      .array(
+        z
+          .object({
+            ...ruleShape,
+            id: id('Rule'),
+            origin: z.enum(['manual', 'assigned']),
+            createdAt: isoDate(),
+            updatedAt: isoDate(),
+          })
+          .strict()
+          .superRefine(checkRule),
+      )
+      .max(200_000),
+    cameras: z.record(
+      id('Camera'),
+      z
+        .object({ graceMinutes: minutes('Grace', 10080).nullable(), schedule: ScheduleInput.nullable() })
+        .strict(),
+    ),
+    windows: z
+      .array(
+        z
+          .object({
+            id: id('Window'),
+            scope: z.enum(RULE_SCOPES),
+            siteId: id('Site'),
+            cameraId: id('Camera').nullable(),
+            startsAt: isoDate(),
+            endsAt: isoDate(),
+            reason: optionalText('Reason', 500),
+            createdAt: isoDate(),
+          })
+          .strict()
+          .refine((w) => Date.parse(w.endsAt) > Date.parse(w.startsAt), 'A window ends after it starts.'),
+      )
+      .max(100_000),
+    alerts: AlertSettingsInput,
+  })
+  .strict();

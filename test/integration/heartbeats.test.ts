@@ -655,6 +655,63 @@ describe('heartbeats in the health roll-up (the Overview)', () => {
   });
 });
 
+describe('heartbeat settings in backups', () => {
+  it('carries rules, expectations, maintenance windows and alert settings to another computer', async () => {
+    const { api, core, site, cameras, clock } = await setup(['Gate', 'Dock']);
+    unwrap(
+      await api.heartbeats.createRule({
+        scope: 'camera',
+        siteId: site.id,
+        cameraId: cameras[1]!.id,
+        from: 'dock@cams.example',
+      }),
+    );
+    unwrap(
+      await api.heartbeats.setExpectation({
+        cameraId: cameras[0]!.id,
+        periodMinutes: null,
+        graceMinutes: 45,
+        schedule: { times: ['08:00'], timeZone: 'Europe/Paris' },
+      }),
+    );
+    unwrap(
+      await api.heartbeats.pause({
+        scope: 'site',
+        siteId: site.id,
+        endsAt: new Date(clock.now() + 86_400_000).toISOString(),
+        reason: 'Fibre works',
+      }),
+    );
+    unwrap(
+      await api.heartbeats.setAlertSettings({
+        notify: false,
+        email: {
+          enabled: false,
+          connectorId: null,
+          recipients: [],
+          states: ['down', 'unknown'],
+          recoveries: false,
+        },
+      }),
+    );
+    const saved = core.inventory.heartbeats;
+    const backup = unwrap(await api.backup.export({ passphrase: 'a long backup passphrase' }));
+    const other = await startTestCore({ clock });
+    try {
+      unwrap(
+        await other.api.backup.import({ content: backup.content, passphrase: 'a long backup passphrase' }),
+      );
+      await new Promise((r) => setImmediate(r));
+      expect(other.core.inventory.heartbeats).toEqual(saved);
+      expect(unwrap(await other.api.heartbeats.camera({ cameraId: cameras[1]!.id })).row.state).toBe(
+        'paused',
+      );
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('heartbeat data follows the inventory', () => {
   it('forgets a deleted camera (rules, expectation, heartbeats) and a deleted site’s rules; moved cameras keep theirs', async () => {
     const { api, core, site, cameras, beat, clock } = await setup(['Gate', 'Dock']);
