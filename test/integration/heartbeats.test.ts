@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { HeartbeatState } from '../../shared/heartbeats.ts';
 import { manualClock } from '../helpers/clock.ts';
 import { failure, startTestCore, unwrap, type TestCore } from '../helpers/core.ts';
+import { relayConnector } from '../helpers/fixtures.ts';
 import { addMailbox, heartbeatMail, recordingNotifier, seedCameras } from '../helpers/heartbeats.ts';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.ts';
 
@@ -308,14 +309,9 @@ describe('heartbeat alerts', () => {
     const { api, site, cameras, beat, pass, core, notifier, clock } = await setup(['Gate']);
     const connector = unwrap(
       await api.connectors.create({
-        siteId: site.id,
-        title: 'Office relay',
+        ...relayConnector(site.id, 'Office relay'),
         host: '127.0.0.1',
         port: smtp.port,
-        portIsManual: true,
-        security: 'none',
-        auth: 'none',
-        sender: 'alertdesk@integrator.example',
         connectionTimeoutSec: 5,
         retryDelaysSec: [],
       }),
@@ -413,17 +409,7 @@ describe('heartbeat alerts', () => {
 
   it('says on the alert why no e-mail went out when the chosen connector is STOPPED', async () => {
     const { api, site, beat, pass, notifier } = await setup(['Gate']);
-    const connector = unwrap(
-      await api.connectors.create({
-        siteId: site.id,
-        title: 'Relay',
-        host: 'relay.example',
-        port: 25,
-        security: 'none',
-        auth: 'none',
-        sender: 'a@b.example',
-      }),
-    );
+    const connector = unwrap(await api.connectors.create(relayConnector(site.id)));
     unwrap(
       await api.heartbeats.setAlertSettings({
         notify: false,
