@@ -22,6 +22,16 @@ import type {
 } from './vault.ts';
 import type { Result } from './result.ts';
 import {
+  FlowRef,
+  OAuthAccountRef,
+  OAuthAppsFields,
+  SignInInput,
+  type OAuthAccount,
+  type OAuthApps,
+  type SignInEvent,
+  type SignInStart,
+} from './oauth.ts';
+import {
   AppPasswordFields,
   AppPasswordRotate,
   AppPasswordUpdate,
@@ -158,6 +168,20 @@ export const contract = {
     get: call(NoInput).returns<Settings>(),
     update: call(SettingsUpdate).returns<Settings>(),
   },
+  oauth: {
+    apps: call(NoInput).returns<OAuthApps>(),
+    updateApps: call(OAuthAppsFields).returns<OAuthApps>(),
+    accounts: call(NoInput).returns<OAuthAccount[]>(),
+    startSignIn: call(SignInInput).returns<SignInStart>(),
+    openSignInPage: call(FlowRef).returns<{ opened: boolean }>(),
+    cancelSignIn: call(FlowRef).returns<{ cancelled: boolean }>(),
+    check: call(OAuthAccountRef).returns<OAuthAccount>(),
+    signOut: call(OAuthAccountRef).returns<{
+      id: string;
+      connectorsDetached: number;
+      revokedAtProvider: boolean;
+    }>(),
+  },
 } as const;
 
 export type Contract = typeof contract;
@@ -168,6 +192,7 @@ export interface EventMap {
   diagnosis: DiagnosisEvent;
   verify: VerifyProgress;
   run: RunEvent;
+  oauth: SignInEvent;
 }
 export type EventTopic = keyof EventMap;
 export interface EventMessage<K extends EventTopic = EventTopic> {

@@ -15,6 +15,7 @@ export const AUTH_LABELS: Record<AuthMethod, string> = {
   login: 'LOGIN',
   'cram-md5': 'CRAM-MD5',
   'pop-before-smtp': 'POP-before-SMTP',
+  xoauth2: 'OAuth2 (XOAUTH2)',
 };
 
 export type PresetNoticeLevel = 'info' | 'warning' | 'blocker';

@@ -1,5 +1,7 @@
 import type { EventMap, EventTopic } from '../../shared/contract.ts';
 import type { SecretStorageStatus } from '../../shared/domain.ts';
+import type { OAuthProvider } from '../../shared/oauth.ts';
+import type { ProviderEndpoints } from './oauth/providers.ts';
 
 /**
  * Everything the core needs from its surroundings. The Electron app passes electron-store,
@@ -57,6 +59,14 @@ export interface ReportPrinter {
   pdf(runId: string, siteId: string): Promise<Buffer>;
 }
 
+/**
+ * Opens a sign-in page in the integrator's browser (Electron's shell.openExternal in the app).
+ * Only https pages of the given origins may be opened; anything else is refused.
+ */
+export interface ExternalBrowser {
+  open(url: string, allowedOrigins: string[]): Promise<void>;
+}
+
 export type EventSink = <K extends EventTopic>(topic: K, payload: EventMap[K]) => void;
 
 /** Name resolution, injectable so tests can point it at a DNS server on loopback. */
@@ -77,6 +87,9 @@ export interface CoreAdapters {
   printer?: ReportPrinter;
   /** Folder of the sample snapshot JPEGs for burst tests. */
   samplesDir?: string;
+  browser?: ExternalBrowser;
+  /** OAuth2 sign-in endpoints other than the providers' own: tests' fake servers on loopback only. */
+  oauthEndpoints?: Partial<Record<OAuthProvider, ProviderEndpoints>>;
 }
 
 export const systemClock: Clock = {

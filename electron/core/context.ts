@@ -8,6 +8,7 @@ import type { ConnectorService } from './inventory/connectors.ts';
 import type { Inventory } from './inventory/inventory.ts';
 import type { SiteService } from './inventory/sites.ts';
 import type { DeliveryEngine } from './mail/engine.ts';
+import type { OAuthService } from './oauth/oauth.ts';
 import type { RunService } from './runs/runs.ts';
 import type { AppPasswordService } from './vault/records.ts';
 import type { VerifyService } from './vault/verify.ts';
@@ -32,6 +33,7 @@ export interface CoreContext {
   readonly deliveries: DeliveryHistory;
   readonly engine: DeliveryEngine;
   readonly runs: RunService;
+  readonly oauth: OAuthService;
   /** Pushes an event to every subscriber of the core (the renderer in the app). */
   emit<K extends EventTopic>(topic: K, payload: EventMap[K]): void;
   /** Files picked in the open dialog, by the opaque token the renderer gets instead of a path. */

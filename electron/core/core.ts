@@ -19,6 +19,8 @@ import { SiteService } from './inventory/sites.ts';
 import { DeliveryThread } from './mail/delivery-thread.ts';
 import { DeliveryEngine } from './mail/engine.ts';
 import { fileHandlers, mailHandlers } from './mail/mail-handlers.ts';
+import { oauthHandlers } from './oauth/oauth-handlers.ts';
+import { OAuthService } from './oauth/oauth.ts';
 import { runHandlers } from './runs/run-handlers.ts';
 import { RunService } from './runs/runs.ts';
 import { AppPasswordService } from './vault/records.ts';
@@ -41,6 +43,7 @@ export interface Core {
   readonly vault: AppPasswordService;
   readonly verifier: VerifyService;
   readonly runs: RunService;
+  readonly oauth: OAuthService;
   /** Every event the core pushes (delivery progress…); returns the function that unsubscribes. */
   onEvent(listener: (message: EventMessage) => void): () => void;
   close(): Promise<void>;
@@ -165,6 +168,18 @@ export function createCore(options: CoreOptions): Core {
     emit: (event) => emit('run', event),
   });
 
+  const oauth = new OAuthService({
+    inventory,
+    audit,
+    secrets: options.secrets,
+    clock,
+    logger,
+    osUser: options.osUser,
+    browser: options.browser,
+    endpoints: options.oauthEndpoints,
+    emit: (event) => emit('oauth', event),
+  });
+
   const ctx: CoreContext = {
     options: adapters,
     clock,
@@ -181,6 +196,7 @@ export function createCore(options: CoreOptions): Core {
     deliveries,
     engine,
     runs,
+    oauth,
     emit,
     pickedFiles,
     prune,
@@ -207,6 +223,7 @@ export function createCore(options: CoreOptions): Core {
     runs: runHandlers(ctx),
     backup: backupHandlers(ctx),
     settings: settingsHandlers(ctx),
+    oauth: oauthHandlers(ctx),
   };
 
   return {
@@ -223,12 +240,14 @@ export function createCore(options: CoreOptions): Core {
     vault,
     verifier,
     runs,
+    oauth,
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     async close() {
       clearInterval(pruneTimer);
+      oauth.close();
       await vault.flushClipboard();
       await engine.close();
       await thread?.close();

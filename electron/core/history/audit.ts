@@ -14,11 +14,15 @@ export type AuditAction =
   | 'verify'
   | 'rotate'
   | 'import'
-  | 'export';
+  | 'export'
+  | 'sign-in'
+  | 'sign-out'
+  | 'refresh';
 
 export interface AuditInput {
   action: AuditAction;
-  recordType: 'site' | 'connector' | 'camera' | 'app-password' | 'inventory' | 'audit' | 'delivery';
+  recordType:
+    'site' | 'connector' | 'camera' | 'app-password' | 'inventory' | 'audit' | 'delivery' | 'oauth-account';
   recordId?: string | null;
   recordLabel?: string;
   siteId?: string | null;

@@ -54,6 +54,8 @@ const ConnectorBackup = z.object({
   auth: z.enum(AUTH_METHODS),
   username: text,
   password: maybeText,
+  // OAuth2 sign-ins stay on the computer that made them (refresh tokens are not in a backup).
+  oauthAccountId: maybeText.default(null),
   sender: text,
   senderName: text,
   replyTo: text,
@@ -413,13 +415,18 @@ async function restore(deps: BackupDeps, content: string, passphrase: string): P
   const seal = (plain: string | null) => (plain === null ? Promise.resolve(null) : deps.secrets.seal(plain));
   const connectors: StoredConnector[] = [];
   for (const c of payload.connectors) {
-    const { password, pop, ...rest } = c;
+    const { password, pop, oauthAccountId, ...rest } = c;
     let popSealed: StoredConnector['pop'] = null;
     if (pop) {
       const { password: popPassword, ...popRest } = pop;
       popSealed = { ...popRest, passwordSealed: await seal(popPassword) };
     }
-    connectors.push({ ...rest, passwordSealed: await seal(password), pop: popSealed });
+    connectors.push({
+      ...rest,
+      passwordSealed: await seal(password),
+      pop: popSealed,
+      oauthAccountId: oauthAccountId && deps.inventory.oauthAccount(oauthAccountId) ? oauthAccountId : null,
+    });
   }
   const appPasswords: StoredAppPassword[] = [];
   for (const r of payload.appPasswords) {

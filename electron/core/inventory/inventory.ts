@@ -1,5 +1,6 @@
 import type { Connector, PopBeforeSmtp, Site } from '../../../shared/domain.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../../../shared/schemas.ts';
+import { DEFAULT_OAUTH_APPS, type OAuthAccount, type OAuthApps } from '../../../shared/oauth.ts';
 import type { AppPasswordRecord, Camera } from '../../../shared/vault.ts';
 import type { DocumentStore } from '../adapters.ts';
 
@@ -25,6 +26,17 @@ export interface StoredAppPassword extends Omit<
   secretLength: number | null;
 }
 
+/** An OAuth2 sign-in as stored: the refresh token sealed; access tokens live in memory only. */
+export interface StoredOAuthAccount extends Omit<OAuthAccount, 'connectorIds' | 'accessTokenExpiresAt'> {
+  refreshTokenSealed: string;
+  /** The provider's stable id of the account (ID token `sub`): a second sign-in updates this record. */
+  subject: string;
+  /** The client ID it was issued to: a refresh token is only good for that app. */
+  clientId: string;
+  /** Microsoft: the tenant setting it signed in through, where its refresh tokens are redeemed. */
+  tenant: string;
+}
+
 /** Everything kept in the document store, by key. Later capabilities add their own keys. */
 export interface InventoryState {
   sites: StoredSite[];
@@ -34,6 +46,8 @@ export interface InventoryState {
   settings: Settings;
   /** Random key, sealed by the secret box, for the reuse digests of app passwords. */
   vaultPepper: string | null;
+  oauthAccounts: StoredOAuthAccount[];
+  oauthApps: OAuthApps;
 }
 
 const KEYS: Array<keyof InventoryState> = [
@@ -43,6 +57,8 @@ const KEYS: Array<keyof InventoryState> = [
   'appPasswords',
   'settings',
   'vaultPepper',
+  'oauthAccounts',
+  'oauthApps',
 ];
 export const STORE_FORMAT_VERSION = 1;
 
@@ -71,6 +87,8 @@ export class Inventory {
       appPasswords: (store.get('appPasswords') as StoredAppPassword[] | undefined) ?? [],
       settings: { ...DEFAULT_SETTINGS, ...(store.get('settings') as Partial<Settings> | undefined) },
       vaultPepper: (store.get('vaultPepper') as string | undefined) ?? null,
+      oauthAccounts: (store.get('oauthAccounts') as StoredOAuthAccount[] | undefined) ?? [],
+      oauthApps: { ...DEFAULT_OAUTH_APPS, ...(store.get('oauthApps') as Partial<OAuthApps> | undefined) },
     };
   }
 
@@ -92,6 +110,18 @@ export class Inventory {
 
   get vaultPepper(): string | null {
     return this.state.vaultPepper;
+  }
+
+  get oauthAccounts(): readonly StoredOAuthAccount[] {
+    return this.state.oauthAccounts;
+  }
+
+  get oauthApps(): OAuthApps {
+    return this.state.oauthApps;
+  }
+
+  oauthAccount(id: string): StoredOAuthAccount | undefined {
+    return indexed(this.state.oauthAccounts).get(id);
   }
 
   camera(id: string): StoredCamera | undefined {
