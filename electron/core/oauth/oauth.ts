@@ -218,6 +218,7 @@ export class OAuthService implements TokenSource {
   ): void {
     done
       .then((signedIn) => this.complete(input, signedIn))
+      .finally(() => this.flows.delete(flowId))
       .then(
         (account) => this.deps.emit({ flowId, state: 'signed-in', account, error: null }),
         (error: unknown) => {
@@ -232,8 +233,7 @@ export class OAuthService implements TokenSource {
             error: { code: e.code, message: e.message },
           });
         },
-      )
-      .finally(() => this.flows.delete(flowId));
+      );
   }
 
   /** Stores a finished sign-in, after checking it is the account the connector logs in as. */
