@@ -21,6 +21,7 @@ import type {
   VerifyProgress,
 } from './vault.ts';
 import type { Result } from './result.ts';
+import { ReadinessInput, type ReadinessReport } from './readiness.ts';
 import {
   FlowRef,
   OAuthAccountRef,
@@ -167,6 +168,10 @@ export const contract = {
   settings: {
     get: call(NoInput).returns<Settings>(),
     update: call(SettingsUpdate).returns<Settings>(),
+  },
+  readiness: {
+    report: call(ReadinessInput).returns<ReadinessReport>(),
+    exportCsv: call(ReadinessInput).returns<{ filename: string; csv: string; rows: number }>(),
   },
   oauth: {
     apps: call(NoInput).returns<OAuthApps>(),

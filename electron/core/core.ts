@@ -21,6 +21,7 @@ import { DeliveryEngine } from './mail/engine.ts';
 import { fileHandlers, mailHandlers } from './mail/mail-handlers.ts';
 import { oauthHandlers } from './oauth/oauth-handlers.ts';
 import { OAuthService } from './oauth/oauth.ts';
+import { readinessHandlers } from './readiness/readiness-handlers.ts';
 import { runHandlers } from './runs/run-handlers.ts';
 import { RunService } from './runs/runs.ts';
 import { AppPasswordService } from './vault/records.ts';
@@ -224,6 +225,7 @@ export function createCore(options: CoreOptions): Core {
     backup: backupHandlers(ctx),
     settings: settingsHandlers(ctx),
     oauth: oauthHandlers(ctx),
+    readiness: readinessHandlers(ctx),
   };
 
   return {
