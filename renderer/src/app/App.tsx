@@ -8,6 +8,7 @@ import { BackupPage } from '../features/backup/BackupPage.tsx';
 import { CamerasPage } from '../features/cameras/CamerasPage.tsx';
 import { VaultPage } from '../features/vault/VaultPage.tsx';
 import { ReportPage } from '../features/runs/ReportPage.tsx';
+import { ReadinessPage } from '../features/readiness/ReadinessPage.tsx';
 import { RunsPage } from '../features/runs/RunsPage.tsx';
 import { SitesPage } from '../features/sites/SitesPage.tsx';
 import { useQuery } from './hooks.ts';
@@ -20,6 +21,7 @@ const NAV = [
   { page: 'vault', label: 'App passwords', icon: '✱' },
   { page: 'runs', label: 'Handover runs', icon: '✔' },
   { page: 'deliveries', label: 'Deliveries', icon: '✉' },
+  { page: 'readiness', label: 'Basic-auth readiness', icon: '⚠' },
   { page: 'audit', label: 'Audit log', icon: '☰' },
   { page: 'backup', label: 'Backup', icon: '⇪' },
 ] as const;
@@ -93,6 +95,8 @@ export function App() {
             <RunsPage route={route} />
           ) : route.page === 'report' && route.id ? (
             <ReportPage runId={route.id} siteId={route.rest[0] ?? ''} printMode={false} />
+          ) : route.page === 'readiness' ? (
+            <ReadinessPage route={route} />
           ) : route.page === 'backup' ? (
             <BackupPage />
           ) : (
