@@ -63,6 +63,16 @@ export const READINESS_OPTIONS: Record<ReadinessOptionId, { title: string; text:
   },
 };
 
+/** The whole story per provider, printed once under the table (items carry a short line). */
+export const READINESS_PROVIDER_STORIES: Record<ReadinessProvider, string> = {
+  office365:
+    'Microsoft turns SMTP AUTH with passwords (basic authentication) off by default for existing Microsoft 365 tenants at the end of December 2026; tenants created after that never have it. From then on every camera and app that logs in with a password is refused with "535 5.7.139 Authentication unsuccessful" and its alert e-mails stop, silently, until someone notices an alert that never came. An administrator can turn SMTP AUTH back on per mailbox for a while, but Microsoft has announced its final removal.',
+  outlook:
+    'Personal Outlook.com / Hotmail accounts stopped accepting passwords and app passwords for SMTP in September 2024. Devices that still use them are already not sending.',
+  gmail:
+    'Gmail still accepts app passwords, but every app password of an account is revoked without warning when its password changes or 2-Step Verification is turned off, and Google steers accounts towards OAuth2. A camera with a revoked app password stops sending until someone enters a new one.',
+};
+
 export interface ReadinessItem {
   kind: 'connector' | 'camera';
   id: string;
@@ -78,7 +88,7 @@ export interface ReadinessItem {
   /** How it logs in: "password (LOGIN)", "app password", "OAuth2". */
   login: string;
   verdict: ReadinessVerdict;
-  /** What stops working, and when, in plain words. */
+  /** What stops working, and when, in one short line (the provider's story says why). */
   whatStops: string;
   options: ReadinessOptionId[];
   connectorId: string | null;

@@ -10,6 +10,7 @@ import { createDispatcher } from '../../electron/ipc/dispatch.ts';
 import { CONTENT_SECURITY_POLICY } from '../../electron/ipc/origin.ts';
 import { silentLogger } from '../../electron/core/adapters.ts';
 import { startTestCore, type TestCore } from '../helpers/core.ts';
+import type { OpenCoreOptions } from '../../electron/core/node.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const RENDERER = join(ROOT, 'dist', 'renderer');
@@ -52,7 +53,9 @@ function bridge(): Promise<string> {
  * real core (same dispatcher as the Electron door) behind the same contract object the preload
  * exposes. Events from the core are pushed into the page as the main process would.
  */
-export async function startHarness(options: { files?: FilePicker } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { files?: FilePicker; core?: Partial<OpenCoreOptions> } = {},
+): Promise<Harness> {
   if (!existsSync(join(RENDERER, 'index.html'))) {
     throw new Error('dist/renderer is missing: run `npm run build` before the browser tests.');
   }
@@ -72,7 +75,11 @@ export async function startHarness(options: { files?: FilePicker } = {}): Promis
       }
     },
   };
-  const t = await startTestCore({ printer, ...(options.files ? { files: options.files } : {}) });
+  const t = await startTestCore({
+    ...options.core,
+    printer,
+    ...(options.files ? { files: options.files } : {}),
+  });
   const { dispatch } = createDispatcher(t.core.handlers, silentLogger);
   // Calls travel as JSON over loopback HTTP with a per-run token, as fast as Electron's IPC for
   // the multi-megabyte lists of a large inventory (Playwright bindings are ~20x slower there).

@@ -141,13 +141,15 @@ describe('basic-auth readiness', () => {
     expect(by('m365').detectedBy).toBe('host smtp.office365.com');
     expect(by('preset-only').detectedBy).toMatch(/^preset Office 365/);
     expect(by('Loose camera').detectedBy).toMatch(/app password record/);
-    expect(by('m365').whatStops).toMatch(/From 31 December 2026 Microsoft refuses password logins/);
+    expect(by('m365').whatStops).toBe('Test e-mails and runs stop from 31 Dec 2026 (535 5.7.139).');
+    expect(by('Quay 2').whatStops).toBe('Alert e-mails stop from 31 Dec 2026 (535 5.7.139).');
+    expect(by('m365-disabled').whatStops).toMatch(/already refused: SMTP AUTH is off/);
     expect(by('m365').options).toEqual(['oauth2-connector']);
     expect(by('=Gate PTZ').options).toEqual(['site-relay', 'm365-relay-connector', 'other-provider']);
     expect(by('=Gate PTZ').account).toBe('cam-gate@portside.example');
     expect(by('=Gate PTZ').login).toBe('app password');
     expect(by('Quay 2').account).toBe('alerts@portside.example');
-    expect(by('outlook').whatStops).toMatch(/Already refused/);
+    expect(by('outlook').whatStops).toBe('Test e-mails and runs already refused (since Sept 2024).');
     expect(by('m365-disabled').lastResult).toMatch(/5\.7\.139/);
     expect(by('Hall').options[0]).toBe('keep-verified');
   });

@@ -47,10 +47,11 @@ function whereConnectorLogsIn(c: StoredConnector): Where | null {
   return null;
 }
 
+/** "31 Dec 2026": day, month name and year read the same in every locale. */
 const formatDay = (iso: string) =>
   new Date(`${iso}T12:00:00Z`).toLocaleDateString('en-GB', {
     day: 'numeric',
-    month: 'long',
+    month: 'short',
     year: 'numeric',
   });
 
@@ -59,21 +60,13 @@ function whatStops(
   provider: ReadinessProvider,
   verdict: ReadinessVerdict,
 ): string {
-  if (verdict === 'ready')
-    return 'Nothing: AlertDesk signs in with OAuth2 and renews its access by itself. Sign in again if Microsoft or Google asks for it.';
-  if (provider === 'outlook')
-    return 'Already refused: since September 2024 Outlook.com accepts neither passwords nor app passwords for SMTP.';
-  if (provider === 'gmail')
-    return kind === 'camera'
-      ? "Works today, but the camera's app password is revoked without warning when the account password changes or 2-Step Verification is turned off, and its alerts stop."
-      : 'Works today, but the app password is revoked without warning when the account password changes or 2-Step Verification is turned off.';
-  const when =
-    verdict === 'stopped'
-      ? 'Already refused: Microsoft answered that SMTP AUTH is turned off for this mailbox (535 5.7.139).'
-      : `From ${formatDay(M365_BASIC_AUTH_CUTOFF)} Microsoft refuses password logins for SMTP (535 5.7.139) unless an administrator turned SMTP AUTH back on.`;
-  return kind === 'camera'
-    ? `${when} The camera's alert e-mails stop; nobody notices until an incident has no alert.`
-    : `${when} Test e-mails, handover runs and verification through this connector fail.`;
+  const what = kind === 'camera' ? 'Alert e-mails' : 'Test e-mails and runs';
+  if (verdict === 'ready') return 'Nothing: AlertDesk signs in with OAuth2.';
+  if (provider === 'outlook') return `${what} already refused (since Sept 2024).`;
+  if (provider === 'gmail') return `${what} stop whenever the app password is revoked.`;
+  if (verdict === 'stopped')
+    return `${what} already refused: SMTP AUTH is off for this mailbox (535 5.7.139).`;
+  return `${what} stop from ${formatDay(M365_BASIC_AUTH_CUTOFF)} (535 5.7.139).`;
 }
 
 function optionsFor(

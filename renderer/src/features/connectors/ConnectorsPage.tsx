@@ -282,7 +282,13 @@ function ConnectorPanel(p: {
         c ? (
           <span>
             <Badge tone={c.state === 'RUN' ? 'ok' : 'muted'}>{c.state}</Badge> {c.host}:{c.port} ·{' '}
-            {c.hasPassword ? 'password stored' : 'no password stored'}
+            {c.auth === 'xoauth2'
+              ? c.oauthAccountId
+                ? `OAuth2 as ${c.username}`
+                : 'OAuth2, not signed in'
+              : c.hasPassword
+                ? 'password stored'
+                : 'no password stored'}
           </span>
         ) : (
           'An SMTP account used at a site'

@@ -2,6 +2,8 @@ import { Fragment, useMemo } from 'react';
 import {
   READINESS_OPTIONS,
   READINESS_PROVIDER_LABELS,
+  READINESS_PROVIDER_STORIES,
+  type ReadinessProvider,
   READINESS_VERDICT_LABELS,
   type ReadinessItem,
   type ReadinessOptionId,
@@ -74,6 +76,10 @@ export function ReadinessPage({ route }: { route: Route }) {
     for (const i of report.data?.items ?? []) for (const o of i.options) used.add(o);
     return (Object.keys(READINESS_OPTIONS) as ReadinessOptionId[]).filter((o) => used.has(o));
   }, [report.data]);
+  const providers = useMemo(
+    () => [...new Set((report.data?.items ?? []).map((i) => i.provider))] as ReadinessProvider[],
+    [report.data],
+  );
   const customers = [...new Set((sites.data ?? []).map((s) => s.customer).filter(Boolean))].sort();
 
   const setParams = (next: { site?: string; customer?: string }) => {
@@ -116,14 +122,14 @@ export function ReadinessPage({ route }: { route: Route }) {
           )
         }
         actions={
-          <div className="no-print row">
-            <button type="button" className="btn" disabled={!r} onClick={() => window.print()}>
+          <>
+            <button type="button" className="btn no-print" disabled={!r} onClick={() => window.print()}>
               Print…
             </button>
-            <button type="button" className="btn primary" disabled={!r} onClick={() => void csv()}>
+            <button type="button" className="btn primary no-print" disabled={!r} onClick={() => void csv()}>
               Save CSV
             </button>
-          </div>
+          </>
         }
       />
       <div className="readiness-filters no-print">
@@ -264,6 +270,19 @@ export function ReadinessPage({ route }: { route: Route }) {
         </table>
       ) : null}
 
+      {providers.length > 0 ? (
+        <section className="readiness-options" aria-label="What stops">
+          <h2>What stops, and when</h2>
+          <dl>
+            {providers.map((p) => (
+              <div key={p}>
+                <dt>{READINESS_PROVIDER_LABELS[p]}</dt>
+                <dd>{READINESS_PROVIDER_STORIES[p]}</dd>
+              </div>
+            ))}
+          </dl>
+        </section>
+      ) : null}
       {usedOptions.length > 0 ? (
         <section className="readiness-options" aria-label="Ways out">
           <h2>The ways out</h2>
