@@ -18,6 +18,9 @@ export const FAILURE_CLASSES = [
   'auth-failed',
   'app-password-required',
   'basic-auth-disabled',
+  'oauth-consent-revoked',
+  'oauth-sign-in-needed',
+  'oauth-unreachable',
   'pop-before-smtp-failed',
   'sender-rejected',
   'recipient-rejected',
@@ -110,6 +113,21 @@ export const FAILURE_CATALOG: Record<FailureClass, FailureClassInfo> = {
     title: 'Password login disabled by Microsoft',
     transient: false,
     fix: 'The tenant has SMTP AUTH turned off: enable it for this mailbox (Exchange admin center) or move to a relay / OAuth-capable service.',
+  },
+  'oauth-consent-revoked': {
+    title: 'Sign-in revoked',
+    transient: false,
+    fix: 'Microsoft or Google no longer accepts the OAuth2 sign-in (consent revoked, password changed, or the sign-in expired): open the connector and sign in again.',
+  },
+  'oauth-sign-in-needed': {
+    title: 'Not signed in',
+    transient: false,
+    fix: 'The connector has no usable OAuth2 sign-in for its mailbox: open it and sign in with the mailbox it sends from.',
+  },
+  'oauth-unreachable': {
+    title: 'Sign-in service unreachable',
+    transient: true,
+    fix: "AlertDesk could not renew the access token because Microsoft's or Google's sign-in service did not answer: check this computer's internet connection; AlertDesk retries.",
   },
   'pop-before-smtp-failed': {
     title: 'POP-before-SMTP login failed',

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/result.ts';
+import { oauthLogin, OAuthLoginError } from '../../electron/core/oauth/login.ts';
 import type { SignInEvent } from '../../shared/oauth.ts';
 import { fakeClock } from '../helpers/clock.ts';
 import { failure, startTestCore, unwrap, type TestCore } from '../helpers/core.ts';
@@ -404,6 +405,51 @@ describe('connectors with OAuth2', () => {
     const saved = unwrap(await t.api.connectors.create(fields(a.id, 'Alerts@Contoso.com')));
     expect(saved.oauthAccountId).toBe(a.id);
     expect(unwrap(await t.api.oauth.accounts())[0]!.connectorIds).toEqual([saved.id]);
+  });
+
+  it('gives a session its XOAUTH2 login, and a failure class when there is none to give', async () => {
+    const a = (await signIn('microsoft')).event.account!;
+    const { oauth, inventory } = t.core;
+    const login = await oauthLogin(oauth, inventory, {
+      username: 'alerts@contoso.com',
+      oauthAccountId: a.id,
+    });
+    expect(login.user).toBe('alerts@contoso.com');
+    expect(fake.accessTokenValid('alerts@contoso.com', login.accessToken)).toBe(true);
+    const classOf = (p: Promise<unknown>) =>
+      p.then(
+        () => 'no failure',
+        (e: unknown) => (e instanceof OAuthLoginError ? e.failureClass : String(e)),
+      );
+    expect(
+      await classOf(oauthLogin(oauth, inventory, { username: 'x@contoso.com', oauthAccountId: null })),
+    ).toBe('oauth-sign-in-needed');
+    expect(
+      await classOf(oauthLogin(oauth, inventory, { username: 'other@contoso.com', oauthAccountId: a.id })),
+    ).toBe('oauth-sign-in-needed');
+    fake.networkDown = true;
+    expect(
+      await classOf(
+        oauthLogin(
+          oauth,
+          inventory,
+          { username: 'alerts@contoso.com', oauthAccountId: a.id },
+          { force: true },
+        ),
+      ),
+    ).toBe('oauth-unreachable');
+    fake.networkDown = false;
+    fake.revoke('alerts@contoso.com');
+    expect(
+      await classOf(
+        oauthLogin(
+          oauth,
+          inventory,
+          { username: 'alerts@contoso.com', oauthAccountId: a.id },
+          { force: true },
+        ),
+      ),
+    ).toBe('oauth-consent-revoked');
   });
 
   it('never lets an OAuth2 connector send without encryption', async () => {
