@@ -95,7 +95,8 @@ export interface SignInStart {
   expiresAt: string;
 }
 
-export type SignInState = 'waiting' | 'signed-in' | 'failed' | 'cancelled';
+/** How a sign-in ended (one event per sign-in). */
+export type SignInState = 'signed-in' | 'failed' | 'cancelled';
 
 export interface SignInEvent {
   flowId: string;

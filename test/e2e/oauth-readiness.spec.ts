@@ -162,6 +162,22 @@ test('an OAuth2 connector: the device code is shown, the sign-in completes and t
   expect(saved?.oauthAccountId).toBeTruthy();
   const audit = unwrap(await harness.t.api.audit.query({ filter: { action: 'sign-in' } })).rows;
   expect(audit[0]).toMatchObject({ result: 'ok', recordLabel: 'Microsoft · alerts@portside.example' });
+
+  // The mailbox's owner revokes AlertDesk's access: the table and the form say to sign in again.
+  fake.revoke('alerts@portside.example');
+  expect(unwrap(await harness.t.api.oauth.check({ id: saved!.oauthAccountId! })).status).toBe(
+    'consent-revoked',
+  );
+  await page.goto(`${harness.url}#/connectors`);
+  await page.reload();
+  const row = page.getByRole('row', { name: /Microsoft 365 alerts/ });
+  await expect(row).toContainText('sign in again');
+  await row.click();
+  await expect(box).toContainText('consent revoked');
+  await expect(box.getByRole('alert')).toContainText('Sign in again with the mailbox');
+  await expect(box.getByRole('button', { name: 'Sign in again' })).toBeVisible();
+  await box.scrollIntoViewIfNeeded();
+  await shot(page, 'connector-oauth-revoked-1366');
 });
 
 test('a sign-in as the wrong mailbox is refused with the fix in plain words', async ({ page }) => {

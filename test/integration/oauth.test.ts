@@ -53,7 +53,7 @@ afterEach(async () => {
 function finished(flowId: string): Promise<SignInEvent> {
   return new Promise((resolve) => {
     const off = t.api.events.on('oauth', (event) => {
-      if (event.flowId === flowId && event.state !== 'waiting') {
+      if (event.flowId === flowId) {
         off();
         resolve(event);
       }

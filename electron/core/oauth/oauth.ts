@@ -509,7 +509,7 @@ function revoked(a: Pick<StoredOAuthAccount, 'provider' | 'account'>): AppError 
   const name = OAUTH_PROVIDER_LABELS[a.provider];
   return new AppError(
     'oauth-consent-revoked',
-    `${name} no longer accepts AlertDesk's sign-in for ${a.account}: the consent was revoked, the password changed or the sign-in expired. Sign in again in the connector.`,
+    `${name} no longer accepts AlertDesk's sign-in for ${a.account}: the consent was revoked, the password changed or the sign-in expired. Sign in again with the mailbox.`,
   );
 }
 

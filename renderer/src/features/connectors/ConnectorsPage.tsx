@@ -2,6 +2,7 @@ import { createColumnHelper } from '@tanstack/react-table';
 import { useMemo, useState } from 'react';
 import type { Connector, Site } from '../../../../shared/domain.ts';
 import { FAILURE_CATALOG, isFailureClass } from '../../../../shared/failures.ts';
+import type { OAuthAccountStatus } from '../../../../shared/oauth.ts';
 import { AUTH_LABELS } from '../../../../shared/presets.ts';
 import { api, call, errorMessage, fieldErrors } from '../../api.ts';
 import { useEvent, useQuery } from '../../app/hooks.ts';
@@ -14,13 +15,20 @@ import { DiagnosePanel } from './DiagnosePanel.tsx';
 import { TestEmailPanel } from './TestEmailPanel.tsx';
 import { draftOf, emptyDraft, inputOf, withSecurity, type ConnectorDraft } from './draft.ts';
 
-const col = createColumnHelper<Connector & { siteName: string }>();
+type SignInStatus = OAuthAccountStatus | 'none' | null;
+/** An OAuth2 connector's sign-in state ('none' when nobody is signed in); null for other logins. */
+function signInOf(c: Connector, status: Map<string, OAuthAccountStatus>): SignInStatus {
+  if (c.auth !== 'xoauth2') return null;
+  return (c.oauthAccountId ? status.get(c.oauthAccountId) : undefined) ?? 'none';
+}
+const col = createColumnHelper<Connector & { siteName: string; signIn: SignInStatus }>();
 type Tab = 'settings' | 'test' | 'diagnose';
 const SECURITY_SHORT = { tls: 'SSL/TLS', starttls: 'STARTTLS', none: 'None' } as const;
 
 export function ConnectorsPage({ route }: { route: Route }) {
   const connectors = useQuery(() => api.connectors.list(), []);
   const sites = useQuery(() => api.sites.list(), []);
+  const signIns = useQuery(() => api.oauth.accounts(), []);
   const siteFilter = route.params.get('site') ?? 'all';
   const [stateFilter, setStateFilter] = useState<'all' | 'RUN' | 'STOPPED'>('all');
   const [checked, setChecked] = useState<Set<string>>(new Set());
@@ -31,9 +39,18 @@ export function ConnectorsPage({ route }: { route: Route }) {
   });
 
   const siteName = useMemo(() => new Map((sites.data ?? []).map((s) => [s.id, s.name])), [sites.data]);
+  const signInStatus = useMemo(
+    () => new Map<string, OAuthAccountStatus>((signIns.data ?? []).map((a) => [a.id, a.status])),
+    [signIns.data],
+  );
   const rows = useMemo(
-    () => (connectors.data ?? []).map((c) => ({ ...c, siteName: siteName.get(c.siteId) ?? '—' })),
-    [connectors.data, siteName],
+    () =>
+      (connectors.data ?? []).map((c) => ({
+        ...c,
+        siteName: siteName.get(c.siteId) ?? '—',
+        signIn: signInOf(c, signInStatus),
+      })),
+    [connectors.data, siteName, signInStatus],
   );
   const shown = rows.filter(
     (c) =>
@@ -61,8 +78,23 @@ export function ConnectorsPage({ route }: { route: Route }) {
       }),
       col.accessor('auth', {
         header: 'Auth',
-        meta: { width: '110px' },
-        cell: (c) => AUTH_LABELS[c.getValue()],
+        meta: { width: '120px' },
+        cell: (c) => {
+          const signIn = c.row.original.signIn;
+          if (signIn === null) return AUTH_LABELS[c.getValue()];
+          // An OAuth2 connector is only as good as its sign-in: say when it needs a person.
+          return signIn === 'signed-in' ? (
+            'OAuth2'
+          ) : (
+            <Badge tone={signIn === 'refresh-failing' ? 'warn' : 'bad'}>
+              {signIn === 'none'
+                ? 'OAuth2: sign in'
+                : signIn === 'consent-revoked'
+                  ? 'sign in again'
+                  : 'OAuth2 failing'}
+            </Badge>
+          );
+        },
       }),
       col.accessor('username', { header: 'Login', meta: { width: 'minmax(150px, 1.2fr)' } }),
       col.accessor('state', {
@@ -101,6 +133,7 @@ export function ConnectorsPage({ route }: { route: Route }) {
   const reload = () => {
     connectors.reload();
     sites.reload();
+    signIns.reload();
   };
 
   return (

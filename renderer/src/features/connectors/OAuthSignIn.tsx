@@ -43,7 +43,7 @@ export function OAuthSignIn(p: Props) {
   }, [running]);
 
   useEvent('oauth', (event) => {
-    if (!flow || event.flowId !== flow.flowId || event.state === 'waiting') return;
+    if (!flow || event.flowId !== flow.flowId) return;
     setFlow(null);
     if (event.state === 'signed-in' && event.account) {
       accounts.reload();
