@@ -416,40 +416,18 @@ describe('connectors with OAuth2', () => {
     });
     expect(login.user).toBe('alerts@contoso.com');
     expect(fake.accessTokenValid('alerts@contoso.com', login.accessToken)).toBe(true);
-    const classOf = (p: Promise<unknown>) =>
-      p.then(
+    const classOf = (username: string, oauthAccountId: string | null, force = false) =>
+      oauthLogin(oauth, inventory, { username, oauthAccountId }, { force }).then(
         () => 'no failure',
         (e: unknown) => (e instanceof OAuthLoginError ? e.failureClass : String(e)),
       );
-    expect(
-      await classOf(oauthLogin(oauth, inventory, { username: 'x@contoso.com', oauthAccountId: null })),
-    ).toBe('oauth-sign-in-needed');
-    expect(
-      await classOf(oauthLogin(oauth, inventory, { username: 'other@contoso.com', oauthAccountId: a.id })),
-    ).toBe('oauth-sign-in-needed');
+    expect(await classOf('x@contoso.com', null)).toBe('oauth-sign-in-needed');
+    expect(await classOf('other@contoso.com', a.id)).toBe('oauth-sign-in-needed');
     fake.networkDown = true;
-    expect(
-      await classOf(
-        oauthLogin(
-          oauth,
-          inventory,
-          { username: 'alerts@contoso.com', oauthAccountId: a.id },
-          { force: true },
-        ),
-      ),
-    ).toBe('oauth-unreachable');
+    expect(await classOf('alerts@contoso.com', a.id, true)).toBe('oauth-unreachable');
     fake.networkDown = false;
     fake.revoke('alerts@contoso.com');
-    expect(
-      await classOf(
-        oauthLogin(
-          oauth,
-          inventory,
-          { username: 'alerts@contoso.com', oauthAccountId: a.id },
-          { force: true },
-        ),
-      ),
-    ).toBe('oauth-consent-revoked');
+    expect(await classOf('alerts@contoso.com', a.id, true)).toBe('oauth-consent-revoked');
   });
 
   it('never lets an OAuth2 connector send without encryption', async () => {
