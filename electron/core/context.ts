@@ -3,6 +3,7 @@ import type { Clock, CoreAdapters, Logger, PickedFileRef } from './adapters.ts';
 import type { AuditLog } from './history/audit.ts';
 import type { Db } from './history/db.ts';
 import type { DeliveryHistory } from './history/deliveries.ts';
+import type { InboundHub } from './inbound/hub.ts';
 import type { CameraService } from './inventory/cameras.ts';
 import type { ConnectorService } from './inventory/connectors.ts';
 import type { Inventory } from './inventory/inventory.ts';
@@ -34,6 +35,8 @@ export interface CoreContext {
   readonly engine: DeliveryEngine;
   readonly runs: RunService;
   readonly oauth: OAuthService;
+  /** Inbound mail from every source (watched mailboxes, the bench inbox), stored once. */
+  readonly inbound: InboundHub;
   /** Pushes an event to every subscriber of the core (the renderer in the app). */
   emit<K extends EventTopic>(topic: K, payload: EventMap[K]): void;
   /** Files picked in the open dialog, by the opaque token the renderer gets instead of a path. */

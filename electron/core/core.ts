@@ -7,6 +7,7 @@ import { auditHandlers } from './history/audit-handlers.ts';
 import { commitWrites, openHistory, type Db } from './history/db.ts';
 import { DeliveryHistory } from './history/deliveries.ts';
 import { deliveryHandlers } from './history/delivery-handlers.ts';
+import { InboundHub } from './inbound/hub.ts';
 import { backupHandlers } from './inventory/backup-handlers.ts';
 import { cameraHandlers } from './inventory/camera-handlers.ts';
 import { CameraService } from './inventory/cameras.ts';
@@ -45,6 +46,7 @@ export interface Core {
   readonly verifier: VerifyService;
   readonly runs: RunService;
   readonly oauth: OAuthService;
+  readonly inbound: InboundHub;
   /** Every event the core pushes (delivery progress…); returns the function that unsubscribes. */
   onEvent(listener: (message: EventMessage) => void): () => void;
   close(): Promise<void>;
@@ -92,6 +94,7 @@ export function createCore(options: CoreOptions): Core {
     clipboard: options.clipboard,
   });
   const deliveries = new DeliveryHistory(db);
+  const inbound = new InboundHub(db, now, logger);
 
   const listeners = new Set<(message: EventMessage) => void>();
   let runs: RunService | null = null;
@@ -142,9 +145,12 @@ export function createCore(options: CoreOptions): Core {
   });
 
   const prune = () => {
-    const removed = deliveries.prune(clock.now() - inventory.settings.historyRetentionDays * DAY);
+    const before = clock.now() - inventory.settings.historyRetentionDays * DAY;
+    const removed = deliveries.prune(before);
     if (removed > 0)
       logger.info('pruned delivery history', { removed, days: inventory.settings.historyRetentionDays });
+    const read = inbound.prune(before);
+    if (read > 0) logger.info('pruned inbound mail', { removed: read });
     const destroyed = vault.destroyExpiredSecrets();
     if (destroyed > 0) logger.info('destroyed secrets of retired app passwords', { destroyed });
   };
@@ -198,6 +204,7 @@ export function createCore(options: CoreOptions): Core {
     engine,
     runs,
     oauth,
+    inbound,
     emit,
     pickedFiles,
     prune,
@@ -243,6 +250,7 @@ export function createCore(options: CoreOptions): Core {
     verifier,
     runs,
     oauth,
+    inbound,
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -126,6 +126,33 @@ const MIGRATIONS: string[] = [
   CREATE INDEX run_items_run ON run_items(run_id, seq);
   CREATE INDEX run_items_delivery ON run_items(delivery_id);
   `,
+  // 3: inbound mail (watched mailboxes, the bench inbox): envelope and header block, never the body
+  `
+  CREATE TABLE inbound_messages (
+    key TEXT PRIMARY KEY,
+    source_id TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    folder_role TEXT NOT NULL,
+    uid_validity TEXT NOT NULL,
+    uid INTEGER NOT NULL,
+    message_id TEXT,
+    from_addr TEXT NOT NULL,
+    from_name TEXT NOT NULL DEFAULT '',
+    to_json TEXT NOT NULL DEFAULT '[]',
+    subject TEXT NOT NULL DEFAULT '',
+    sent_at INTEGER,
+    received_at INTEGER NOT NULL,
+    seen_at INTEGER NOT NULL,
+    size INTEGER NOT NULL DEFAULT 0,
+    token TEXT,
+    headers BLOB NOT NULL
+  ) WITHOUT ROWID;
+  CREATE UNIQUE INDEX inbound_message_id ON inbound_messages(source_id, message_id) WHERE message_id IS NOT NULL;
+  CREATE INDEX inbound_received ON inbound_messages(received_at);
+  CREATE INDEX inbound_source ON inbound_messages(source_id, received_at);
+  CREATE INDEX inbound_from ON inbound_messages(from_addr, received_at);
+  CREATE INDEX inbound_token ON inbound_messages(token) WHERE token IS NOT NULL;
+  `,
 ];
 
 export type Db = DatabaseSync;

@@ -1,6 +1,7 @@
 import type { Connector, PopBeforeSmtp, Site } from '../../../shared/domain.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../../../shared/schemas.ts';
 import { DEFAULT_OAUTH_APPS, type OAuthAccount, type OAuthApps } from '../../../shared/oauth.ts';
+import type { WatchedMailbox } from '../../../shared/inbound.ts';
 import type { AppPasswordRecord, Camera } from '../../../shared/vault.ts';
 import type { DocumentStore } from '../adapters.ts';
 
@@ -37,12 +38,18 @@ export interface StoredOAuthAccount extends Omit<OAuthAccount, 'connectorIds' | 
   tenant: string;
 }
 
+/** A watched mailbox as stored: its password (IMAP login) sealed by the secret box. */
+export interface StoredMailbox extends Omit<WatchedMailbox, 'hasPassword'> {
+  passwordSealed: string | null;
+}
+
 /** Everything kept in the document store, by key. Later capabilities add their own keys. */
 export interface InventoryState {
   sites: StoredSite[];
   connectors: StoredConnector[];
   cameras: StoredCamera[];
   appPasswords: StoredAppPassword[];
+  mailboxes: StoredMailbox[];
   settings: Settings;
   /** Random key, sealed by the secret box, for the reuse digests of app passwords. */
   vaultPepper: string | null;
@@ -55,6 +62,7 @@ const KEYS: Array<keyof InventoryState> = [
   'connectors',
   'cameras',
   'appPasswords',
+  'mailboxes',
   'settings',
   'vaultPepper',
   'oauthAccounts',
@@ -85,6 +93,7 @@ export class Inventory {
       connectors: (store.get('connectors') as StoredConnector[] | undefined) ?? [],
       cameras: (store.get('cameras') as StoredCamera[] | undefined) ?? [],
       appPasswords: (store.get('appPasswords') as StoredAppPassword[] | undefined) ?? [],
+      mailboxes: (store.get('mailboxes') as StoredMailbox[] | undefined) ?? [],
       settings: { ...DEFAULT_SETTINGS, ...(store.get('settings') as Partial<Settings> | undefined) },
       vaultPepper: (store.get('vaultPepper') as string | undefined) ?? null,
       oauthAccounts: (store.get('oauthAccounts') as StoredOAuthAccount[] | undefined) ?? [],
@@ -106,6 +115,14 @@ export class Inventory {
 
   get appPasswords(): readonly StoredAppPassword[] {
     return this.state.appPasswords;
+  }
+
+  get mailboxes(): readonly StoredMailbox[] {
+    return this.state.mailboxes;
+  }
+
+  mailbox(id: string): StoredMailbox | undefined {
+    return indexed(this.state.mailboxes).get(id);
   }
 
   get vaultPepper(): string | null {
