@@ -26,6 +26,7 @@ const CONNECTION_FIELDS = [
   'auth',
   'username',
   'trustedCertificatePem',
+  'allowPlainLogin',
   'pop',
   'oauthAccountId',
 ] as const;
@@ -92,7 +93,7 @@ export class ConnectorService {
       recordId: connector.id,
       recordLabel: connector.title,
       siteId: connector.siteId,
-      detail: `${connector.host}:${connector.port} ${connector.security}, auth ${connector.auth}${connector.passwordSealed ? ', password stored' : ''}`,
+      detail: `${connector.host}:${connector.port} ${connector.security}, auth ${connector.auth}${connector.passwordSealed ? ', password stored' : ''}${connector.allowPlainLogin ? ', login without encryption allowed' : ''}`,
     });
     return this.view(connector);
   }

@@ -20,6 +20,7 @@ export interface ConnectorDraft {
   replyTo: string;
   connectionTimeoutSec: number | null;
   trustedCertificatePem: string;
+  allowPlainLogin: boolean;
   presetId: string | null;
   extraProperties: Array<[string, string]>;
   mailDebug: boolean;
@@ -58,6 +59,7 @@ export function emptyDraft(siteId: string): ConnectorDraft {
     replyTo: '',
     connectionTimeoutSec: 60,
     trustedCertificatePem: '',
+    allowPlainLogin: false,
     presetId: null,
     extraProperties: [],
     mailDebug: false,
@@ -87,6 +89,7 @@ export function draftOf(c: Connector): ConnectorDraft {
     replyTo: c.replyTo,
     connectionTimeoutSec: c.connectionTimeoutSec,
     trustedCertificatePem: c.trustedCertificate?.pem ?? '',
+    allowPlainLogin: c.allowPlainLogin,
     presetId: c.presetId,
     extraProperties: c.extraProperties,
     mailDebug: c.mailDebug,
@@ -154,6 +157,7 @@ export function inputOf(d: ConnectorDraft): ConnectorInput {
     replyTo: d.replyTo,
     connectionTimeoutSec: d.connectionTimeoutSec as number,
     trustedCertificatePem: d.trustedCertificatePem.trim() === '' ? null : d.trustedCertificatePem,
+    allowPlainLogin: d.allowPlainLogin,
     presetId: d.presetId,
     extraProperties: d.extraProperties,
     mailDebug: d.mailDebug,
