@@ -21,6 +21,7 @@ import { DeliveryThread } from './mail/delivery-thread.ts';
 import { DeliveryEngine } from './mail/engine.ts';
 import { fileHandlers, mailHandlers } from './mail/mail-handlers.ts';
 import { oauthHandlers } from './oauth/oauth-handlers.ts';
+import { oauthLogin } from './oauth/login.ts';
 import { OAuthService } from './oauth/oauth.ts';
 import { readinessHandlers } from './readiness/readiness-handlers.ts';
 import { runHandlers } from './runs/run-handlers.ts';
@@ -118,6 +119,18 @@ export function createCore(options: CoreOptions): Core {
     emit: (progress) => emit('verify', progress),
   });
 
+  const oauth = new OAuthService({
+    inventory,
+    audit,
+    secrets: options.secrets,
+    clock,
+    logger,
+    osUser: options.osUser,
+    browser: options.browser,
+    endpoints: options.oauthEndpoints,
+    emit: (event) => emit('oauth', event),
+  });
+
   const thread = options.deliveryThread ? new DeliveryThread(options.deliveryThread, logger) : null;
   thread?.warmUp();
   const engine = new DeliveryEngine({
@@ -130,6 +143,7 @@ export function createCore(options: CoreOptions): Core {
     emit,
     ...(options.lookup ? { lookup: options.lookup } : {}),
     ...(options.globalSessions ? { globalSessions: options.globalSessions } : {}),
+    oauthLogin: (connector, login) => oauthLogin(oauth, inventory, connector, login),
     onFinished: (job, detail) => {
       logger.info('delivery finished', {
         id: detail.id,
@@ -173,18 +187,6 @@ export function createCore(options: CoreOptions): Core {
     pickedFile: (token) => pickedFiles.get(token),
     lookup: options.lookup,
     emit: (event) => emit('run', event),
-  });
-
-  const oauth = new OAuthService({
-    inventory,
-    audit,
-    secrets: options.secrets,
-    clock,
-    logger,
-    osUser: options.osUser,
-    browser: options.browser,
-    endpoints: options.oauthEndpoints,
-    emit: (event) => emit('oauth', event),
   });
 
   const ctx: CoreContext = {

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { ExternalBrowser } from '../../electron/core/adapters.ts';
 import type { ProviderEndpoints } from '../../electron/core/oauth/providers.ts';
+import type { SMTPServerOptions } from 'smtp-server';
 import type { OAuthProvider } from '../../shared/oauth.ts';
 
 /**
@@ -374,4 +375,42 @@ export function fakeBrowser(): ExternalBrowser & { opened: string[]; lastPage: P
     },
   };
   return browser;
+}
+
+/**
+ * smtp-server hooks that accept XOAUTH2 only with a live access token of the fake authorization
+ * server, refusing as Google does (a 334 with the error, then 535) or as Microsoft does (535
+ * 5.7.3 at once). `logins` records every attempt.
+ */
+export function xoauth2Smtp(
+  fake: FakeAuthServer,
+  style: 'google' | 'microsoft' = 'google',
+): {
+  extra: Pick<SMTPServerOptions, 'authMethods' | 'onAuth'>;
+  logins: Array<{ user: string; token: string; ok: boolean }>;
+} {
+  const logins: Array<{ user: string; token: string; ok: boolean }> = [];
+  return {
+    logins,
+    extra: {
+      authMethods: ['XOAUTH2'],
+      onAuth(auth, _session, callback) {
+        const user = auth.username ?? '';
+        const token = auth.accessToken ?? '';
+        const ok = auth.method === 'XOAUTH2' && fake.accessTokenValid(user, token);
+        logins.push({ user, token, ok });
+        if (ok) return callback(null, { user });
+        if (style === 'microsoft')
+          return callback(
+            Object.assign(
+              new Error('5.7.3 Authentication unsuccessful [AM0PR01CA0001.eurprd01.prod.exchangelabs.com]'),
+              {
+                responseCode: 535,
+              },
+            ),
+          );
+        callback(null, { data: { status: '401', schemes: 'bearer', scope: 'https://mail.google.com/' } });
+      },
+    },
+  };
 }

@@ -35,7 +35,7 @@ export class OAuthLoginError extends Error {
 export async function oauthLogin(
   tokens: TokenSource,
   inventory: Inventory,
-  connector: { username: string; oauthAccountId: string | null },
+  connector: { username: string; oauthAccountId?: string | null | undefined },
   options: { force?: boolean; rejected?: string } = {},
 ): Promise<OAuthLogin> {
   const account = connector.oauthAccountId ? inventory.oauthAccount(connector.oauthAccountId) : undefined;
