@@ -24,6 +24,8 @@ let clock: ReturnType<typeof fakeClock>;
 let connectorId: string;
 let accountId: string;
 let siteId: string;
+/** SMTP sessions in the delivery thread (as on computers with 4 or more cores) or in this one. */
+let threaded = false;
 
 beforeAll(async () => {
   cert = makeCertificate();
@@ -63,7 +65,7 @@ beforeEach(async () => {
   smtp.received.length = 0;
   expireAfter = null;
   clock = fakeClock();
-  t = await startTestCore({ clock, oauthEndpoints: fake.endpoints });
+  t = await startTestCore({ clock, oauthEndpoints: fake.endpoints, deliveryThread: threaded });
   unwrap(
     await t.api.oauth.updateApps({
       microsoft: { clientId: fake.clientId, tenant: 'organizations' },
@@ -243,5 +245,25 @@ describe('OAuth2 connectors send with XOAUTH2', () => {
     );
     expect(JSON.stringify(elsewhere)).toMatch(/OAuth2 login is tried only with the saved connector/);
     expect(auth.logins).toHaveLength(1);
+  });
+});
+
+describe('OAuth2 connectors with sessions in the delivery thread', () => {
+  beforeAll(() => {
+    threaded = true;
+  });
+  afterAll(() => {
+    threaded = false;
+  });
+
+  it('renews a refused token and sends again when the session opens with its first message', async () => {
+    expect((await sendTest('first')).status).toBe('sent');
+    fake.expireAccessTokens();
+    const d = await sendTest('second');
+    expect(d.status).toBe('sent');
+    expect(fake.counts.refresh).toBe(1);
+    expect(auth.logins.map((l) => l.ok)).toEqual([true, false, true]);
+    const token = auth.logins[2]!.token;
+    expect(transcriptText(d)).not.toContain(token);
   });
 });
