@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
 import { unwrap } from '../helpers/core.ts';
-import { fakeBrowser, startFakeAuthServer, type FakeAuthServer } from '../helpers/fake-oauth.ts';
+import { makeCertificate } from '../helpers/certs.ts';
+import { fakeBrowser, startFakeAuthServer, xoauth2Smtp, type FakeAuthServer } from '../helpers/fake-oauth.ts';
+import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.ts';
 import { startHarness, type Harness } from './harness.ts';
 import { shot } from './shots.ts';
 
@@ -9,12 +11,15 @@ test.describe.configure({ mode: 'serial' });
 
 let harness: Harness;
 let fake: FakeAuthServer;
+let smtp: TestSmtpServer;
+const cert = makeCertificate();
 const browser = fakeBrowser();
 const ids: Record<string, string> = {};
 
 test.beforeAll(async () => {
   fake = await startFakeAuthServer();
   fake.deviceInterval = 1;
+  smtp = await startSmtpServer({ mode: 'starttls', cert, users: {}, extra: xoauth2Smtp(fake).extra });
   harness = await startHarness({ core: { browser, oauthEndpoints: fake.endpoints } });
   const { api } = harness.t;
   unwrap(
@@ -80,6 +85,7 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await harness?.close();
   await fake?.close();
+  await smtp?.close();
 });
 
 test('the readiness view lists what stops, by site and account, and exports it for the customer', async ({
@@ -194,4 +200,50 @@ test('a sign-in as the wrong mailbox is refused with the fix in plain words', as
     'You signed in as reception@portside.example, but this connector logs in as alerts@portside.example',
   );
   await shot(page, 'connector-oauth-wrong-account-1366');
+});
+
+test('an OAuth2 test e-mail is sent with the sign-in; once consent is revoked it says to sign in again', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await harness.attach(page);
+  const { api } = harness.t;
+  fake.signInAs = { email: 'cams@portside.example' };
+  fake.deviceScript = ['approve'];
+  const start = unwrap(await api.oauth.startSignIn({ provider: 'microsoft' }));
+  await expect
+    .poll(async () => unwrap(await api.oauth.accounts()).find((a) => a.account === 'cams@portside.example'))
+    .toBeTruthy();
+  const account = unwrap(await api.oauth.accounts()).find((a) => a.account === 'cams@portside.example')!;
+  expect(start.method).toBe('device-code');
+  const id = unwrap(
+    await api.connectors.create({
+      siteId: ids.depot!,
+      title: 'Depot OAuth2',
+      host: '127.0.0.1',
+      port: smtp.port,
+      portIsManual: true,
+      security: 'starttls',
+      auth: 'xoauth2',
+      username: 'cams@portside.example',
+      oauthAccountId: account.id,
+      sender: 'cams@portside.example',
+      trustedCertificatePem: cert.cert,
+      connectionTimeoutSec: 10,
+    }),
+  ).id;
+  await page.goto(`${harness.url}#/connectors/${id}?tab=test`);
+  await page.getByLabel('To', { exact: true }).fill('ops@example.test');
+  await page.getByRole('button', { name: 'Send test e-mail' }).click();
+  const result = page.getByTestId('delivery-result');
+  await expect(result.getByText('Sent', { exact: true })).toBeVisible();
+  expect(smtp.received.at(-1)?.user).toBe('cams@portside.example');
+
+  fake.revoke('cams@portside.example');
+  await page.getByRole('button', { name: 'Send test e-mail' }).click();
+  await expect(result.locator('.verdict code.class-code')).toHaveText('oauth-consent-revoked');
+  await expect(result.locator('.verdict .explanation')).toContainText('Sign in again with the mailbox');
+  await shot(page, 'test-email-oauth-revoked-1366');
+  await result.getByRole('button', { name: "Open the connector's sign-in" }).click();
+  await expect(page.getByLabel('OAuth2 sign-in')).toContainText('consent revoked');
 });

@@ -250,6 +250,12 @@ function ConnectorPanel(p: {
   const [summary, setSummary] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   const [tab, setTab] = useState<Tab>(p.tab);
+  // A link to another tab of the open connector (a verdict's "open the sign-in") switches to it.
+  const [linkedTab, setLinkedTab] = useState<Tab>(p.tab);
+  if (linkedTab !== p.tab) {
+    setLinkedTab(p.tab);
+    setTab(p.tab);
+  }
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [exported, setExported] = useState<{ filename: string; text: string } | null>(null);
   const c = p.connector;

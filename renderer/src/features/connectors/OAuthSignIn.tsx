@@ -55,15 +55,19 @@ export function OAuthSignIn(p: Props) {
     }
   });
 
-  if (!p.provider) {
+  // A signed-in account knows its provider; otherwise the preset or host says which one to use.
+  const known = account?.provider ?? p.provider;
+  if (!known) {
     return (
-      <Notice level="warning">
-        OAuth2 works with Microsoft 365, Outlook.com and Gmail: choose one of their presets (or their SMTP
-        host).
-      </Notice>
+      <div className="oauth-box wide">
+        <Notice level="warning">
+          OAuth2 works with Microsoft 365, Outlook.com and Gmail: choose one of their presets (or their SMTP
+          host).
+        </Notice>
+      </div>
     );
   }
-  const provider = p.provider;
+  const provider: OAuthProvider = known;
   const name = OAUTH_PROVIDER_LABELS[provider];
 
   async function start() {

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { AttemptView, DeliveryDetail, DeliverySummary } from '../../../../shared/delivery.ts';
 import { FAILURE_CATALOG } from '../../../../shared/failures.ts';
+import { navigate } from '../../app/router.ts';
 import { Badge, formatMs, formatTime } from '../../components/ui.tsx';
 
 export const STATUS_LABEL: Record<DeliverySummary['status'], string> = {
@@ -106,6 +107,15 @@ export function DeliveryResult({ delivery }: { delivery: DeliverySummary | Deliv
                 <strong>What to do: </strong>
                 {failure.fix}
               </p>
+              {delivery.failureClass.startsWith('oauth-') ? (
+                <button
+                  type="button"
+                  className="btn small"
+                  onClick={() => navigate(`connectors/${delivery.connectorId}?tab=settings`)}
+                >
+                  Open the connector's sign-in
+                </button>
+              ) : null}
               {failure.command || failure.reply ? (
                 <dl className="facts">
                   {failure.command ? (
