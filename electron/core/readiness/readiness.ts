@@ -47,13 +47,13 @@ function whereConnectorLogsIn(c: StoredConnector): Where | null {
   return null;
 }
 
-/** "31 Dec 2026": day, month name and year read the same in every locale. */
-const formatDay = (iso: string) =>
-  new Date(`${iso}T12:00:00Z`).toLocaleDateString('en-GB', {
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-  });
+/** "31 Dec 2026": day, month name and year read the same in every locale (formatted once). */
+const CUTOFF_DAY = new Date(`${M365_BASIC_AUTH_CUTOFF}T12:00:00Z`).toLocaleDateString('en-GB', {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+});
+const collator = new Intl.Collator(undefined, { numeric: true });
 
 function whatStops(
   kind: 'connector' | 'camera',
@@ -66,7 +66,7 @@ function whatStops(
   if (provider === 'gmail') return `${what} stop whenever the app password is revoked.`;
   if (verdict === 'stopped')
     return `${what} already refused: SMTP AUTH is off for this mailbox (535 5.7.139).`;
-  return `${what} stop from ${formatDay(M365_BASIC_AUTH_CUTOFF)} (535 5.7.139).`;
+  return `${what} stop from ${CUTOFF_DAY} (535 5.7.139).`;
 }
 
 function optionsFor(
@@ -184,11 +184,11 @@ export function readinessReport(
   const order = (v: ReadinessVerdict) => READINESS_VERDICTS.indexOf(v);
   items.sort(
     (a, b) =>
-      a.siteName.localeCompare(b.siteName, undefined, { numeric: true }) ||
-      a.account.localeCompare(b.account) ||
+      collator.compare(a.siteName, b.siteName) ||
+      collator.compare(a.account, b.account) ||
       (a.kind === b.kind ? 0 : a.kind === 'connector' ? -1 : 1) ||
       order(a.verdict) - order(b.verdict) ||
-      a.name.localeCompare(b.name, undefined, { numeric: true }),
+      collator.compare(a.name, b.name),
   );
   const byVerdict = Object.fromEntries(READINESS_VERDICTS.map((v) => [v, 0])) as Record<
     ReadinessVerdict,
