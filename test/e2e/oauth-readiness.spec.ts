@@ -2,7 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
 import { unwrap } from '../helpers/core.ts';
 import { makeCertificate } from '../helpers/certs.ts';
-import { fakeBrowser, startFakeAuthServer, xoauth2Smtp, type FakeAuthServer } from '../helpers/fake-oauth.ts';
+import {
+  fakeBrowser,
+  signInEnded,
+  startFakeAuthServer,
+  xoauth2Smtp,
+  type FakeAuthServer,
+} from '../helpers/fake-oauth.ts';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.ts';
 import { startHarness, type Harness } from './harness.ts';
 import { shot } from './shots.ts';
@@ -211,11 +217,8 @@ test('an OAuth2 test e-mail is sent with the sign-in; once consent is revoked it
   fake.signInAs = { email: 'cams@portside.example' };
   fake.deviceScript = ['approve'];
   const start = unwrap(await api.oauth.startSignIn({ provider: 'microsoft' }));
-  await expect
-    .poll(async () => unwrap(await api.oauth.accounts()).find((a) => a.account === 'cams@portside.example'))
-    .toBeTruthy();
-  const account = unwrap(await api.oauth.accounts()).find((a) => a.account === 'cams@portside.example')!;
   expect(start.method).toBe('device-code');
+  const account = (await signInEnded(api, start.flowId)).account!;
   const id = unwrap(
     await api.connectors.create({
       siteId: ids.depot!,

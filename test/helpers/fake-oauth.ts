@@ -4,7 +4,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { ExternalBrowser } from '../../electron/core/adapters.ts';
 import type { ProviderEndpoints } from '../../electron/core/oauth/providers.ts';
 import type { SMTPServerOptions } from 'smtp-server';
-import type { OAuthProvider } from '../../shared/oauth.ts';
+import type { AlertDeskApi } from '../../shared/contract.ts';
+import type { OAuthProvider, SignInEvent } from '../../shared/oauth.ts';
 
 /**
  * A fake authorization server on loopback, for Microsoft (device authorization grant, Entra ID's
@@ -413,4 +414,16 @@ export function xoauth2Smtp(
       },
     },
   };
+}
+
+/** The one event that ends a sign-in (signed in, failed or cancelled). */
+export function signInEnded(api: AlertDeskApi, flowId: string): Promise<SignInEvent> {
+  return new Promise((resolve) => {
+    const off = api.events.on('oauth', (event) => {
+      if (event.flowId === flowId) {
+        off();
+        resolve(event);
+      }
+    });
+  });
 }

@@ -1,9 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SignInEvent } from '../../shared/oauth.ts';
 import { makeCertificate, type TestCertificate } from '../helpers/certs.ts';
 import { fakeClock } from '../helpers/clock.ts';
 import { startTestCore, unwrap, waitForDelivery, type TestCore } from '../helpers/core.ts';
-import { startFakeAuthServer, xoauth2Smtp, type FakeAuthServer } from '../helpers/fake-oauth.ts';
+import { signInEnded, startFakeAuthServer, xoauth2Smtp, type FakeAuthServer } from '../helpers/fake-oauth.ts';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.ts';
 
 /**
@@ -74,14 +73,7 @@ beforeEach(async () => {
   );
   siteId = unwrap(await t.api.sites.create({ name: 'Harbour Terminal' })).id;
   const start = unwrap(await t.api.oauth.startSignIn({ provider: 'microsoft', expectedAccount: USER }));
-  const event = await new Promise<SignInEvent>((resolve) => {
-    const off = t.api.events.on('oauth', (e) => {
-      if (e.flowId === start.flowId) {
-        off();
-        resolve(e);
-      }
-    });
-  });
+  const event = await signInEnded(t.api, start.flowId);
   accountId = event.account!.id;
   connectorId = unwrap(
     await t.api.connectors.create({

@@ -3,13 +3,13 @@ import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/result.ts';
 import { oauthLogin, OAuthLoginError } from '../../electron/core/oauth/login.ts';
-import type { SignInEvent } from '../../shared/oauth.ts';
 import { fakeClock } from '../helpers/clock.ts';
 import { failure, startTestCore, unwrap, type TestCore } from '../helpers/core.ts';
 import {
   CONSUMER_TENANT,
   CONTOSO_TENANT,
   fakeBrowser,
+  signInEnded,
   startFakeAuthServer,
   type FakeAuthServer,
 } from '../helpers/fake-oauth.ts';
@@ -49,17 +49,7 @@ afterEach(async () => {
   await t.close();
 });
 
-/** The sign-in's last event (signed-in, failed or cancelled). */
-function finished(flowId: string): Promise<SignInEvent> {
-  return new Promise((resolve) => {
-    const off = t.api.events.on('oauth', (event) => {
-      if (event.flowId === flowId) {
-        off();
-        resolve(event);
-      }
-    });
-  });
-}
+const finished = (flowId: string) => signInEnded(t.api, flowId);
 
 async function signIn(provider: 'microsoft' | 'google', expectedAccount?: string) {
   const start = unwrap(
