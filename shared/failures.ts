@@ -124,7 +124,7 @@ export const FAILURE_CATALOG: Record<FailureClass, FailureClassInfo> = {
   'oauth-token-rejected': {
     title: 'Sign-in expired or refused',
     transient: false,
-    fix: 'Sign in again with the account (OAuth): the access token was refused, expired or revoked.',
+    fix: 'AlertDesk renewed the access token once and the server still refused it: check that the mailbox allows Authenticated SMTP (Microsoft 365 admin center → user → Mail → Manage email apps) and is the signed-in mailbox, then sign in again.',
   },
   'oauth-consent-revoked': {
     title: 'Sign-in revoked',

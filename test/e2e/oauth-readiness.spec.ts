@@ -151,6 +151,12 @@ test('an OAuth2 connector: the device code is shown, the sign-in completes and t
   await expect(page.getByLabel('Authentication')).toHaveValue('xoauth2');
   await expect(page.getByLabel('Password')).toHaveCount(0);
   await page.getByLabel('User name (the mailbox)').fill('alerts@portside.example');
+  await page.getByRole('button', { name: 'Sign-in apps (client IDs)…' }).click();
+  const apps = page.getByRole('dialog', { name: 'Sign-in apps' });
+  await expect(apps.getByLabel('Microsoft client ID (Application ID)')).toHaveValue(fake.clientId);
+  await expect(apps.getByLabel('Microsoft tenant')).toHaveValue('common');
+  await shot(page, 'oauth-sign-in-apps-1366');
+  await apps.getByRole('button', { name: 'Cancel' }).click();
   await page.getByRole('button', { name: 'Sign in with Microsoft' }).click();
   const code = page.getByLabel('Sign-in code');
   await expect(code).toHaveText(/^[0-9A-F]{8}$/);
