@@ -8,7 +8,9 @@ import type {
   DiagnosisReport,
   SettingsDiscovery,
 } from './delivery.ts';
+import type { CameraHealth, ConnectorHealth, HealthEvent, HealthOverview } from './health.ts';
 import type { JavaMailImport } from './javamail.ts';
+import { RunReportPdfInput } from './report.ts';
 import type { HandoverReport, RunDetail, RunEvent, RunPlan, RunSummary, SampleSnapshot } from './runs.ts';
 import type {
   AppPasswordRecord,
@@ -159,7 +161,7 @@ export const contract = {
     get: call(RunRef).returns<RunDetail>(),
     report: call(RunReportInput).returns<HandoverReport>(),
     reportCsv: call(RunReportInput).returns<{ filename: string; csv: string }>(),
-    reportPdf: call(RunReportInput).returns<{ filename: string; base64: string }>(),
+    reportPdf: call(RunReportPdfInput).returns<{ filename: string; base64: string }>(),
   },
   backup: {
     export: call(BackupExport).returns<{ filename: string; content: string; counts: BackupCounts }>(),
@@ -187,6 +189,11 @@ export const contract = {
       revokedAtProvider: boolean;
     }>(),
   },
+  health: {
+    overview: call(NoInput).returns<HealthOverview>(),
+    connectors: call(NoInput).returns<ConnectorHealth[]>(),
+    cameras: call(NoInput).returns<CameraHealth[]>(),
+  },
 } as const;
 
 export type Contract = typeof contract;
@@ -198,6 +205,7 @@ export interface EventMap {
   verify: VerifyProgress;
   run: RunEvent;
   oauth: SignInEvent;
+  health: HealthEvent;
 }
 export type EventTopic = keyof EventMap;
 export interface EventMessage<K extends EventTopic = EventTopic> {

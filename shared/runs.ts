@@ -116,5 +116,21 @@ export interface HandoverReport {
   /** One sentence: ready for handover, or what stands in the way. */
   verdict: string;
   ready: boolean;
+  /** What did not deliver, grouped by cause, biggest first: one explanation for all its cameras. */
+  groups: ReportGroup[];
+  /** Failures first (in the order of the groups), then what was delivered. */
   items: RunItem[];
+}
+
+/** Cameras of a report that did not deliver for the same cause (same class, same connector). */
+export interface ReportGroup {
+  status: Exclude<RunItemStatus, 'passed'>;
+  /** "Login rejected", "Not tested"… */
+  title: string;
+  /** What happened, written once for every camera of the group. */
+  explanation: string;
+  /** What to do, when there is more to say than the explanation. */
+  fix: string | null;
+  connectorTitle: string;
+  itemIds: string[];
 }

@@ -523,11 +523,17 @@ export const AuditFilter = z
     search: z.string().max(200).optional(),
   })
   .strict();
+export const AUDIT_SORT_COLUMNS = ['at', 'osUser', 'action', 'recordType', 'recordLabel', 'result'] as const;
+export type AuditSortColumn = (typeof AUDIT_SORT_COLUMNS)[number];
 export const AuditQuery = z
   .object({
     filter: AuditFilter.default({}),
     offset: z.number().int().min(0).default(0),
     limit: z.number().int().min(1).max(500).default(200),
+    sort: z
+      .object({ column: z.enum(AUDIT_SORT_COLUMNS), direction: z.enum(['asc', 'desc']) })
+      .strict()
+      .default({ column: 'at', direction: 'desc' }),
   })
   .strict();
 export type AuditQueryInput = z.input<typeof AuditQuery>;

@@ -2,6 +2,7 @@ import type { EventMap, EventTopic } from '../../shared/contract.ts';
 import type { SecretStorageStatus } from '../../shared/domain.ts';
 import type { OAuthProvider } from '../../shared/oauth.ts';
 import type { ProviderEndpoints } from './oauth/providers.ts';
+import type { PaperSize } from '../../shared/report.ts';
 
 /**
  * Everything the core needs from its surroundings. The Electron app passes electron-store,
@@ -56,7 +57,7 @@ export interface Clipboard {
 
 /** Renders a site's handover report as PDF (Electron's printToPDF in the app, Chromium in tests). */
 export interface ReportPrinter {
-  pdf(runId: string, siteId: string): Promise<Buffer>;
+  pdf(runId: string, siteId: string, paper: PaperSize): Promise<Buffer>;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { EventMap, EventTopic } from '../../shared/contract.ts';
 import type { Clock, CoreAdapters, Logger, PickedFileRef } from './adapters.ts';
+import type { HealthService } from './health/health.ts';
 import type { AuditLog } from './history/audit.ts';
 import type { Db } from './history/db.ts';
 import type { DeliveryHistory } from './history/deliveries.ts';
@@ -37,6 +38,7 @@ export interface CoreContext {
   readonly oauth: OAuthService;
   /** Inbound mail from every source (watched mailboxes, the bench inbox), stored once. */
   readonly inbound: InboundHub;
+  readonly health: HealthService;
   /** Pushes an event to every subscriber of the core (the renderer in the app). */
   emit<K extends EventTopic>(topic: K, payload: EventMap[K]): void;
   /** Files picked in the open dialog, by the opaque token the renderer gets instead of a path. */

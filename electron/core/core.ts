@@ -2,6 +2,9 @@ import { join } from 'node:path';
 import type { EventMessage, EventTopic, EventMap, Handlers } from '../../shared/contract.ts';
 import { systemClock, silentLogger, type CoreAdapters, type PickedFileRef } from './adapters.ts';
 import type { CoreContext } from './context.ts';
+import { healthHandlers } from './health/health-handlers.ts';
+import { HealthService } from './health/health.ts';
+import { LastResults } from './health/last-results.ts';
 import { AuditLog } from './history/audit.ts';
 import { auditHandlers } from './history/audit-handlers.ts';
 import { commitWrites, openHistory, type Db } from './history/db.ts';
@@ -48,6 +51,7 @@ export interface Core {
   readonly runs: RunService;
   readonly oauth: OAuthService;
   readonly inbound: InboundHub;
+  readonly health: HealthService;
   /** Every event the core pushes (delivery progress…); returns the function that unsubscribes. */
   onEvent(listener: (message: EventMessage) => void): () => void;
   close(): Promise<void>;
@@ -99,7 +103,9 @@ export function createCore(options: CoreOptions): Core {
 
   const listeners = new Set<(message: EventMessage) => void>();
   let runs: RunService | null = null;
+  let health: HealthService | null = null;
   const emit = <K extends EventTopic>(topic: K, payload: EventMap[K]) => {
+    health?.observe(topic, payload);
     if (topic === 'delivery') {
       const { delivery } = payload as EventMap['delivery'];
       runs?.onDelivery(delivery);
@@ -189,6 +195,20 @@ export function createCore(options: CoreOptions): Core {
     emit: (event) => emit('run', event),
   });
 
+  health = new HealthService({
+    inventory,
+    results: new LastResults(db),
+    now,
+    findings: () => vault.findings(),
+    runItems: (runId) => runs.detail(runId).items,
+    verifiedThrough: (recordId) => {
+      const record = inventory.appPassword(recordId);
+      const route = record ? verifier.routeFor(record) : null;
+      return route && route.id !== 'provider' ? route.id : null;
+    },
+    emit: (event) => emit('health', event),
+  });
+
   const ctx: CoreContext = {
     options: adapters,
     clock,
@@ -207,6 +227,7 @@ export function createCore(options: CoreOptions): Core {
     runs,
     oauth,
     inbound,
+    health,
     emit,
     pickedFiles,
     prune,
@@ -235,6 +256,7 @@ export function createCore(options: CoreOptions): Core {
     settings: settingsHandlers(ctx),
     oauth: oauthHandlers(ctx),
     readiness: readinessHandlers(ctx),
+    health: healthHandlers(ctx),
   };
 
   return {
@@ -253,6 +275,7 @@ export function createCore(options: CoreOptions): Core {
     runs,
     oauth,
     inbound,
+    health,
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -260,6 +283,7 @@ export function createCore(options: CoreOptions): Core {
     async close() {
       clearInterval(pruneTimer);
       oauth.close();
+      health.close();
       await vault.flushClipboard();
       await engine.close();
       await thread?.close();

@@ -62,14 +62,18 @@ export async function startHarness(
   let openPage: (() => Promise<Page>) | null = null;
   let harnessRef: Harness | null = null;
   const printer: ReportPrinter = {
-    async pdf(runId, siteId) {
+    async pdf(runId, siteId, paper) {
       if (!openPage || !harnessRef) throw new Error('No printer page: call usePrinter() in the test.');
       const page = await openPage();
       try {
         await harnessRef.attach(page);
         await page.goto(`${harnessRef.url}#/report/${runId}/${siteId}?print=1`);
         await page.waitForSelector('[data-report-ready]');
-        return await page.pdf({ format: 'A4', landscape: true, printBackground: true });
+        return await page.pdf({
+          format: paper === 'letter' ? 'Letter' : 'A4',
+          landscape: true,
+          printBackground: true,
+        });
       } finally {
         await page.close();
       }

@@ -196,7 +196,7 @@ describe('encrypted backup file', () => {
       action: 'export',
       record_type: 'inventory',
       detail:
-        '2 site(s), 2 connector(s), 3 camera(s), 3 app-password record(s); secrets included, encrypted with the backup passphrase',
+        '2 sites, 2 connectors, 3 cameras, 3 app-password records; secrets included, encrypted with the backup passphrase',
     });
   });
 });
@@ -442,7 +442,7 @@ describe('restoring a backup into another installation', () => {
       .all() as Array<{ result: string; detail: string }>;
     expect(rows.at(-1)?.result).toBe('ok');
     expect(rows.at(-1)?.detail).toMatch(
-      /^restored 2 site\(s\), 2 connector\(s\), 3 camera\(s\), 3 app-password record\(s\) from a backup of .+; replaced 1 site\(s\), 0 connector\(s\)/,
+      /^restored 2 sites, 2 connectors, 3 cameras, 3 app-password records from a backup of .+; replaced 1 site, 0 connectors/,
     );
     const failed = rows.filter((r) => r.result === 'failed').map((r) => r.detail.split(':')[0]);
     expect(failed).toContain('wrong-passphrase-or-damaged');

@@ -7,7 +7,7 @@ import { exportAudit, queryAudit } from './audit.ts';
 export function auditHandlers(ctx: Pick<CoreContext, 'db' | 'audit' | 'clock'>): Handlers['audit'] {
   const { db, audit, clock } = ctx;
   return {
-    query: ({ filter, offset, limit }) => queryAudit(db, filter, offset, limit),
+    query: ({ filter, offset, limit, sort }) => queryAudit(db, filter, offset, limit, sort),
     exportCsv: ({ filter }) => {
       const rows = exportAudit(db, filter);
       const csv = spreadsheetCsv(

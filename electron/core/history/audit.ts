@@ -1,4 +1,5 @@
 import type { SQLInputValue } from 'node:sqlite';
+import type { AuditSortColumn } from '../../../shared/schemas.ts';
 import type { AuditEvent } from '../../../shared/vault.ts';
 import { write, type Db } from './db.ts';
 
@@ -73,6 +74,12 @@ export class AuditLog {
   }
 }
 
+/**
+ * How an event that concerns many records names each of them in its detail ("#1a2b3c4d"), so the
+ * audit trail of one record still finds it.
+ */
+export const auditRef = (id: string): string => `#${id.slice(0, 8)}`;
+
 export interface AuditFilterParsed {
   action?: string | undefined;
   recordType?: string | undefined;
@@ -121,7 +128,12 @@ function auditWhere(f: AuditFilterParsed): { sql: string; params: SQLInputValue[
   };
   if (f.action) add('action = ?', f.action);
   if (f.recordType) add('record_type = ?', f.recordType);
-  if (f.recordId) add('record_id = ?', f.recordId);
+  if (f.recordId)
+    add(
+      "(record_id = ? OR (record_id IS NULL AND detail LIKE ? ESCAPE '\\'))",
+      f.recordId,
+      `%${auditRef(f.recordId)}%`,
+    );
   if (f.siteId) add('site_id = ?', f.siteId);
   if (f.cameraId) add('camera_id = ?', f.cameraId);
   if (f.from) add('at >= ?', Date.parse(f.from));
@@ -138,16 +150,29 @@ function auditWhere(f: AuditFilterParsed): { sql: string; params: SQLInputValue[
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
-/** The audit table, newest first. Reading only: there is no call that edits or deletes an event. */
+/** The column each sortable field of the audit table is ordered by (ties keep the order of events). */
+const SORT_SQL: Record<AuditSortColumn, string> = {
+  at: 'seq',
+  osUser: 'os_user',
+  action: 'action',
+  recordType: 'record_type',
+  recordLabel: 'record_label COLLATE NOCASE',
+  result: 'result',
+};
+
+/** The audit table, newest first unless asked otherwise. Reading only: no call edits or deletes an event. */
 export function queryAudit(
   db: Db,
   filter: AuditFilterParsed,
   offset: number,
   limit: number,
+  sort: { column: AuditSortColumn; direction: 'asc' | 'desc' } = { column: 'at', direction: 'desc' },
 ): { rows: AuditEvent[]; total: number } {
   const { sql, params } = auditWhere(filter);
+  const dir = sort.direction === 'asc' ? 'ASC' : 'DESC';
+  const order = sort.column === 'at' ? `seq ${dir}` : `${SORT_SQL[sort.column]} ${dir}, seq DESC`;
   const rows = db
-    .prepare(`SELECT * FROM audit ${sql} ORDER BY seq DESC LIMIT ? OFFSET ?`)
+    .prepare(`SELECT * FROM audit ${sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
     .all(...params, limit, offset) as unknown as AuditRow[];
   const total = (db.prepare(`SELECT COUNT(*) AS n FROM audit ${sql}`).get(...params) as { n: number }).n;
   return { rows: rows.map(toEvent), total };

@@ -4,6 +4,7 @@ import { AUTH_METHODS, CONNECTOR_STATES, HANDOVER_STATES, SECURITY_MODES } from 
 import { AppError } from '../../../shared/result.ts';
 import { DEFAULT_SETTINGS, SettingsFields, type Settings } from '../../../shared/schemas.ts';
 import { APP_PASSWORD_STATUSES, PROVIDERS, type BackupCounts } from '../../../shared/vault.ts';
+import { plural } from '../../../shared/words.ts';
 import type { SecretBox } from '../adapters.ts';
 import type { AuditLog } from '../history/audit.ts';
 import { fileStamp } from '../csv.ts';
@@ -214,7 +215,7 @@ function countsOf(p: {
 }
 
 const countsText = (c: BackupCounts) =>
-  `${c.sites} site(s), ${c.connectors} connector(s), ${c.cameras} camera(s), ${c.appPasswords} app-password record(s)`;
+  `${plural(c.sites, 'site')}, ${plural(c.connectors, 'connector')}, ${plural(c.cameras, 'camera')}, ${plural(c.appPasswords, 'app-password record')}`;
 
 // ─── Export ───────────────────────────────────────────────────────────────────────────────────
 

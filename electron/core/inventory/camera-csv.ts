@@ -10,6 +10,7 @@ import {
   type CameraParsed,
 } from '../../../shared/schemas.ts';
 import type { CsvImportPreview, CsvImportResult, CsvImportRowError } from '../../../shared/vault.ts';
+import { plural } from '../../../shared/words.ts';
 import { fileStamp, spreadsheetCsv } from '../csv.ts';
 import type { AuditLog } from '../history/audit.ts';
 import type { CameraService } from './cameras.ts';
@@ -459,7 +460,7 @@ export function importCameraCsv(deps: CameraCsvDeps, input: CameraCsvInput): Csv
     action: 'import',
     recordType: 'camera',
     recordLabel: 'camera CSV',
-    detail: `${created.length} of ${v.rows.length} row(s) imported${
+    detail: `${created.length} of ${plural(v.rows.length, 'row')} imported${
       badLines.length > 0
         ? `; ${badLines.length} refused (line${badLines.length > 1 ? 's' : ''} ${badLines.slice(0, 50).join(', ')}${badLines.length > 50 ? ', …' : ''})`
         : ''
@@ -521,7 +522,7 @@ export function exportCameraCsv(
     recordType: 'camera',
     recordLabel: 'camera CSV',
     siteId: site?.id ?? null,
-    detail: `${cameras.length} camera(s)${site ? ` of "${site.name}"` : ''}`,
+    detail: `${plural(cameras.length, 'camera')}${site ? ` of "${site.name}"` : ''}`,
   });
   return { filename: `alertdesk-cameras-${fileStamp(deps.now())}.csv`, csv, rows: cameras.length };
 }

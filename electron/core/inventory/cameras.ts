@@ -1,5 +1,6 @@
 import type { CameraParsed } from '../../../shared/schemas.ts';
 import { AppError, notFound } from '../../../shared/result.ts';
+import { plural } from '../../../shared/words.ts';
 import type { Camera } from '../../../shared/vault.ts';
 import type { AuditLog } from '../history/audit.ts';
 import type { Inventory, StoredCamera } from './inventory.ts';
@@ -106,7 +107,7 @@ export class CameraService {
       if (elsewhere.length > 0) {
         throw new AppError(
           'invalid-input',
-          `${elsewhere.length} selected camera(s) are at another site than the connector "${connector.title}". Select cameras of one site, or choose a connector of their site.`,
+          `${plural(elsewhere.length, 'selected camera')} ${elsewhere.length === 1 ? 'is' : 'are'} at another site than the connector "${connector.title}". Select cameras of one site, or choose a connector of their site.`,
           'connectorId',
         );
       }

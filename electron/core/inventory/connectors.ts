@@ -5,6 +5,7 @@ import { accountAnswersTo } from '../../../shared/oauth.ts';
 import { formatJavaMailProperties } from '../../../shared/javamail.ts';
 import { DEFAULT_PORTS } from '../../../shared/presets.ts';
 import { AppError, notFound } from '../../../shared/result.ts';
+import { plural } from '../../../shared/words.ts';
 import type { ConnectorParsed } from '../../../shared/schemas.ts';
 import type { SecretBox } from '../adapters.ts';
 import { inspectCertificate, normalizePem } from '../certificates.ts';
@@ -175,7 +176,7 @@ export class ConnectorService {
       deliveryId: detail.id,
       failureClass: detail.failureClass,
       summary: ok
-        ? `Accepted by ${c.host} for ${detail.accepted.length} recipient(s)`
+        ? `Accepted by ${c.host} for ${plural(detail.accepted.length, 'recipient')}`
         : (detail.failure?.explanation ?? FAILURE_CATALOG[detail.failureClass ?? 'unexpected'].title),
     };
     const startNow = ok && c.state === 'STOPPED';

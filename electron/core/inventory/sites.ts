@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Site, SiteRemoval } from '../../../shared/domain.ts';
 import { AppError, notFound } from '../../../shared/result.ts';
 import type { SiteFields, SiteRemove, SiteUpdate } from '../../../shared/schemas.ts';
+import { plural } from '../../../shared/words.ts';
 import type { AuditLog } from '../history/audit.ts';
 import type { Inventory, StoredSite } from './inventory.ts';
 
@@ -150,7 +151,7 @@ export class SiteService {
       siteId: site.id,
       detail:
         own.length || ownCameras.length
-          ? `${own.length} connector(s) and ${ownCameras.length} camera(s) ${moved ? 'moved' : 'deleted'}`
+          ? `${plural(own.length, 'connector')} and ${plural(ownCameras.length, 'camera')} ${moved ? 'moved' : 'deleted'}`
           : '',
     });
     return {

@@ -19,6 +19,7 @@ import type {
 } from '../../../shared/runs.ts';
 import type { RunOptionsParsed } from '../../../shared/schemas.ts';
 import { renderSubject } from '../../../shared/subject.ts';
+import { plural } from '../../../shared/words.ts';
 import type { Clock, HostLookup, Logger } from '../adapters.ts';
 import { settle, transaction, write, writeSoon, type Db } from '../history/db.ts';
 import type { AuditLog } from '../history/audit.ts';
@@ -34,6 +35,7 @@ import {
 import { targetFor, type DeliveryEngine, type DeliveryOutcome } from '../mail/engine.ts';
 import { SmtpSession } from '../mail/session.ts';
 import { Transcript } from '../mail/transcript.ts';
+import { buildReport, countItems } from './report.ts';
 
 /** Jobs queued before the event loop gets a turn (and the first SMTP sessions open). */
 const SUBMIT_BATCH = 64;
@@ -296,7 +298,7 @@ export class RunService {
       recordType: 'inventory',
       recordId: runId,
       recordLabel: `handover run: ${scopeLabel}`,
-      detail: `${items.length} item(s), ${attachments.length} snapshot(s)${rerun ? `, re-run of the failures of ${rerun.of}` : ''}`,
+      detail: `${plural(items.length, 'item')}, ${plural(attachments.length, 'snapshot')}${rerun ? `, re-run of the failures of ${rerun.of}` : ''}`,
     });
 
     const run: ActiveRun = {
@@ -381,41 +383,10 @@ export class RunService {
   }
 
   report(runId: string, siteId: string): HandoverReport {
-    const run = this.detail(runId);
-    const items = run.items.filter((i) => i.siteId === siteId);
-    if (items.length === 0)
-      throw new AppError('not-found', 'This run tested nothing at that site.', 'siteId');
-    const site = this.d.inventory.site(siteId);
-    const counts = countItems(items);
-    const ready = counts.passed === counts.total;
-    const verdict = ready
-      ? `All ${counts.total} alert path(s) delivered: the site's e-mail alerts are ready for handover.`
-      : run.status === 'running'
-        ? `The run is still in progress (${counts.total - counts.pending} of ${counts.total} done).`
-        : `${counts.failed + counts.cancelled + counts.skipped} of ${counts.total} alert path(s) did not deliver: fix them and re-run the failures before handover.`;
-    return {
-      runId,
-      generatedAt: new Date(this.d.clock.now()).toISOString(),
+    return buildReport(this.detail(runId), siteId, this.d.inventory.site(siteId), {
+      generatedAt: this.d.clock.now(),
       integrator: this.d.osUser,
-      site: {
-        id: siteId,
-        name: site?.name ?? items[0]!.siteName,
-        customer: site?.customer ?? '',
-        address: site?.address ?? '',
-        contact: site?.contact ?? '',
-      },
-      run: {
-        startedAt: run.startedAt,
-        finishedAt: run.finishedAt,
-        status: run.status,
-        note: run.note,
-        snapshots: run.snapshots,
-      },
-      counts,
-      verdict,
-      ready,
-      items,
-    };
+    });
   }
 
   private counts(runId: string): RunCounts {
@@ -624,10 +595,16 @@ export class RunService {
     if (c.appPasswordId) {
       const record = inv.appPassword(c.appPasswordId);
       passwordSealed = record?.secretSealed ?? null;
-      if (record && !record.secretSealed)
+      if (!record)
+        skipReason = `The app-password record linked to this camera no longer exists: record the app password of ${account} again.`;
+      else if (!record.secretSealed)
         skipReason = `The app password of ${record.account} was destroyed; record the current one first.`;
     } else if (connector && account.toLowerCase() === connector.username.toLowerCase()) {
       passwordSealed = connector.passwordSealed;
+    } else if (connector) {
+      // No server was asked: without the camera's own app password there is nothing to log in with
+      // (the connector's password belongs to another login).
+      skipReason = missingAppPassword(account, connector.username);
     }
     const recipients = c.recipients.length ? c.recipients : options.fallbackRecipients;
     if (!connector) skipReason = 'The camera has no connector: choose the connector it sends through.';
@@ -678,10 +655,12 @@ export class RunService {
 
   private label(options: RunOptionsParsed, items: PlannedItem[], rerun: boolean): string {
     const names = [...new Set(items.map((i) => i.site.name))];
+    // A title, not a list: past three sites it says how many.
+    const sites = names.length <= 3 ? names.join(', ') : plural(names.length, 'site');
     const where =
       options.scope.siteIds.length && !options.scope.cameraIds.length && !options.scope.connectorIds.length
-        ? names.join(', ')
-        : `${items.length} item(s) at ${names.join(', ')}`;
+        ? sites
+        : `${plural(items.length, 'camera')} at ${sites}`;
     return rerun ? `Re-run of failures — ${where}` : where;
   }
 
@@ -710,7 +689,7 @@ export class RunService {
     if (samples.length < options.snapshots) {
       throw new AppError(
         'invalid-input',
-        `Only ${samples.length} sample snapshot(s) are installed.`,
+        `Only ${plural(samples.length, 'sample snapshot')} ${samples.length === 1 ? 'is' : 'are'} installed.`,
         'snapshots',
       );
     }
@@ -752,7 +731,7 @@ export class RunService {
     for (const c of connectors) {
       if (c.state === 'STOPPED')
         warnings.push(
-          `"${c.title}" is STOPPED: its ${c.cameras} camera(s) will fail as connector-stopped. Start it, or test it first.`,
+          `"${c.title}" is STOPPED: its ${plural(c.cameras, 'camera')} will fail as connector-stopped. Start it, or test it first.`,
         );
       if (c.sizeLimit && messageBytes > c.sizeLimit) {
         warnings.push(
@@ -821,21 +800,9 @@ export class RunService {
   }
 }
 
-export function countItems(items: RunItem[]): RunCounts {
-  const counts: RunCounts = {
-    total: items.length,
-    passed: 0,
-    failed: 0,
-    skipped: 0,
-    cancelled: 0,
-    pending: 0,
-  };
-  for (const i of items) {
-    if (i.status === 'passed' || i.status === 'failed' || i.status === 'skipped' || i.status === 'cancelled')
-      counts[i.status]++;
-    else counts.pending++;
-  }
-  return counts;
+/** Why a camera with its own SMTP login but no app-password record was not tested. */
+export function missingAppPassword(account: string, connectorLogin: string): string {
+  return `This camera logs in as ${account}, but its own app password is not recorded in AlertDesk${connectorLogin ? ` (the connector's password is for ${connectorLogin})` : ''}: record it, then re-run. No server was contacted.`;
 }
 
 function kb(n: number): string {

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { AppError, notFound } from '../../../shared/result.ts';
+import { plural } from '../../../shared/words.ts';
 import type { AppPasswordFields, AppPasswordUpdate } from '../../../shared/schemas.ts';
 import type { AppPasswordRecord, Finding } from '../../../shared/vault.ts';
 import type { Clipboard, SecretBox } from '../adapters.ts';
@@ -118,7 +119,7 @@ export class AppPasswordService {
     if (users.length > 0) {
       throw new AppError(
         'in-use',
-        `${users.length} camera(s) use this app password (${users
+        `${plural(users.length, 'camera')} ${users.length === 1 ? 'uses' : 'use'} this app password (${users
           .slice(0, 3)
           .map((c) => c.name)
           .join(
@@ -285,7 +286,7 @@ export class AppPasswordService {
       recordType: 'app-password',
       recordId: old.id,
       recordLabel: `${old.account} · ${old.label}`,
-      detail: `replaced by ${record.id}${verified ? ' (new secret verified)' : ' (not verified)'}; ${moved.length} camera(s) moved; old secret destroyed after ${this.inventory.settings.retiredSecretRetentionDays} days`,
+      detail: `replaced by ${record.id}${verified ? ' (new secret verified)' : ' (not verified)'}; ${plural(moved.length, 'camera')} moved; old secret destroyed after ${this.inventory.settings.retiredSecretRetentionDays} days`,
     });
     this.audit.record({
       action: 'create',
@@ -344,8 +345,10 @@ export class AppPasswordService {
     const staleMs = this.inventory.settings.verifyStaleDays * DAY;
     const now = this.now();
     const cams = this.inventory.cameras;
-    const camerasOf = (ids: string[]) =>
-      cams.filter((c) => c.appPasswordId && ids.includes(c.appPasswordId)).map((c) => c.id);
+    const byRecord = new Map<string, string[]>();
+    for (const c of cams)
+      if (c.appPasswordId) byRecord.set(c.appPasswordId, [...(byRecord.get(c.appPasswordId) ?? []), c.id]);
+    const camerasOf = (ids: string[]) => ids.flatMap((id) => byRecord.get(id) ?? []);
     const out: Finding[] = [];
     const push = (f: Omit<Finding, 'cameraIds'> & { cameraIds?: string[] }) => {
       if (f.recordIds.length > 0 || (f.cameraIds?.length ?? 0) > 0)
@@ -356,7 +359,7 @@ export class AppPasswordService {
     push({
       kind: 'suspected-revoked',
       severity: 'critical',
-      title: `${suspected.length} app password(s) suspected revoked`,
+      title: `${plural(suspected.length, 'app password')} suspected revoked`,
       detail:
         'The last verification was rejected. Cameras using them are probably not sending alerts: create new app passwords and rotate.',
       recordIds: suspected.map((r) => r.id),
@@ -365,7 +368,7 @@ export class AppPasswordService {
     push({
       kind: 'never-verified',
       severity: 'warning',
-      title: `${never.length} record(s) never verified`,
+      title: `${plural(never.length, 'record')} never verified`,
       detail: 'Nobody has checked that these app passwords work. Verify them (no e-mail is sent).',
       recordIds: never.map((r) => r.id),
     });
@@ -375,7 +378,7 @@ export class AppPasswordService {
     push({
       kind: 'stale-verification',
       severity: 'warning',
-      title: `${stale.length} record(s) not verified for ${this.inventory.settings.verifyStaleDays} days`,
+      title: `${plural(stale.length, 'record')} not verified for ${plural(this.inventory.settings.verifyStaleDays, 'day')}`,
       detail: 'App passwords are revoked silently when the account password changes. Verify them again.',
       recordIds: stale.map((r) => r.id),
     });
@@ -383,7 +386,7 @@ export class AppPasswordService {
     push({
       kind: 'reused-secret',
       severity: 'warning',
-      title: `${reused.length} record(s) share a secret with another record`,
+      title: `${plural(reused.length, 'record')} ${reused.length === 1 ? 'shares' : 'share'} a secret with another record`,
       detail: 'One app password per camera makes revoking one camera possible without breaking the others.',
       recordIds: reused.map((r) => r.id),
     });
@@ -391,7 +394,7 @@ export class AppPasswordService {
     push({
       kind: 'camera-without-record',
       severity: 'info',
-      title: `${orphans.length} camera(s) without an app-password record`,
+      title: `${plural(orphans.length, 'camera')} without an app-password record`,
       detail: 'When such a camera is replaced, nobody knows which password to enter. Record it.',
       recordIds: [],
       cameraIds: orphans.map((c) => c.id),
@@ -400,7 +403,7 @@ export class AppPasswordService {
     push({
       kind: 'outlook-account',
       severity: 'critical',
-      title: `${outlook.length} record(s) at Outlook.com`,
+      title: `${plural(outlook.length, 'record')} at Outlook.com: SMTP login blocked`,
       detail:
         'Personal Outlook.com accounts stopped accepting basic authentication and app passwords for SMTP in September 2024. Move these cameras to another provider or a relay.',
       recordIds: outlook.map((r) => r.id),
@@ -409,7 +412,7 @@ export class AppPasswordService {
     push({
       kind: 'office365-account',
       severity: 'warning',
-      title: `${o365.length} record(s) at Office 365`,
+      title: `${plural(o365.length, 'record')} at Office 365`,
       detail:
         'Microsoft turns basic SMTP AUTH off by default for existing tenants at the end of December 2026. Basic-auth readiness lists every camera and connector concerned, and the ways out.',
       recordIds: o365.map((r) => r.id),

@@ -3,6 +3,7 @@ import type { Site } from '../../../../shared/domain.ts';
 import { CAMERA_CSV_FIELDS, type CameraCsvField } from '../../../../shared/schemas.ts';
 import type { CsvImportPreview, CsvImportResult } from '../../../../shared/vault.ts';
 import { api, call, errorMessage } from '../../api.ts';
+import { plural } from '../../components/format.tsx';
 import { Dialog, Notice, useToast } from '../../components/ui.tsx';
 
 const FIELD_LABEL: Record<CameraCsvField, string> = {
@@ -79,7 +80,7 @@ export function ImportCamerasDialog(p: {
       setResult(r);
       toast(
         r.imported ? 'ok' : 'bad',
-        `${r.imported} camera(s) imported${r.errors.length ? `, ${r.errors.length} problem(s) listed` : ''}.`,
+        `${plural(r.imported, 'camera')} imported${r.errors.length ? `, ${plural(r.errors.length, 'problem')} listed` : ''}.`,
       );
       p.onImported();
     } catch (e) {
@@ -201,7 +202,7 @@ export function ImportCamerasDialog(p: {
             </>
           ) : null}
           <Notice level={preview.errors.length ? 'warning' : 'success'}>
-            {preview.rows} row(s): {preview.good} ready to import, {preview.rows - preview.good} with
+            {plural(preview.rows, 'row')}: {preview.good} ready to import, {preview.rows - preview.good} with
             problems. Rows with problems are not imported; nothing is half-written.
           </Notice>
           {preview.errors.length ? (
@@ -219,7 +220,7 @@ export function ImportCamerasDialog(p: {
       {result ? (
         <>
           <Notice level={result.errors.length ? 'warning' : 'success'}>
-            {result.imported} camera(s) imported.
+            {plural(result.imported, 'camera')} imported.
           </Notice>
           {result.errors.length ? (
             <ul className="row-errors" aria-label="Rows not imported">

@@ -12,6 +12,8 @@ import { useDebounced, useEvent, useQuery } from '../../app/hooks.ts';
 import { navigate, type Route } from '../../app/router.ts';
 import { RemoteTable, type RemoteColumn, type RemoteSort } from '../../components/RemoteTable.tsx';
 import { FilterSelect, NumberField } from '../../components/fields.tsx';
+import { MoreFilters } from '../../components/Popover.tsx';
+import { When } from '../../components/format.tsx';
 import {
   Badge,
   Dialog,
@@ -20,8 +22,6 @@ import {
   PageHeader,
   SidePanel,
   formatMs,
-  formatStamp,
-  formatTime,
   useToast,
 } from '../../components/ui.tsx';
 import { DeliveryResult, STATUS_LABEL, StatusBadge } from './DeliveryResult.tsx';
@@ -123,9 +123,10 @@ export function DeliveriesPage({ route }: { route: Route }) {
     {
       id: 'createdAt',
       header: 'Time',
-      width: '150px',
+      width: '120px',
       sortable: true,
-      render: (d) => formatStamp(d.createdAt),
+      descFirst: true,
+      render: (d) => <When iso={d.createdAt} />,
     },
     {
       id: 'status',
@@ -159,6 +160,7 @@ export function DeliveriesPage({ route }: { route: Route }) {
       id: 'connectorTitle',
       header: 'Connector',
       width: 'minmax(110px, 1fr)',
+      hideBelow: 1240,
       sortable: true,
       render: (d) => d.connectorTitle,
     },
@@ -173,6 +175,7 @@ export function DeliveriesPage({ route }: { route: Route }) {
       id: 'subject',
       header: 'Subject',
       width: 'minmax(140px, 1.4fr)',
+      hideBelow: 1400,
       sortable: true,
       render: (d) => d.subject,
     },
@@ -180,6 +183,7 @@ export function DeliveriesPage({ route }: { route: Route }) {
       id: 'attemptCount',
       header: 'Tries',
       width: '76px',
+      hideBelow: 1100,
       sortable: true,
       align: 'end',
       render: (d) => d.attemptCount,
@@ -254,22 +258,6 @@ export function DeliveriesPage({ route }: { route: Route }) {
               options={(sites.data ?? []).map((s) => ({ value: s.id, label: s.name }))}
             />
             <FilterSelect
-              label="Filter by connector"
-              value={connectorId}
-              onChange={(v) => setParam('connector', v)}
-              all={{ value: '', label: 'All connectors' }}
-              options={siteConnectors.map((c) => ({ value: c.id, label: c.title }))}
-            />
-            <FilterSelect
-              label="Filter by camera"
-              value={cameraId}
-              onChange={(v) => setParam('camera', v)}
-              all={{ value: '', label: siteId ? 'All cameras' : 'All cameras (choose a site to list them)' }}
-              options={(cameras.data ?? [])
-                .filter((c) => siteId && c.siteId === siteId)
-                .map((c) => ({ value: c.id, label: c.name }))}
-            />
-            <FilterSelect
               label="Filter by status"
               value={status}
               onChange={setStatus}
@@ -281,34 +269,55 @@ export function DeliveriesPage({ route }: { route: Route }) {
                 ),
               ]}
             />
-            <FilterSelect
-              label="Filter by failure class"
-              value={failureClass}
-              onChange={setFailureClass}
-              all={{ value: '', label: 'Any failure' }}
-              options={FAILURE_CLASSES.map((c) => ({ value: c, label: FAILURE_CATALOG[c].title }))}
-            />
-            <label className="inline-field">
-              From{' '}
-              <input
-                type="date"
-                className="filter-input"
-                value={from}
-                onChange={(e) => setFrom(e.target.value)}
-                aria-label="From date"
+            <MoreFilters active={[connectorId, cameraId, failureClass, from, to].filter(Boolean).length}>
+              <FilterSelect
+                label="Filter by connector"
+                value={connectorId}
+                onChange={(v) => setParam('connector', v)}
+                all={{ value: '', label: 'All connectors' }}
+                options={siteConnectors.map((c) => ({ value: c.id, label: c.title }))}
               />
-            </label>
-            <label className="inline-field">
-              To{' '}
-              <input
-                type="date"
-                className="filter-input"
-                value={to}
-                onChange={(e) => setTo(e.target.value)}
-                aria-label="To date"
-                aria-invalid={Boolean(rangeError)}
+              <FilterSelect
+                label="Filter by camera"
+                value={cameraId}
+                onChange={(v) => setParam('camera', v)}
+                all={{
+                  value: '',
+                  label: siteId ? 'All cameras' : 'All cameras (choose a site to list them)',
+                }}
+                options={(cameras.data ?? [])
+                  .filter((c) => siteId && c.siteId === siteId)
+                  .map((c) => ({ value: c.id, label: c.name }))}
               />
-            </label>
+              <FilterSelect
+                label="Filter by failure class"
+                value={failureClass}
+                onChange={setFailureClass}
+                all={{ value: '', label: 'Any failure' }}
+                options={FAILURE_CLASSES.map((c) => ({ value: c, label: FAILURE_CATALOG[c].title }))}
+              />
+              <label className="inline-field">
+                From{' '}
+                <input
+                  type="date"
+                  className="filter-input"
+                  value={from}
+                  onChange={(e) => setFrom(e.target.value)}
+                  aria-label="From date"
+                />
+              </label>
+              <label className="inline-field">
+                To{' '}
+                <input
+                  type="date"
+                  className="filter-input"
+                  value={to}
+                  onChange={(e) => setTo(e.target.value)}
+                  aria-label="To date"
+                  aria-invalid={Boolean(rangeError)}
+                />
+              </label>
+            </MoreFilters>
           </>
         }
         actions={
@@ -350,7 +359,7 @@ export function DeliveryPanel({ summary, onClose }: { summary: DeliverySummary; 
       subtitle={
         <span>
           {KIND_LABEL[d.kind]} · {d.siteName} · {d.connectorTitle}
-          {d.cameraName ? ` · ${d.cameraName}` : ''} · {formatTime(d.createdAt)}
+          {d.cameraName ? ` · ${d.cameraName}` : ''} · <When iso={d.createdAt} />
         </span>
       }
       onClose={onClose}

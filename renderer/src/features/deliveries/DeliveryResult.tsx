@@ -2,13 +2,15 @@ import { useEffect, useRef, useState } from 'react';
 import type { AttemptView, DeliveryDetail, DeliverySummary } from '../../../../shared/delivery.ts';
 import { FAILURE_CATALOG } from '../../../../shared/failures.ts';
 import { navigate } from '../../app/router.ts';
-import { Badge, formatMs, formatTime } from '../../components/ui.tsx';
+import { When } from '../../components/format.tsx';
+import { Badge, formatMs } from '../../components/ui.tsx';
 
 export const STATUS_LABEL: Record<DeliverySummary['status'], string> = {
   queued: 'Queued',
   sending: 'Sending…',
   retrying: 'Waiting to retry',
-  sent: 'Sent',
+  // A test e-mail's outcome, in the words of every screen: passed or failed.
+  sent: 'Passed',
   failed: 'Failed',
   cancelled: 'Cancelled',
 };
@@ -169,7 +171,7 @@ function AttemptBlock({ attempt, open }: { attempt: AttemptView; open: boolean }
   return (
     <details className="attempt" open={open}>
       <summary>
-        Attempt {attempt.n} · {formatTime(attempt.startedAt)} · {formatMs(attempt.durationMs)} ·{' '}
+        Attempt {attempt.n} · <When iso={attempt.startedAt} /> · {formatMs(attempt.durationMs)} ·{' '}
         {attempt.outcome === 'sent' ? (
           <span className="ok-text">sent</span>
         ) : (

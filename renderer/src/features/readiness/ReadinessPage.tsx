@@ -13,8 +13,8 @@ import { api, call, errorMessage } from '../../api.ts';
 import { useQuery } from '../../app/hooks.ts';
 import { navigate, type Route } from '../../app/router.ts';
 import { FilterSelect } from '../../components/fields.tsx';
-import { plural } from '../../components/format.tsx';
-import { Badge, Notice, PageHeader, formatTime, useToast } from '../../components/ui.tsx';
+import { absoluteTime, plural } from '../../components/format.tsx';
+import { Badge, Notice, PageHeader, useToast } from '../../components/ui.tsx';
 import { download } from '../deliveries/DeliveriesPage.tsx';
 
 const TONE: Record<ReadinessVerdict, 'bad' | 'warn' | 'info' | 'ok'> = {
@@ -154,7 +154,7 @@ export function ReadinessPage({ route }: { route: Route }) {
         <div className="report-brand">◉ AlertDesk · Basic-auth readiness</div>
         <h1>{scope}</h1>
         <p>
-          Prepared {r ? formatTime(r.generatedAt) : ''}
+          Prepared {r ? absoluteTime(r.generatedAt) : ''}
           {info.data ? ` by ${info.data.osUser}` : ''}
         </p>
       </div>
