@@ -26,6 +26,7 @@ import { fileHandlers, mailHandlers } from './mail/mail-handlers.ts';
 import { oauthHandlers } from './oauth/oauth-handlers.ts';
 import { oauthLogin } from './oauth/login.ts';
 import { OAuthService } from './oauth/oauth.ts';
+import { basicAuthSignals, signInSignals } from './readiness/health-signals.ts';
 import { readinessHandlers } from './readiness/readiness-handlers.ts';
 import { runHandlers } from './runs/run-handlers.ts';
 import { RunService } from './runs/runs.ts';
@@ -135,6 +136,7 @@ export function createCore(options: CoreOptions): Core {
     browser: options.browser,
     endpoints: options.oauthEndpoints,
     emit: (event) => emit('oauth', event),
+    changed: () => health?.changed(),
   });
 
   const thread = options.deliveryThread ? new DeliveryThread(options.deliveryThread, logger) : null;
@@ -208,6 +210,8 @@ export function createCore(options: CoreOptions): Core {
     },
     emit: (event) => emit('health', event),
   });
+  health.register({ name: 'sign-in', signals: () => signInSignals(inventory) });
+  health.register({ name: 'basic-auth cutoff', signals: () => basicAuthSignals(inventory, now()) });
 
   const ctx: CoreContext = {
     options: adapters,

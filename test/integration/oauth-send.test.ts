@@ -191,6 +191,15 @@ describe('OAuth2 connectors send with XOAUTH2', () => {
       ok: false,
       failureClass: 'oauth-consent-revoked',
     });
+    const health = unwrap(await t.api.health.connectors()).find((c) => c.connectorId === connectorId)!;
+    expect(health.level).toBe('failing');
+    expect(health.reasons).toContainEqual(
+      expect.objectContaining({
+        source: 'sign-in',
+        level: 'failing',
+        text: 'Microsoft sign-in revoked: sign in again',
+      }),
+    );
   });
 
   it('refuses to log in as another mailbox than the sign-in', async () => {

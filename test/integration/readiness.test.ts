@@ -195,6 +195,24 @@ describe('basic-auth readiness', () => {
     });
   });
 
+  it('puts password logins to Microsoft 365 at risk in health, and already refused ones failing', async () => {
+    const connectors = unwrap(await t.api.health.connectors());
+    const reasonsOf = (id: string) =>
+      connectors.find((c) => c.connectorId === id)!.reasons.filter((r) => r.source === 'basic-auth cutoff');
+    expect(reasonsOf(ids.m365!)).toEqual([
+      expect.objectContaining({
+        level: 'at-risk',
+        text: 'Password login stops on 2026-12-31 (see Basic-auth readiness)',
+      }),
+    ]);
+    expect(reasonsOf(ids.outlook!)[0]).toMatchObject({ level: 'failing' });
+    expect(reasonsOf(ids.gmail!)).toEqual([]);
+    expect(reasonsOf(ids.relay!)).toEqual([]);
+    const cameras = unwrap(await t.api.health.cameras());
+    const quay = cameras.find((c) => c.cameraId === ids.quay)!;
+    expect(quay.reasons.some((r) => r.source === 'basic-auth cutoff' && r.level === 'at-risk')).toBe(true);
+  });
+
   it('lists an OAuth2 connector as ready and keeps its cameras as stopping (cameras cannot do OAuth2)', async () => {
     const inventory = t.core.inventory;
     inventory.commit({

@@ -63,6 +63,8 @@ export interface OAuthDeps {
   browser?: ExternalBrowser | undefined;
   endpoints?: Partial<Record<OAuthProvider, ProviderEndpoints>> | undefined;
   emit: (event: SignInEvent) => void;
+  /** Called when an account's state may have changed (health reads it again). */
+  changed?: () => void;
 }
 
 const label = (a: Pick<StoredOAuthAccount, 'provider' | 'account'>) =>
@@ -278,6 +280,7 @@ export class OAuthService implements TokenSource {
         : [...inventory.oauthAccounts, account],
     });
     this.cache(account.id, account.account, tokens);
+    this.deps.changed?.();
     this.auditSignIn(
       input.provider,
       account.account,
@@ -340,6 +343,7 @@ export class OAuthService implements TokenSource {
       ),
     });
     this.cached.delete(id);
+    this.deps.changed?.();
     this.deps.audit.record({
       action: 'sign-out',
       recordType: 'oauth-account',
@@ -482,6 +486,7 @@ export class OAuthService implements TokenSource {
     inventory.commit({
       oauthAccounts: inventory.oauthAccounts.map((x) => (x.id === id ? { ...x, ...change } : x)),
     });
+    this.deps.changed?.();
   }
 
   private cache(id: string, account: string, tokens: oauth.TokenEndpointResponse): AccessToken {

@@ -29,6 +29,19 @@ function signInOf(c: Connector, status: Map<string, OAuthAccountStatus>): SignIn
   if (c.auth !== 'xoauth2') return null;
   return (c.oauthAccountId ? status.get(c.oauthAccountId) : undefined) ?? 'none';
 }
+/** An OAuth2 connector is only as good as its sign-in: the table says when it needs a person. */
+function SignInBadge({ status }: { status: SignInStatus }) {
+  if (status === null || status === 'signed-in') return null;
+  return (
+    <Badge tone={status === 'refresh-failing' ? 'warn' : 'bad'}>
+      {status === 'none'
+        ? 'not signed in'
+        : status === 'consent-revoked'
+          ? 'sign in again'
+          : 'sign-in failing'}
+    </Badge>
+  );
+}
 type Row = Connector & { siteName: string; health: ConnectorHealth | undefined; signIn: SignInStatus };
 const col = createColumnHelper<Row>();
 type Tab = 'settings' | 'test' | 'diagnose';
@@ -77,7 +90,11 @@ export function ConnectorsPage({ route }: { route: Route }) {
       col.accessor('title', {
         header: 'Connector',
         meta: { width: 'minmax(150px, 1.4fr)', pin: true },
-        cell: (c) => <strong>{c.getValue()}</strong>,
+        cell: (c) => (
+          <>
+            <strong>{c.getValue()}</strong> <SignInBadge status={c.row.original.signIn} />
+          </>
+        ),
       }),
       col.accessor('siteName', { header: 'Site', meta: { width: 'minmax(130px, 1.1fr)' } }),
       lastResultColumn<Row>((c) => c.health?.lastResult),
@@ -99,23 +116,8 @@ export function ConnectorsPage({ route }: { route: Route }) {
       }),
       col.accessor('auth', {
         header: 'Auth',
-        meta: { width: '120px', hideBelow: 1340 },
-        cell: (c) => {
-          const signIn = c.row.original.signIn;
-          if (signIn === null) return AUTH_LABELS[c.getValue()];
-          // An OAuth2 connector is only as good as its sign-in: say when it needs a person.
-          return signIn === 'signed-in' ? (
-            'OAuth2'
-          ) : (
-            <Badge tone={signIn === 'refresh-failing' ? 'warn' : 'bad'}>
-              {signIn === 'none'
-                ? 'OAuth2: sign in'
-                : signIn === 'consent-revoked'
-                  ? 'sign in again'
-                  : 'OAuth2 failing'}
-            </Badge>
-          );
-        },
+        meta: { width: '104px', hideBelow: 1340 },
+        cell: (c) => (c.getValue() === 'xoauth2' ? 'OAuth2' : AUTH_LABELS[c.getValue()]),
       }),
       col.accessor('username', {
         header: 'Login',
