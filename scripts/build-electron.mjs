@@ -23,6 +23,15 @@ await build({
   packages: 'external',
 });
 
+// The CSV thread (camera CSV files read and checked off the main thread), CommonJS for the same reason.
+await build({
+  ...common,
+  entryPoints: ['electron/core/inventory/camera-csv-worker.ts'],
+  outfile: 'dist/electron/camera-csv-worker.cjs',
+  format: 'cjs',
+  packages: 'external',
+});
+
 await build({
   ...common,
   entryPoints: ['electron/preload.ts'],
@@ -31,4 +40,6 @@ await build({
   external: ['electron'],
   minify: true,
 });
-console.log('built dist/electron/main.js, dist/electron/smtp-worker.cjs and dist/electron/preload.cjs');
+console.log(
+  'built dist/electron/main.js, dist/electron/smtp-worker.cjs, dist/electron/camera-csv-worker.cjs and dist/electron/preload.cjs',
+);

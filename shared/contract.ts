@@ -9,6 +9,8 @@ import type {
   SettingsDiscovery,
 } from './delivery.ts';
 import type { CameraHealth, ConnectorHealth, HealthEvent, HealthOverview } from './health.ts';
+import type { AuditIntegrity } from './audit-integrity.ts';
+import type { CsvImportProgress } from './csv-import.ts';
 import type { JavaMailImport } from './javamail.ts';
 import { RunReportPdfInput } from './report.ts';
 import type { HandoverReport, RunDetail, RunEvent, RunPlan, RunSummary, SampleSnapshot } from './runs.ts';
@@ -149,7 +151,14 @@ export const contract = {
   },
   audit: {
     query: call(AuditQuery).returns<{ rows: AuditEvent[]; total: number }>(),
-    exportCsv: call(AuditExport).returns<{ filename: string; csv: string; rows: number }>(),
+    exportCsv: call(AuditExport).returns<{
+      filename: string;
+      csv: string;
+      rows: number;
+      integrity: AuditIntegrity;
+    }>(),
+    /** Checks the audit chain again and says whether the log is as AlertDesk wrote it. */
+    integrity: call(NoInput).returns<AuditIntegrity>(),
   },
   runs: {
     samples: call(NoInput).returns<SampleSnapshot[]>(),
@@ -206,6 +215,7 @@ export interface EventMap {
   run: RunEvent;
   oauth: SignInEvent;
   health: HealthEvent;
+  csvImport: CsvImportProgress;
 }
 export type EventTopic = keyof EventMap;
 export interface EventMessage<K extends EventTopic = EventTopic> {

@@ -9,10 +9,13 @@ export const RUN_ITEM_STATUSES = [
   'failed',
   'cancelled',
   'skipped',
+  /** AlertDesk stopped before this camera's message was finished: not tested, re-run it. */
+  'interrupted',
 ] as const;
 export type RunItemStatus = (typeof RUN_ITEM_STATUSES)[number];
 
-export type RunStatus = 'running' | 'finished' | 'cancelled';
+/** `interrupted`: AlertDesk stopped while the run was going (closed, crashed); it can be re-run. */
+export type RunStatus = 'running' | 'finished' | 'cancelled' | 'interrupted';
 
 export interface RunCounts {
   total: number;
@@ -20,6 +23,8 @@ export interface RunCounts {
   failed: number;
   skipped: number;
   cancelled: number;
+  /** Left unfinished when AlertDesk stopped. */
+  interrupted: number;
   /** Still queued, sending or waiting to retry. */
   pending: number;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DELIVERY_KINDS, DELIVERY_SORT_COLUMNS, DELIVERY_STATUSES } from './delivery.ts';
 import { AUTH_METHODS, HANDOVER_STATES, SECURITY_MODES } from './domain.ts';
+import { holdsSecret } from './javamail.ts';
 import { DEFAULT_SUBJECT_TEMPLATE } from './subject.ts';
 import { APP_PASSWORD_STATUSES, PROVIDERS } from './vault.ts';
 import { FAILURE_CLASSES } from './failures.ts';
@@ -74,7 +75,11 @@ const propertyKey = z
   .string()
   .min(1, 'Property name is empty.')
   .max(200)
-  .refine((k) => !/[\s=:]/.test(k), 'Property names cannot contain spaces, "=" or ":".');
+  .refine((k) => !/[\s=:]/.test(k), 'Property names cannot contain spaces, "=" or ":".')
+  .refine(
+    (k) => !holdsSecret(k),
+    'This property holds a password or another secret: enter the password in the Password field, where it is stored encrypted.',
+  );
 
 export const PopBeforeSmtpFields = z
   .object({
@@ -94,7 +99,7 @@ export const PopBeforeSmtpFields = z
   })
   .strict();
 
-const connectorShape = {
+export const connectorShape = {
   siteId: id('Site'),
   title: requiredText('Title', 120),
   host: host(),
@@ -162,7 +167,7 @@ type ConnectorShapeOut = {
   clearPassword: boolean;
 };
 
-function connectorRules(value: ConnectorShapeOut, ctx: z.RefinementCtx): void {
+export function connectorRules(value: ConnectorShapeOut, ctx: z.RefinementCtx): void {
   const needsLogin =
     value.auth === 'plain' || value.auth === 'login' || value.auth === 'cram-md5' || value.auth === 'xoauth2';
   if (needsLogin && value.username === '') {
@@ -303,7 +308,7 @@ export const DeliveryFilter = z
     cameraId: id('Camera').optional(),
     runId: id('Run').optional(),
     kind: z.enum(DELIVERY_KINDS).optional(),
-    status: z.array(z.enum(DELIVERY_STATUSES)).max(6).optional(),
+    status: z.array(z.enum(DELIVERY_STATUSES)).max(DELIVERY_STATUSES.length).optional(),
     failureClass: z.array(z.enum(FAILURE_CLASSES)).max(FAILURE_CLASSES.length).optional(),
     from: z.iso.datetime({ offset: true, error: 'From must be a date and time.' }).optional(),
     to: z.iso.datetime({ offset: true, error: 'To must be a date and time.' }).optional(),
@@ -564,6 +569,8 @@ export const CameraCsvImport = z
     mapping: z.record(z.string(), z.enum(CAMERA_CSV_FIELDS).nullable()).optional(),
     /** Site for rows without a site column. */
     defaultSiteId: id('Site').optional(),
+    /** Said back in the `csvImport` progress events of this call. */
+    progressId: z.string().max(64).optional(),
   })
   .strict();
 export type CameraCsvImportInput = z.input<typeof CameraCsvImport>;

@@ -22,5 +22,6 @@ export const OUTCOME_LABEL: Record<RunItemStatus, string> = {
   passed: 'passed',
   failed: 'failed',
   cancelled: 'cancelled',
+  interrupted: 'interrupted',
   skipped: 'not tested',
 };

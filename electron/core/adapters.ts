@@ -25,6 +25,15 @@ export interface SecretBox {
   open(sealed: string): Promise<string>;
 }
 
+/**
+ * The secret box the core's services use (keyring.ts wraps the adapter's): each secret is sealed
+ * for one place (`secretPlace`), and opening it with a place refuses a value sealed for another.
+ */
+export interface PlacedSecrets extends SecretBox {
+  seal(plain: string, place?: string): Promise<string>;
+  open(sealed: string, place?: string): Promise<string>;
+}
+
 export interface Clock {
   now(): number;
   /** Resolves after `ms`, or rejects with an AbortError when the signal fires first. */
@@ -91,6 +100,8 @@ export interface CoreAdapters {
   browser?: ExternalBrowser;
   /** OAuth2 sign-in endpoints other than the providers' own: tests' fake servers on loopback only. */
   oauthEndpoints?: Partial<Record<OAuthProvider, ProviderEndpoints>>;
+  /** The CSV thread's script (camera-csv-worker.ts; .cjs in the app); without it CSV files are checked in this thread. */
+  csvThread?: URL;
 }
 
 export const systemClock: Clock = {

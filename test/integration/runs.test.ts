@@ -411,7 +411,15 @@ describe('a handover run over three sites of ten cameras each', () => {
         recipients: i.recipients,
       })),
     ).toEqual(expected);
-    expect(run.counts).toEqual({ total: 30, passed: 19, failed: 9, skipped: 2, cancelled: 0, pending: 0 });
+    expect(run.counts).toEqual({
+      total: 30,
+      passed: 19,
+      failed: 9,
+      skipped: 2,
+      cancelled: 0,
+      interrupted: 0,
+      pending: 0,
+    });
   });
 
   it('gives passed rows a message id and the server reply, failed rows the reply, explanation and fix', () => {
@@ -549,7 +557,15 @@ describe('a handover run over three sites of ten cameras each', () => {
       ['skipped', 'Not tested', 1],
     ]);
     expect(report.items.every((i) => i.siteId === sites.harbour.id)).toBe(true);
-    expect(report.counts).toEqual({ total: 10, passed: 8, failed: 1, skipped: 1, cancelled: 0, pending: 0 });
+    expect(report.counts).toEqual({
+      total: 10,
+      passed: 8,
+      failed: 1,
+      skipped: 1,
+      cancelled: 0,
+      interrupted: 0,
+      pending: 0,
+    });
     expect(report.ready).toBe(false);
     expect(report.verdict).toMatch(/^2 of 10 alert paths did not deliver/);
     expect(report.run).toMatchObject({ status: 'finished', note: 'Commissioning, week 12', snapshots: 0 });
@@ -710,7 +726,15 @@ describe('run progress', () => {
       recipients: ['noc@west.test'],
       status: 'passed',
     });
-    expect(run.counts).toEqual({ total: 6, passed: 4, failed: 1, skipped: 1, cancelled: 0, pending: 0 });
+    expect(run.counts).toEqual({
+      total: 6,
+      passed: 4,
+      failed: 1,
+      skipped: 1,
+      cancelled: 0,
+      interrupted: 0,
+      pending: 0,
+    });
 
     const first = mine[0]!;
     expect(first.items).toEqual([]);
@@ -749,7 +773,7 @@ describe('run progress', () => {
       status: 'finished',
       startedBy: 'tester',
       siteIds: [site.id],
-      counts: { total: 6, passed: 4, failed: 1, skipped: 1, cancelled: 0, pending: 0 },
+      counts: { total: 6, passed: 4, failed: 1, skipped: 1, cancelled: 0, interrupted: 0, pending: 0 },
     });
     const { items, ...summary } = unwrap(await t.api.runs.get({ runId: run.id }));
     expect(summary).toEqual(listed);

@@ -11,7 +11,8 @@ import {
   type SignInStart,
 } from '../../../shared/oauth.ts';
 import { AppError, notFound } from '../../../shared/result.ts';
-import type { Clock, ExternalBrowser, Logger, SecretBox } from '../adapters.ts';
+import type { Clock, ExternalBrowser, Logger, PlacedSecrets } from '../adapters.ts';
+import { secretPlace } from '../secrets/keyring.ts';
 import type { AuditLog } from '../history/audit.ts';
 import type { Inventory, StoredOAuthAccount } from '../inventory/inventory.ts';
 import {
@@ -56,7 +57,8 @@ interface Flow {
 export interface OAuthDeps {
   inventory: Inventory;
   audit: AuditLog;
-  secrets: SecretBox;
+  /** Seals each refresh token bound to its account (the keyring's secrets). */
+  secrets: PlacedSecrets;
   clock: Clock;
   logger: Logger;
   osUser: string;
@@ -252,14 +254,18 @@ export class OAuthService implements TokenSource {
         'username',
       );
     }
-    const refreshTokenSealed = await this.deps.secrets.seal(tokens.refresh_token!);
     const at = new Date(clock.now()).toISOString();
     const tenantId = typeof claims.tid === 'string' ? claims.tid : null;
     const existing = inventory.oauthAccounts.find(
       (a) => a.provider === input.provider && a.subject === claims.sub && a.tenantId === tenantId,
     );
+    const id = existing?.id ?? crypto.randomUUID();
+    const refreshTokenSealed = await this.deps.secrets.seal(
+      tokens.refresh_token!,
+      secretPlace.oauthRefreshToken(id),
+    );
     const account: StoredOAuthAccount = {
-      id: existing?.id ?? crypto.randomUUID(),
+      id,
       provider: input.provider,
       ...names,
       displayName: typeof claims.name === 'string' ? claims.name : '',
@@ -319,7 +325,10 @@ export class OAuthService implements TokenSource {
     try {
       const pc = this.clientFor(a);
       if (pc.as.revocation_endpoint) {
-        const refreshToken = await this.deps.secrets.open(a.refreshTokenSealed);
+        const refreshToken = await this.deps.secrets.open(
+          a.refreshTokenSealed,
+          secretPlace.oauthRefreshToken(a.id),
+        );
         const response = await oauth.revocationRequest(
           pc.as,
           pc.client,
@@ -430,7 +439,10 @@ export class OAuthService implements TokenSource {
     const pc = this.clientFor(a);
     const name = OAUTH_PROVIDER_LABELS[a.provider];
     try {
-      const refreshToken = await this.deps.secrets.open(a.refreshTokenSealed);
+      const refreshToken = await this.deps.secrets.open(
+        a.refreshTokenSealed,
+        secretPlace.oauthRefreshToken(a.id),
+      );
       const response = await oauth.refreshTokenGrantRequest(
         pc.as,
         pc.client,
@@ -449,7 +461,7 @@ export class OAuthService implements TokenSource {
       // Providers may rotate the refresh token: the new one replaces the old at once.
       const rotated =
         tokens.refresh_token && tokens.refresh_token !== refreshToken
-          ? await this.deps.secrets.seal(tokens.refresh_token)
+          ? await this.deps.secrets.seal(tokens.refresh_token, secretPlace.oauthRefreshToken(a.id))
           : null;
       const token = this.cache(a.id, a.account, tokens);
       this.settle(a.id, {

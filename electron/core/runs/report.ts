@@ -19,7 +19,7 @@ export function buildReport(
     ? `All ${plural(counts.total, 'alert path')} delivered: the site's e-mail alerts are ready for handover.`
     : run.status === 'running'
       ? `The run is still in progress (${counts.total - counts.pending} of ${counts.total} done).`
-      : `${counts.failed + counts.cancelled + counts.skipped} of ${plural(counts.total, 'alert path')} did not deliver: fix them and re-run the failures before handover.`;
+      : `${counts.failed + counts.cancelled + counts.skipped + counts.interrupted} of ${plural(counts.total, 'alert path')} did not deliver${counts.interrupted ? ` (${counts.interrupted} not finished: AlertDesk stopped during the run)` : ''}: fix them and re-run the failures before handover.`;
   const groups = groupFailures(items);
   const byId = new Map(items.map((i) => [i.id, i]));
   return {
@@ -55,6 +55,7 @@ const GROUP_ORDER: Record<ReportGroup['status'], number> = {
   failed: 0,
   skipped: 1,
   cancelled: 2,
+  interrupted: 2,
   queued: 3,
   sending: 3,
   retrying: 3,
@@ -62,6 +63,7 @@ const GROUP_ORDER: Record<ReportGroup['status'], number> = {
 const GROUP_TITLE: Record<Exclude<ReportGroup['status'], 'failed'>, string> = {
   skipped: 'Not tested',
   cancelled: 'Not sent (the run was cancelled)',
+  interrupted: 'Not finished (AlertDesk stopped during the run)',
   queued: 'Still sending',
   sending: 'Still sending',
   retrying: 'Still sending',
@@ -118,18 +120,25 @@ export function groupFailures(items: RunItem[]): ReportGroup[] {
   );
 }
 
+export const noCounts = (): RunCounts => ({
+  total: 0,
+  passed: 0,
+  failed: 0,
+  skipped: 0,
+  cancelled: 0,
+  interrupted: 0,
+  pending: 0,
+});
+
+/** The final states, each counted on its own; the others are pending. */
+const COUNTED = new Set(['passed', 'failed', 'skipped', 'cancelled', 'interrupted'] as const);
+type Counted = typeof COUNTED extends Set<infer T> ? T : never;
+export const isCounted = (status: RunItem['status']): status is Counted => COUNTED.has(status as Counted);
+
 export function countItems(items: RunItem[]): RunCounts {
-  const counts: RunCounts = {
-    total: items.length,
-    passed: 0,
-    failed: 0,
-    skipped: 0,
-    cancelled: 0,
-    pending: 0,
-  };
+  const counts = { ...noCounts(), total: items.length };
   for (const i of items) {
-    if (i.status === 'passed' || i.status === 'failed' || i.status === 'skipped' || i.status === 'cancelled')
-      counts[i.status]++;
+    if (isCounted(i.status)) counts[i.status]++;
     else counts.pending++;
   }
   return counts;

@@ -35,7 +35,7 @@ import {
 import { targetFor, type DeliveryEngine, type DeliveryOutcome } from '../mail/engine.ts';
 import { SmtpSession } from '../mail/session.ts';
 import { Transcript } from '../mail/transcript.ts';
-import { buildReport, countItems } from './report.ts';
+import { buildReport, countItems, isCounted, noCounts } from './report.ts';
 
 /** Jobs queued before the event loop gets a turn (and the first SMTP sessions open). */
 const SUBMIT_BATCH = 64;
@@ -104,7 +104,13 @@ interface RunRow {
 /** "Quay 2" before "Quay 10". */
 const NATURAL = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-const FINAL: ReadonlySet<RunItemStatus> = new Set(['passed', 'failed', 'cancelled', 'skipped']);
+const FINAL: ReadonlySet<RunItemStatus> = new Set([
+  'passed',
+  'failed',
+  'cancelled',
+  'skipped',
+  'interrupted',
+]);
 
 function itemOf(r: ItemRow): RunItem {
   return {
@@ -318,7 +324,13 @@ export class RunService {
   cancel(runId: string): RunSummary {
     const run = this.active.get(runId);
     if (!run) {
-      this.summary(runId); // an unknown run is not-found, not "finished"
+      const summary = this.summary(runId); // an unknown run is not-found, not "finished"
+      if (summary.status === 'interrupted') {
+        throw new AppError(
+          'not-running',
+          'This run was interrupted when AlertDesk stopped: nothing of it is being sent any more. Re-run it to test the cameras it did not finish.',
+        );
+      }
       throw new AppError('not-running', 'This run has already finished.');
     }
     run.controller.abort();
@@ -327,7 +339,11 @@ export class RunService {
 
   async rerunFailed(runId: string): Promise<RunSummary> {
     const previous = this.detail(runId);
-    const failed = previous.items.filter((i) => i.status === 'failed' || i.status === 'cancelled');
+    if (this.active.has(runId))
+      throw new AppError('still-running', 'This run is still going: wait for it to finish, or cancel it.');
+    const failed = previous.items.filter(
+      (i) => i.status === 'failed' || i.status === 'cancelled' || i.status === 'interrupted',
+    );
     if (failed.length === 0)
       throw new AppError(
         'nothing-failed',
@@ -391,11 +407,10 @@ export class RunService {
 
   private counts(runId: string): RunCounts {
     const rows = this.sql.counts.all(runId) as Array<{ status: RunItemStatus; n: number }>;
-    const counts: RunCounts = { total: 0, passed: 0, failed: 0, skipped: 0, cancelled: 0, pending: 0 };
+    const counts = noCounts();
     for (const { status, n } of rows) {
       counts.total += n;
-      if (status === 'passed' || status === 'failed' || status === 'skipped' || status === 'cancelled')
-        counts[status] += n;
+      if (isCounted(status)) counts[status] += n;
       else counts.pending += n;
     }
     return counts;

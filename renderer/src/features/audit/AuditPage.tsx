@@ -1,8 +1,9 @@
 import { useCallback, useMemo, useState } from 'react';
 import type { AuditSortColumn } from '../../../../shared/schemas.ts';
+import type { AuditIntegrity } from '../../../../shared/audit-integrity.ts';
 import type { AuditEvent } from '../../../../shared/vault.ts';
 import { api, call, errorMessage } from '../../api.ts';
-import { useDebounced } from '../../app/hooks.ts';
+import { useDebounced, useQuery } from '../../app/hooks.ts';
 import { navigate, type Route } from '../../app/router.ts';
 import { RemoteTable, type RemoteColumn, type RemoteSort } from '../../components/RemoteTable.tsx';
 import { FilterSelect } from '../../components/fields.tsx';
@@ -56,12 +57,28 @@ export function AuditPage({ route }: { route: Route }) {
     }),
     [action, recordType, recordId, debounced],
   );
+  const integrity = useQuery(() => api.audit.integrity(), []);
+  const bad = useMemo(() => new Set(integrity.data?.badSeqs ?? []), [integrity.data]);
   const fetchPage = useCallback(
     async (offset: number, limit: number) => call(api.audit.query({ filter, offset, limit, sort })),
     [filter, sort],
   );
 
-  const columns: Array<RemoteColumn<AuditEvent, AuditSortColumn | 'detail'>> = [
+  const columns: Array<RemoteColumn<AuditEvent, AuditSortColumn | 'detail' | 'seq'>> = [
+    {
+      id: 'seq',
+      header: '#',
+      width: '64px',
+      hideBelow: 1150,
+      render: (e) =>
+        bad.has(e.seq) ? (
+          <span className="bad-text" title="This event is not as AlertDesk wrote it">
+            #{e.seq} ⚠
+          </span>
+        ) : (
+          <span className="muted">#{e.seq}</span>
+        ),
+    },
     {
       id: 'at',
       header: 'Time',
@@ -137,7 +154,13 @@ export function AuditPage({ route }: { route: Route }) {
     try {
       const out = await call(api.audit.exportCsv({ filter }));
       download(out.filename, out.csv);
-      toast('ok', `Exported ${out.rows} events to ${out.filename}.`);
+      integrity.reload();
+      if (out.integrity.state === 'broken')
+        toast(
+          'bad',
+          `Exported ${out.rows} events to ${out.filename}; the log was changed outside AlertDesk from event #${out.integrity.firstBadSeq} (marked in the file).`,
+        );
+      else toast('ok', `Exported ${out.rows} events to ${out.filename}.`);
     } catch (e) {
       toast('bad', errorMessage(e));
     }
@@ -149,6 +172,7 @@ export function AuditPage({ route }: { route: Route }) {
         title="Audit log"
         description="Who did what to which record, when, with what result. Events are append-only: nothing here can be edited or deleted."
       />
+      {integrity.data ? <IntegrityBanner integrity={integrity.data} /> : null}
       {recordId ? (
         <Notice level="info">
           Showing the events of one record.{' '}
@@ -228,5 +252,25 @@ function AuditEventPanel({ event: e, onClose }: { event: AuditEvent; onClose: ()
         </ul>
       </section>
     </SidePanel>
+  );
+}
+
+/** Whether the log is as AlertDesk wrote it: a break names its first event; intact says so quietly. */
+function IntegrityBanner({ integrity }: { integrity: AuditIntegrity }) {
+  if (integrity.state === 'broken')
+    return (
+      <Notice level="error">
+        <strong>The audit log was changed outside AlertDesk, from event #{integrity.firstBadSeq}.</strong>{' '}
+        {integrity.message}
+      </Notice>
+    );
+  if (integrity.state === 'unprotected') return <Notice level="warning">{integrity.message}</Notice>;
+  return (
+    <p className="audit-integrity muted small" data-testid="audit-integrity">
+      ✓ Tamper-evident: {integrity.message}
+      {integrity.protectedFrom !== null && integrity.protectedFrom > 1
+        ? ` Events before #${integrity.protectedFrom} were written before the log was protected.`
+        : ''}
+    </p>
   );
 }

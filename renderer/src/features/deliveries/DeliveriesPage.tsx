@@ -264,9 +264,9 @@ export function DeliveriesPage({ route }: { route: Route }) {
               all={{ value: '', label: 'Any status' }}
               options={[
                 { value: 'in-progress', label: 'In progress' },
-                ...DELIVERY_STATUSES.filter((s) => s === 'sent' || s === 'failed' || s === 'cancelled').map(
-                  (s) => ({ value: s, label: STATUS_LABEL[s] }),
-                ),
+                ...DELIVERY_STATUSES.filter(
+                  (s) => s === 'sent' || s === 'failed' || s === 'cancelled' || s === 'interrupted',
+                ).map((s) => ({ value: s, label: STATUS_LABEL[s] })),
               ]}
             />
             <MoreFilters active={[connectorId, cameraId, failureClass, from, to].filter(Boolean).length}>
@@ -338,6 +338,36 @@ export function DeliveriesPage({ route }: { route: Route }) {
   );
 }
 
+/** An interrupted delivery's way forward: its run's unfinished cameras again, or a new test e-mail. */
+function SendAgain({ delivery }: { delivery: DeliverySummary }) {
+  const toast = useToast();
+  if (!delivery.runId)
+    return (
+      <button
+        type="button"
+        className="btn primary"
+        onClick={() => navigate(`connectors/${delivery.connectorId}?tab=test`)}
+      >
+        Send a test again
+      </button>
+    );
+  const runId = delivery.runId;
+  return (
+    <button
+      type="button"
+      className="btn primary"
+      onClick={() =>
+        void call(api.runs.rerunFailed({ runId })).then(
+          (next) => navigate(`runs/${next.id}`),
+          (e: unknown) => toast('bad', errorMessage(e)),
+        )
+      }
+    >
+      Re-run unfinished cameras
+    </button>
+  );
+}
+
 export function DeliveryPanel({ summary, onClose }: { summary: DeliverySummary; onClose: () => void }) {
   const [detail, setDetail] = useState<DeliveryDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -368,6 +398,7 @@ export function DeliveryPanel({ summary, onClose }: { summary: DeliverySummary; 
           <button type="button" className="btn" onClick={() => navigate(`connectors/${d.connectorId}`)}>
             Open connector
           </button>
+          {d.status === 'interrupted' ? <SendAgain delivery={d} /> : null}
           <span className="spacer" />
           <button type="button" className="btn" onClick={onClose}>
             Close

@@ -13,13 +13,26 @@ export const STATUS_LABEL: Record<DeliverySummary['status'], string> = {
   sent: 'Passed',
   failed: 'Failed',
   cancelled: 'Cancelled',
+  interrupted: 'Interrupted',
 };
 
 export function StatusBadge({ status }: { status: DeliverySummary['status'] }) {
   const tone =
-    status === 'sent' ? 'ok' : status === 'failed' ? 'bad' : status === 'cancelled' ? 'muted' : 'info';
+    status === 'sent'
+      ? 'ok'
+      : status === 'failed'
+        ? 'bad'
+        : status === 'cancelled'
+          ? 'muted'
+          : status === 'interrupted'
+            ? 'warn'
+            : 'info';
   return <Badge tone={tone}>{STATUS_LABEL[status]}</Badge>;
 }
+
+/** A state no more news will come for. */
+export const isFinal = (status: DeliverySummary['status']): boolean =>
+  status === 'sent' || status === 'failed' || status === 'cancelled' || status === 'interrupted';
 
 function Countdown({ until }: { until: string }) {
   const [now, setNow] = useState(() => Date.now());
@@ -34,7 +47,7 @@ function Countdown({ until }: { until: string }) {
 /** A delivery in progress (live) or finished: the verdict first, then the evidence. */
 export function DeliveryResult({ delivery }: { delivery: DeliverySummary | DeliveryDetail }) {
   const detail = 'attempts' in delivery ? delivery : null;
-  const final = delivery.status === 'sent' || delivery.status === 'failed' || delivery.status === 'cancelled';
+  const final = isFinal(delivery.status);
   const failure = detail?.failure ?? null;
   const info = delivery.failureClass ? FAILURE_CATALOG[delivery.failureClass] : null;
   const ref = useRef<HTMLDivElement>(null);
@@ -54,7 +67,11 @@ export function DeliveryResult({ delivery }: { delivery: DeliverySummary | Deliv
         <StatusBadge status={delivery.status} />
         {!final ? <span className="spinner" aria-hidden /> : null}
         <span className="muted">
-          {delivery.attemptCount > 0 ? `attempt ${delivery.attemptCount}` : 'waiting for a session'}
+          {delivery.attemptCount > 0
+            ? `attempt ${delivery.attemptCount}`
+            : final
+              ? 'no attempt recorded'
+              : 'waiting for a session'}
           {delivery.status === 'retrying' && delivery.nextAttemptAt ? (
             <>
               {' · '}
@@ -94,6 +111,22 @@ export function DeliveryResult({ delivery }: { delivery: DeliverySummary | Deliv
           <dt>Time taken</dt>
           <dd>{formatMs(detail.durationMs)}</dd>
         </dl>
+      ) : null}
+
+      {delivery.status === 'interrupted' ? (
+        <div className="verdict interrupted" data-testid="interrupted-verdict">
+          <h4>Outcome unknown: AlertDesk stopped</h4>
+          <p className="explanation">
+            AlertDesk was closed, crashed or the computer shut down before this message was finished. Whether
+            the server accepted it is unknown: a reply AlertDesk had received would be recorded here as sent.
+          </p>
+          <p className="fix">
+            <strong>What to do: </strong>
+            {delivery.runId
+              ? 'Re-run the unfinished cameras of its handover run.'
+              : 'Send the test e-mail again from its connector.'}
+          </p>
+        </div>
       ) : null}
 
       {delivery.failureClass &&

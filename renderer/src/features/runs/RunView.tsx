@@ -25,23 +25,26 @@ const ITEM_TONE: Record<RunItemStatus, 'ok' | 'bad' | 'info' | 'muted' | 'warn'>
   failed: 'bad',
   cancelled: 'muted',
   skipped: 'warn',
+  interrupted: 'warn',
 };
 /** Failures first: what needs doing, then what is still going, then what worked. */
 const STATUS_RANK: Record<RunItemStatus, number> = {
   failed: 0,
   skipped: 1,
   cancelled: 2,
+  interrupted: 2,
   retrying: 3,
   sending: 4,
   queued: 5,
   passed: 6,
 };
-type StatusFilter = '' | 'failed' | 'skipped' | 'passed' | 'cancelled' | 'pending';
+type StatusFilter = '' | 'failed' | 'skipped' | 'passed' | 'cancelled' | 'interrupted' | 'pending';
 const STATUS_FILTERS: Array<{ value: StatusFilter; label: string }> = [
   { value: 'failed', label: 'Failed' },
   { value: 'skipped', label: 'Not tested' },
   { value: 'passed', label: 'Passed' },
   { value: 'cancelled', label: 'Cancelled' },
+  { value: 'interrupted', label: 'Interrupted' },
   { value: 'pending', label: 'Queued or sending' },
 ];
 const matches = (i: RunItem, f: StatusFilter) =>
@@ -50,7 +53,14 @@ const matches = (i: RunItem, f: StatusFilter) =>
 interface SiteSummary {
   siteId: string;
   siteName: string;
-  counts: { passed: number; failed: number; skipped: number; cancelled: number; pending: number };
+  counts: {
+    passed: number;
+    failed: number;
+    skipped: number;
+    cancelled: number;
+    interrupted: number;
+    pending: number;
+  };
 }
 
 /** Each site of a run with its counts, worst first (most failed, then most not tested). */
@@ -62,18 +72,27 @@ function summarise(items: RunItem[]): SiteSummary[] {
       s = {
         siteId: i.siteId,
         siteName: i.siteName,
-        counts: { passed: 0, failed: 0, skipped: 0, cancelled: 0, pending: 0 },
+        counts: { passed: 0, failed: 0, skipped: 0, cancelled: 0, interrupted: 0, pending: 0 },
       };
       sites.set(i.siteId, s);
     }
-    if (i.status === 'passed' || i.status === 'failed' || i.status === 'skipped' || i.status === 'cancelled')
+    if (
+      i.status === 'passed' ||
+      i.status === 'failed' ||
+      i.status === 'skipped' ||
+      i.status === 'cancelled' ||
+      i.status === 'interrupted'
+    )
       s.counts[i.status]++;
     else s.counts.pending++;
   }
   return [...sites.values()].sort(
     (a, b) =>
       b.counts.failed - a.counts.failed ||
-      b.counts.skipped + b.counts.cancelled - (a.counts.skipped + a.counts.cancelled) ||
+      b.counts.skipped +
+        b.counts.cancelled +
+        b.counts.interrupted -
+        (a.counts.skipped + a.counts.cancelled + a.counts.interrupted) ||
       NATURAL.compare(a.siteName, b.siteName),
   );
 }
@@ -143,7 +162,9 @@ export function RunView({ runId, sites }: { runId: string; sites: Site[] }) {
             ? FAILURE_CATALOG[i.failureClass].title
             : i.status === 'skipped'
               ? (i.explanation ?? '')
-              : '',
+              : i.status === 'interrupted'
+                ? 'Not finished: AlertDesk stopped'
+                : '',
         {
           id: 'class',
           header: 'Why',
@@ -154,7 +175,7 @@ export function RunView({ runId, sites }: { runId: string; sites: Site[] }) {
             return (
               <span className="why-cell">
                 <span
-                  className={i.status === 'skipped' ? 'muted' : 'bad-text'}
+                  className={i.status === 'skipped' || i.status === 'interrupted' ? 'muted' : 'bad-text'}
                   title={i.explanation ?? undefined}
                 >
                   {record ? 'App password not recorded' : c.getValue()}
@@ -213,10 +234,11 @@ export function RunView({ runId, sites }: { runId: string; sites: Site[] }) {
         <p className="muted">Loading…</p>
       </div>
     );
-  const done = run.counts.total - run.counts.pending;
+  // Interrupted cameras are not done: they were never finished.
+  const done = run.counts.total - run.counts.pending - run.counts.interrupted;
   const siteName = (id: string) =>
     sites.find((s) => s.id === id)?.name ?? run.items.find((i) => i.siteId === id)?.siteName ?? id;
-  const failed = run.counts.failed + run.counts.cancelled;
+  const failed = run.counts.failed + run.counts.cancelled + run.counts.interrupted;
 
   async function cancel() {
     try {
@@ -258,7 +280,7 @@ export function RunView({ runId, sites }: { runId: string; sites: Site[] }) {
               </button>
             ) : failed > 0 ? (
               <button type="button" className="btn primary" onClick={() => void rerun()}>
-                Re-run {failed} failed
+                Re-run {failed} {run.counts.interrupted ? 'unfinished or failed' : 'failed'}
               </button>
             ) : null}
           </>
@@ -273,6 +295,7 @@ export function RunView({ runId, sites }: { runId: string; sites: Site[] }) {
             <span className="bad-text">{run.counts.failed} failed</span>
             {run.counts.skipped ? ` · ${run.counts.skipped} not tested` : ''}
             {run.counts.cancelled ? ` · ${run.counts.cancelled} cancelled` : ''}
+            {run.counts.interrupted ? ` · ${run.counts.interrupted} interrupted` : ''}
           </span>
         </div>
         {run.rerunOf ? (
@@ -387,7 +410,9 @@ function SiteSummaryTable(p: { sites: SiteSummary[]; selected: string; onSelect:
               <td className="end ok-text">{s.counts.passed || ''}</td>
               <td className="end bad-text">{s.counts.failed || ''}</td>
               <td className="end">{s.counts.skipped || ''}</td>
-              <td className="end muted">{s.counts.cancelled + s.counts.pending || ''}</td>
+              <td className="end muted">
+                {s.counts.cancelled + s.counts.interrupted + s.counts.pending || ''}
+              </td>
             </tr>
           ))}
         </tbody>

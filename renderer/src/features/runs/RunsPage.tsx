@@ -20,10 +20,18 @@ export function RunStatusBadge({ run }: { run: RunSummary }) {
       </Badge>
     );
   if (run.status === 'cancelled') return <Badge tone="muted">cancelled</Badge>;
+  if (run.status === 'interrupted')
+    return (
+      <span title="AlertDesk stopped while this run was going: re-run it to finish it">
+        <Badge tone="warn">{run.counts.interrupted} interrupted</Badge>
+      </span>
+    );
   return run.counts.passed === run.counts.total ? (
     <Badge tone="ok">all passed</Badge>
   ) : (
-    <Badge tone="bad">{run.counts.failed + run.counts.skipped + run.counts.cancelled} not delivered</Badge>
+    <Badge tone="bad">
+      {run.counts.failed + run.counts.skipped + run.counts.cancelled + run.counts.interrupted} not delivered
+    </Badge>
   );
 }
 

@@ -178,7 +178,11 @@ export function VaultPage({ route }: { route: Route }) {
               className={`finding ${f.severity}${focus?.kind === f.kind ? ' active' : ''}`}
               aria-pressed={focus?.kind === f.kind}
               onClick={() =>
-                f.recordIds.length ? setFocus(focus?.kind === f.kind ? null : f) : navigate('cameras')
+                f.kind === 'audit-log-broken'
+                  ? navigate('audit')
+                  : f.recordIds.length
+                    ? setFocus(focus?.kind === f.kind ? null : f)
+                    : navigate(f.kind === 'misplaced-secret' ? 'connectors' : 'cameras')
               }
             >
               <strong>{f.title}</strong>
