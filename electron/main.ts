@@ -7,6 +7,7 @@ import { EVENT_CHANNEL } from '../shared/contract.ts';
 import { nativeFilePicker } from './adapters/dialogs.ts';
 import { electronBrowser } from './adapters/external-browser.ts';
 import { fileLogger } from './adapters/file-logger.ts';
+import { electronPowerMonitor } from './adapters/power-monitor.ts';
 import { electronReportPrinter } from './adapters/report-printer.ts';
 import { SafeStorageSecretBox } from './adapters/safe-storage.ts';
 import { createCore, type Core } from './core/core.ts';
@@ -136,6 +137,8 @@ async function start(): Promise<void> {
         : join(app.getAppPath(), 'assets', 'snapshots'),
       osUser: userInfo().username,
       appVersion: app.getVersion(),
+      watchMailboxes: true,
+      power: electronPowerMonitor,
     });
   } catch (error) {
     lock.release();

@@ -9,6 +9,7 @@ import type {
   FilePicker,
   HostLookup,
   Logger,
+  PowerMonitor,
   ReportPrinter,
 } from './adapters.ts';
 import type { OAuthProvider } from '../../shared/oauth.ts';
@@ -43,6 +44,10 @@ export interface OpenCoreOptions {
    * decides on this computer (deliveryThreadPays: from 4 cores).
    */
   deliveryThread?: boolean;
+  /** Watch the enabled mailboxes (IMAP) from the start; off unless asked. */
+  watchMailboxes?: boolean;
+  /** Wake-from-sleep notices (tests pass a fake to simulate a laptop waking up). */
+  power?: PowerMonitor;
 }
 
 const noFiles: FilePicker = { pickAttachments: async () => [] };
@@ -89,6 +94,8 @@ export async function openCore(options: OpenCoreOptions): Promise<Core> {
     ...(options.printer ? { printer: options.printer } : {}),
     ...(options.browser ? { browser: options.browser } : {}),
     ...(options.oauthEndpoints ? { oauthEndpoints: options.oauthEndpoints } : {}),
+    ...(options.watchMailboxes ? { watchMailboxes: true } : {}),
+    ...(options.power ? { power: options.power } : {}),
     ...((options.deliveryThread ?? deliveryThreadPays())
       ? { deliveryThread: new URL('./mail/smtp-worker.ts', import.meta.url) }
       : {}),

@@ -25,7 +25,15 @@ export type AuditAction =
 export interface AuditInput {
   action: AuditAction;
   recordType:
-    'site' | 'connector' | 'camera' | 'app-password' | 'inventory' | 'audit' | 'delivery' | 'oauth-account';
+    | 'site'
+    | 'connector'
+    | 'camera'
+    | 'app-password'
+    | 'inventory'
+    | 'audit'
+    | 'delivery'
+    | 'oauth-account'
+    | 'mailbox';
   recordId?: string | null;
   recordLabel?: string;
   siteId?: string | null;

@@ -161,6 +161,19 @@ const MIGRATIONS: string[] = [
   ALTER TABLE audit ADD COLUMN mac BLOB;
   CREATE UNIQUE INDEX audit_event ON audit(event_id);
   `,
+  // 5: mailbox watchers (issue 12): where the reading of each watched folder stands (its UIDVALIDITY and
+  // the highest UID read), so a restart, a reconnect or a wake from sleep catches up by UID
+  `
+  CREATE TABLE mailbox_folders (
+    mailbox_id TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    role TEXT NOT NULL,
+    uid_validity TEXT NOT NULL,
+    last_uid INTEGER NOT NULL,
+    synced_at INTEGER,
+    PRIMARY KEY (mailbox_id, folder)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export type Db = DatabaseSync;

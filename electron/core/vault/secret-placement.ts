@@ -3,13 +3,14 @@ import type {
   Inventory,
   StoredAppPassword,
   StoredConnector,
+  StoredMailbox,
   StoredOAuthAccount,
 } from '../inventory/inventory.ts';
 import { placeOf, secretPlace, type BoundSecrets } from '../secrets/keyring.ts';
 
 /** A sealed secret found in a record it was not sealed for. */
 export interface MisplacedSecret {
-  recordType: 'connector' | 'app-password' | 'vault' | 'oauth-account';
+  recordType: 'connector' | 'app-password' | 'mailbox' | 'vault' | 'oauth-account';
   recordId: string | null;
   label: string;
   field: string;
@@ -95,6 +96,18 @@ export async function checkSecretPlacement(
     });
     oauthAccounts.push({ ...a, refreshTokenSealed: refreshTokenSealed ?? a.refreshTokenSealed });
   }
+  const mailboxes: StoredMailbox[] = [];
+  for (const m of inventory.mailboxes) {
+    mailboxes.push({
+      ...m,
+      passwordSealed: await place(m.passwordSealed, secretPlace.mailboxPassword(m.id), {
+        recordType: 'mailbox',
+        recordId: m.id,
+        label: m.title,
+        field: 'password',
+      }),
+    });
+  }
   const vaultPepper = await place(inventory.vaultPepper, secretPlace.vaultPepper, {
     recordType: 'vault',
     recordId: null,
@@ -103,7 +116,7 @@ export async function checkSecretPlacement(
   });
 
   if (resealed > 0 || clearSecrets > 0) {
-    inventory.commit({ connectors, appPasswords, oauthAccounts, vaultPepper }, [
+    inventory.commit({ connectors, appPasswords, mailboxes, oauthAccounts, vaultPepper }, [
       {
         action: 'update',
         recordType: 'inventory',
