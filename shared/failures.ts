@@ -308,12 +308,12 @@ export const IMAP_FAILURE_CATALOG: Record<ImapFailureClass, FailureClassInfo> = 
   'basic-auth-disabled': {
     title: 'Password login disabled by Microsoft',
     transient: false,
-    fix: 'Microsoft 365 and Outlook.com refuse passwords for IMAP: sign in with OAuth2 once AlertDesk offers it for mailboxes, or have the alert mail forwarded to a mailbox that takes an app password.',
+    fix: 'Microsoft 365 and Outlook.com refuse passwords for IMAP: set the mailbox to OAuth2 and sign in with it, or have the alert mail forwarded to a mailbox that takes an app password.',
   },
   'oauth-not-available': {
-    title: 'OAuth2 sign-in not available yet',
+    title: 'OAuth2 sign-in needed',
     transient: false,
-    fix: 'This AlertDesk cannot sign in to mailboxes with OAuth2 yet: use a password (app password) login for now.',
+    fix: 'There is no usable OAuth2 sign-in for this mailbox (none, revoked, or without permission to read mail): sign in with the mailbox, allowing AlertDesk to read its mail, then start the mailbox again.',
   },
   'too-many-connections': {
     title: 'Too many connections to this account',

@@ -12,6 +12,7 @@ import { DeliveryHistory } from './history/deliveries.ts';
 import { deliveryHandlers } from './history/delivery-handlers.ts';
 import { InboundHub } from './inbound/hub.ts';
 import type { AccessTokenProvider } from './inbound/imap-session.ts';
+import { ImapProblem } from './inbound/imap-failure.ts';
 import { mailboxHandlers } from './inbound/mailbox-handlers.ts';
 import { MailboxService } from './inbound/mailboxes.ts';
 import { SyncState } from './inbound/sync-state.ts';
@@ -30,7 +31,7 @@ import { DeliveryThread } from './mail/delivery-thread.ts';
 import { DeliveryEngine } from './mail/engine.ts';
 import { fileHandlers, mailHandlers } from './mail/mail-handlers.ts';
 import { oauthHandlers } from './oauth/oauth-handlers.ts';
-import { oauthLogin } from './oauth/login.ts';
+import { mailboxAccessToken, oauthLogin, OAuthLoginError } from './oauth/login.ts';
 import { OAuthService } from './oauth/oauth.ts';
 import { basicAuthSignals, signInSignals } from './readiness/health-signals.ts';
 import { readinessHandlers } from './readiness/readiness-handlers.ts';
@@ -87,7 +88,7 @@ export type CoreOptions = Omit<CoreAdapters, 'clock' | 'logger'> &
      * and scripts open no connections unless they ask.
      */
     watchMailboxes?: boolean;
-    /** OAuth2 access tokens for mailboxes signing in with `oauth2` (none yet: such a login is rejected). */
+    /** OAuth2 access tokens for mailboxes signing in with `oauth2`; by default the core's own sign-ins. */
     imapAccessToken?: AccessTokenProvider;
   };
 
@@ -177,6 +178,22 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     changed: () => health?.changed(),
   });
 
+  // Watched mailboxes signing in with OAuth2 get their token from the same sign-ins as connectors.
+  const imapAccessToken: AccessTokenProvider =
+    options.imapAccessToken ??
+    (async (mailbox) => {
+      try {
+        return await mailboxAccessToken(oauth, inventory, mailbox);
+      } catch (error) {
+        if (!(error instanceof OAuthLoginError)) throw error;
+        throw new ImapProblem(
+          error.failureClass === 'oauth-unreachable' ? 'server-unavailable' : 'oauth-not-available',
+          'login',
+          error.message,
+        );
+      }
+    });
+
   const thread = options.deliveryThread ? new DeliveryThread(options.deliveryThread, logger) : null;
   thread?.warmUp();
   const engine = new DeliveryEngine({
@@ -264,7 +281,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     emit: (status) => emit('watcher', status),
     lookup: options.lookup,
     power: options.power,
-    accessToken: options.imapAccessToken,
+    accessToken: imapAccessToken,
   });
   const mailboxes = new MailboxService({
     inventory,
@@ -276,7 +293,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     now,
     appVersion: options.appVersion,
     lookup: options.lookup,
-    accessToken: options.imapAccessToken,
+    accessToken: imapAccessToken,
   });
 
   const ctx: CoreContext = {

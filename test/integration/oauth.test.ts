@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/result.ts';
-import { oauthLogin, OAuthLoginError } from '../../electron/core/oauth/login.ts';
+import { mailboxAccessToken, oauthLogin, OAuthLoginError } from '../../electron/core/oauth/login.ts';
 import { fakeClock } from '../helpers/clock.ts';
 import { failure, startTestCore, unwrap, type TestCore } from '../helpers/core.ts';
 import {
@@ -357,6 +357,25 @@ describe('access tokens', () => {
     const checked = unwrap(await t.api.oauth.check({ id: a.id }));
     expect(checked.status).toBe('signed-in');
     expect(checked.accessTokenExpiresAt).not.toBeNull();
+  });
+
+  it('gives a watched mailbox the token of the sign-in that answers to its user and may read mail', async () => {
+    const { oauth, inventory } = t.core;
+    const none = await mailboxAccessToken(oauth, inventory, { username: 'alerts@contoso.com' }).catch(
+      (e: unknown) => e,
+    );
+    expect((none as OAuthLoginError).failureClass).toBe('oauth-sign-in-needed');
+    expect((none as Error).message).toMatch(/Nobody has signed in with alerts@contoso.com/);
+    const a = await account();
+    const smtpOnly = await mailboxAccessToken(oauth, inventory, { username: 'Alerts@Contoso.com' }).catch(
+      (e: unknown) => e,
+    );
+    expect((smtpOnly as OAuthLoginError).code).toBe('oauth-scope-missing');
+    fake.deviceScript = ['approve'];
+    const start = unwrap(await t.api.oauth.startSignIn({ provider: 'microsoft', access: ['smtp', 'imap'] }));
+    expect((await finished(start.flowId)).account?.id).toBe(a.id);
+    const token = await mailboxAccessToken(oauth, inventory, { username: 'alerts@contoso.com' });
+    expect(fake.accessTokenValid('alerts@contoso.com', token)).toBe(true);
   });
 
   it('asks for a new sign-in when IMAP is wanted but only sending was allowed', async () => {

@@ -59,3 +59,30 @@ export async function oauthLogin(
     throw error;
   }
 }
+
+/**
+ * The access token a watched mailbox logs in with over IMAP (XOAUTH2 through imapflow's
+ * `auth: { user, accessToken }`): the sign-in that answers to the mailbox's user name and allows
+ * reading mail. A mailbox has no sign-in of its own: whoever signed in with that mailbox (with
+ * IMAP allowed) serves its connectors and its watcher alike.
+ */
+export async function mailboxAccessToken(
+  tokens: TokenSource,
+  inventory: Inventory,
+  mailbox: { username: string },
+): Promise<string> {
+  const answering = inventory.oauthAccounts.filter((a) => accountAnswersTo(a, mailbox.username));
+  const account = answering.find((a) => a.access.includes('imap')) ?? answering[0];
+  if (!account) {
+    throw new OAuthLoginError(
+      'oauth-not-signed-in',
+      `Nobody has signed in with ${mailbox.username}: sign in with that mailbox, allowing AlertDesk to read its mail, before watching it with OAuth2.`,
+    );
+  }
+  try {
+    return (await tokens.accessToken(account.id, { access: 'imap' })).accessToken;
+  } catch (error) {
+    if (error instanceof AppError) throw new OAuthLoginError(error.code, error.message);
+    throw error;
+  }
+}
