@@ -67,6 +67,17 @@ import type {
   VerifyProgress,
 } from './vault.ts';
 import type { Result } from './result.ts';
+import { ReadinessInput, type ReadinessReport } from './readiness.ts';
+import {
+  FlowRef,
+  OAuthAccountRef,
+  OAuthAppsFields,
+  SignInInput,
+  type OAuthAccount,
+  type OAuthApps,
+  type SignInEvent,
+  type SignInStart,
+} from './oauth.ts';
 import {
   AppPasswordFields,
   AppPasswordRotate,
@@ -211,6 +222,24 @@ export const contract = {
     get: call(NoInput).returns<Settings>(),
     update: call(SettingsUpdate).returns<Settings>(),
   },
+  readiness: {
+    report: call(ReadinessInput).returns<ReadinessReport>(),
+    exportCsv: call(ReadinessInput).returns<{ filename: string; csv: string; rows: number }>(),
+  },
+  oauth: {
+    apps: call(NoInput).returns<OAuthApps>(),
+    updateApps: call(OAuthAppsFields).returns<OAuthApps>(),
+    accounts: call(NoInput).returns<OAuthAccount[]>(),
+    startSignIn: call(SignInInput).returns<SignInStart>(),
+    openSignInPage: call(FlowRef).returns<{ opened: boolean }>(),
+    cancelSignIn: call(FlowRef).returns<{ cancelled: boolean }>(),
+    check: call(OAuthAccountRef).returns<OAuthAccount>(),
+    signOut: call(OAuthAccountRef).returns<{
+      id: string;
+      connectorsDetached: number;
+      revokedAtProvider: boolean;
+    }>(),
+  },
   health: {
     overview: call(NoInput).returns<HealthOverview>(),
     connectors: call(NoInput).returns<ConnectorHealth[]>(),
@@ -259,6 +288,7 @@ export interface EventMap {
   diagnosis: DiagnosisEvent;
   verify: VerifyProgress;
   run: RunEvent;
+  oauth: SignInEvent;
   health: HealthEvent;
   csvImport: CsvImportProgress;
   /** A mailbox watcher's state changed, or it read messages (catching up: at most 4 a second). */

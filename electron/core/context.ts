@@ -14,6 +14,7 @@ import type { CsvThread } from './inventory/camera-csv-thread.ts';
 import type { Inventory } from './inventory/inventory.ts';
 import type { SiteService } from './inventory/sites.ts';
 import type { DeliveryEngine } from './mail/engine.ts';
+import type { OAuthService } from './oauth/oauth.ts';
 import type { RunService } from './runs/runs.ts';
 import type { AppPasswordService } from './vault/records.ts';
 import type { VerifyService } from './vault/verify.ts';
@@ -45,6 +46,7 @@ export interface CoreContext {
   readonly deliveries: DeliveryHistory;
   readonly engine: DeliveryEngine;
   readonly runs: RunService;
+  readonly oauth: OAuthService;
   /** Inbound mail from every source (watched mailboxes, the bench inbox), stored once. */
   readonly inbound: InboundHub;
   readonly health: HealthService;

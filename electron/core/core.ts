@@ -15,6 +15,7 @@ import { plugIntoHealth } from './heartbeats/health-source.ts';
 import { HeartbeatService } from './heartbeats/service.ts';
 import { InboundHub } from './inbound/hub.ts';
 import type { AccessTokenProvider } from './inbound/imap-session.ts';
+import { ImapProblem } from './inbound/imap-failure.ts';
 import { mailboxHandlers } from './inbound/mailbox-handlers.ts';
 import { MailboxService } from './inbound/mailboxes.ts';
 import { SyncState } from './inbound/sync-state.ts';
@@ -32,6 +33,11 @@ import { SiteService } from './inventory/sites.ts';
 import { DeliveryThread } from './mail/delivery-thread.ts';
 import { DeliveryEngine } from './mail/engine.ts';
 import { fileHandlers, mailHandlers } from './mail/mail-handlers.ts';
+import { oauthHandlers } from './oauth/oauth-handlers.ts';
+import { mailboxAccessToken, oauthLogin, OAuthLoginError } from './oauth/login.ts';
+import { OAuthService } from './oauth/oauth.ts';
+import { basicAuthSignals, signInSignals } from './readiness/health-signals.ts';
+import { readinessHandlers } from './readiness/readiness-handlers.ts';
 import { runHandlers } from './runs/run-handlers.ts';
 import { RunService } from './runs/runs.ts';
 import { AppPasswordService } from './vault/records.ts';
@@ -57,6 +63,7 @@ export interface Core {
   readonly vault: AppPasswordService;
   readonly verifier: VerifyService;
   readonly runs: RunService;
+  readonly oauth: OAuthService;
   readonly inbound: InboundHub;
   readonly heartbeats: HeartbeatService;
   readonly health: HealthService;
@@ -85,7 +92,7 @@ export type CoreOptions = Omit<CoreAdapters, 'clock' | 'logger'> &
      * and scripts open no connections unless they ask.
      */
     watchMailboxes?: boolean;
-    /** OAuth2 access tokens for mailboxes signing in with `oauth2` (none yet: such a login is rejected). */
+    /** OAuth2 access tokens for mailboxes signing in with `oauth2`; by default the core's own sign-ins. */
     imapAccessToken?: AccessTokenProvider;
   };
 
@@ -162,6 +169,35 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     emit: (progress) => emit('verify', progress),
   });
 
+  const oauth = new OAuthService({
+    inventory,
+    audit,
+    secrets,
+    clock,
+    logger,
+    osUser: options.osUser,
+    browser: options.browser,
+    endpoints: options.oauthEndpoints,
+    emit: (event) => emit('oauth', event),
+    changed: () => health?.changed(),
+  });
+
+  // Watched mailboxes signing in with OAuth2 get their token from the same sign-ins as connectors.
+  const imapAccessToken: AccessTokenProvider =
+    options.imapAccessToken ??
+    (async (mailbox) => {
+      try {
+        return await mailboxAccessToken(oauth, inventory, mailbox);
+      } catch (error) {
+        if (!(error instanceof OAuthLoginError)) throw error;
+        throw new ImapProblem(
+          error.failureClass === 'oauth-unreachable' ? 'server-unavailable' : 'oauth-not-available',
+          'login',
+          error.message,
+        );
+      }
+    });
+
   const thread = options.deliveryThread ? new DeliveryThread(options.deliveryThread, logger) : null;
   thread?.warmUp();
   const engine = new DeliveryEngine({
@@ -174,6 +210,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     emit,
     ...(options.lookup ? { lookup: options.lookup } : {}),
     ...(options.globalSessions ? { globalSessions: options.globalSessions } : {}),
+    oauthLogin: (connector, login) => oauthLogin(oauth, inventory, connector, login),
     onFinished: (job, detail) => {
       logger.info('delivery finished', {
         id: detail.id,
@@ -233,6 +270,8 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     },
     emit: (event) => emit('health', event),
   });
+  health.register({ name: 'sign-in', signals: () => signInSignals(inventory) });
+  health.register({ name: 'basic-auth cutoff', signals: () => basicAuthSignals(inventory, now()) });
 
   const watchers = new MailboxWatchers({
     inventory,
@@ -246,7 +285,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     emit: (status) => emit('watcher', status),
     lookup: options.lookup,
     power: options.power,
-    accessToken: options.imapAccessToken,
+    accessToken: imapAccessToken,
   });
   const mailboxes = new MailboxService({
     inventory,
@@ -258,7 +297,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     now,
     appVersion: options.appVersion,
     lookup: options.lookup,
-    accessToken: options.imapAccessToken,
+    accessToken: imapAccessToken,
   });
 
   const heartbeats = new HeartbeatService({
@@ -292,6 +331,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     deliveries,
     engine,
     runs,
+    oauth,
     inbound,
     heartbeats,
     health,
@@ -324,6 +364,8 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     runs: runHandlers(ctx),
     backup: backupHandlers(ctx),
     settings: settingsHandlers(ctx),
+    oauth: oauthHandlers(ctx),
+    readiness: readinessHandlers(ctx),
     heartbeats: heartbeatHandlers(ctx),
     health: healthHandlers(ctx),
     mailboxes: mailboxHandlers(ctx),
@@ -344,6 +386,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     vault,
     verifier,
     runs,
+    oauth,
     inbound,
     heartbeats,
     health,
@@ -356,6 +399,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     },
     async close() {
       clearInterval(pruneTimer);
+      oauth.close();
       await heartbeats.close();
       health.close();
       await watchers.close();

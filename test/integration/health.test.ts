@@ -152,8 +152,9 @@ describe('before anything was tested', () => {
     expect(south.reasons[0]!.short).toBe('Connector "South relay" is STOPPED');
     expect(await connectorHealth(ids.relay)).toMatchObject({ level: 'unknown', lastResult: null });
     const overview = unwrap(await t.api.health.overview());
-    // Heartbeats are always a source; these cameras expect none, so it says nothing about them.
-    expect(overview.sources).toEqual(['heartbeats']);
+    // The sources every core has: OAuth2 sign-ins, the basic-auth cutoff (issue 14) and heartbeats
+    // (issue 12; these cameras expect none, so it says nothing about them).
+    expect(overview.sources).toEqual(['sign-in', 'basic-auth cutoff', 'heartbeats']);
     expect(overview.sites.find((s) => s.siteId === ids.empty)).toMatchObject({
       level: 'unknown',
       reasons: [{ short: 'Nothing set up yet' }],
@@ -307,9 +308,14 @@ describe('signal sources', () => {
     let signals: HealthSignal[] = [
       { subject: 'camera', id: ids.quay, level: 'failing', text: 'Heartbeat down' },
     ];
-    // Beside the core's own heartbeat source (whose cameras here expect no heartbeat).
+    // Beside the core's own sources (its heartbeat source says nothing: no camera here expects one).
     const remove = t.core.health.register({ name: 'test signals', signals: () => signals });
-    expect(unwrap(await t.api.health.overview()).sources).toEqual(['heartbeats', 'test signals']);
+    expect(unwrap(await t.api.health.overview()).sources).toEqual([
+      'sign-in',
+      'basic-auth cutoff',
+      'heartbeats',
+      'test signals',
+    ]);
     const quay = await cameraHealth(ids.quay);
     expect(quay.level).toBe('failing');
     expect(quay.reasons[0]).toMatchObject({ source: 'test signals', text: 'Heartbeat down' });
@@ -318,7 +324,11 @@ describe('signal sources', () => {
     expect((await cameraHealth(ids.crane)).level).toBe('at-risk');
     expect((await cameraHealth(ids.quay)).level).toBe('healthy');
     remove();
-    expect(unwrap(await t.api.health.overview()).sources).toEqual(['heartbeats']);
+    expect(unwrap(await t.api.health.overview()).sources).toEqual([
+      'sign-in',
+      'basic-auth cutoff',
+      'heartbeats',
+    ]);
   });
 });
 
