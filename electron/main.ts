@@ -90,6 +90,7 @@ async function start(): Promise<void> {
     dataDir,
     // bundled beside main.js by scripts/build-electron.mjs; used when a core is free for it
     ...(deliveryThreadPays() ? { deliveryThread: new URL('./smtp-worker.cjs', import.meta.url) } : {}),
+    benchWorker: new URL('./bench-worker.cjs', import.meta.url),
     store: storeOnConf(store),
     secrets: new SafeStorageSecretBox(),
     files: nativeFilePicker(() => mainWindow),

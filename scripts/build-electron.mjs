@@ -23,6 +23,15 @@ await build({
   packages: 'external',
 });
 
+// The bench inbox's parsing thread (MIME and thumbnails off the main process's event loop).
+await build({
+  ...common,
+  entryPoints: ['electron/core/bench/bench-worker.ts'],
+  outfile: 'dist/electron/bench-worker.cjs',
+  format: 'cjs',
+  packages: 'external',
+});
+
 await build({
   ...common,
   entryPoints: ['electron/preload.ts'],
@@ -31,4 +40,6 @@ await build({
   external: ['electron'],
   minify: true,
 });
-console.log('built dist/electron/main.js, dist/electron/smtp-worker.cjs and dist/electron/preload.cjs');
+console.log(
+  'built dist/electron/main.js, dist/electron/smtp-worker.cjs, dist/electron/bench-worker.cjs and dist/electron/preload.cjs',
+);

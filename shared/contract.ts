@@ -1,4 +1,14 @@
 import { z } from 'zod';
+import type { ArrivalEvent, DeliveryArrival } from './arrival.ts';
+import {
+  BenchMessagesQuery,
+  BenchSettingsUpdate,
+  BenchSnapshotRef,
+  type BenchEvent,
+  type BenchLogEntry,
+  type BenchPage,
+  type BenchStatus,
+} from './bench.ts';
 import type { AppInfo, CertificateInfo, Connector, PickedFile, Site, SiteRemoval } from './domain.ts';
 import type {
   DeliveryDetail,
@@ -158,6 +168,20 @@ export const contract = {
     get: call(NoInput).returns<Settings>(),
     update: call(SettingsUpdate).returns<Settings>(),
   },
+  arrival: {
+    get: call(ById).returns<DeliveryArrival | null>(),
+  },
+  bench: {
+    status: call(NoInput).returns<BenchStatus>(),
+    configure: call(BenchSettingsUpdate).returns<BenchStatus>(),
+    start: call(NoInput).returns<BenchStatus>(),
+    stop: call(NoInput).returns<BenchStatus>(),
+    renewCertificate: call(NoInput).returns<BenchStatus>(),
+    messages: call(BenchMessagesQuery).returns<BenchPage>(),
+    snapshot: call(BenchSnapshotRef).returns<{ filename: string; dataUrl: string }>(),
+    log: call(NoInput).returns<BenchLogEntry[]>(),
+    clear: call(NoInput).returns<{ removed: number }>(),
+  },
 } as const;
 
 export type Contract = typeof contract;
@@ -168,6 +192,8 @@ export interface EventMap {
   diagnosis: DiagnosisEvent;
   verify: VerifyProgress;
   run: RunEvent;
+  arrival: ArrivalEvent;
+  bench: BenchEvent;
 }
 export type EventTopic = keyof EventMap;
 export interface EventMessage<K extends EventTopic = EventTopic> {

@@ -1,3 +1,4 @@
+import type { ArrivalState, DeliveryArrival } from './arrival.ts';
 import type { FailureClass } from './failures.ts';
 
 export const DELIVERY_STATUSES = ['queued', 'sending', 'retrying', 'sent', 'failed', 'cancelled'] as const;
@@ -111,6 +112,8 @@ export interface DeliverySummary {
   messageId: string | null;
   durationMs: number | null;
   nextAttemptAt: string | null;
+  /** The second verdict (arrival proof); null or absent while none is known. */
+  arrival?: ArrivalState | null;
 }
 
 export interface DeliveryDetail extends DeliverySummary {
@@ -121,6 +124,8 @@ export interface DeliveryDetail extends DeliverySummary {
   serverMessageId: string | null;
   failure: FailureDetails | null;
   attempts: AttemptView[];
+  /** Arrival proof per recipient, when the delivery is tracked. */
+  arrivalProof?: DeliveryArrival | null;
 }
 
 /** Pushed to the renderer whenever a delivery changes state (queued, each attempt, final). */

@@ -1,5 +1,7 @@
 import type { EventMap, EventTopic } from '../../shared/contract.ts';
 import type { Clock, CoreAdapters, Logger, PickedFileRef } from './adapters.ts';
+import type { ArrivalService } from './arrival/arrival.ts';
+import type { BenchInbox } from './bench/bench.ts';
 import type { AuditLog } from './history/audit.ts';
 import type { Db } from './history/db.ts';
 import type { DeliveryHistory } from './history/deliveries.ts';
@@ -35,6 +37,10 @@ export interface CoreContext {
   readonly runs: RunService;
   /** Inbound mail from every source (watched mailboxes, the bench inbox), stored once. */
   readonly inbound: InboundHub;
+  /** Arrival proof: each delivery's second verdict, from the watched mailboxes. */
+  readonly arrival: ArrivalService;
+  /** The bench inbox: an SMTP server for cameras on the integrator's bench. */
+  readonly bench: BenchInbox;
   /** Pushes an event to every subscriber of the core (the renderer in the app). */
   emit<K extends EventTopic>(topic: K, payload: EventMap[K]): void;
   /** Files picked in the open dialog, by the opaque token the renderer gets instead of a path. */

@@ -1,5 +1,9 @@
 import { join } from 'node:path';
 import type { EventMessage, EventTopic, EventMap, Handlers } from '../../shared/contract.ts';
+import { ArrivalService } from './arrival/arrival.ts';
+import { arrivalHandlers } from './arrival/arrival-handlers.ts';
+import { BenchInbox } from './bench/bench.ts';
+import { benchHandlers } from './bench/bench-handlers.ts';
 import { systemClock, silentLogger, type CoreAdapters, type PickedFileRef } from './adapters.ts';
 import type { CoreContext } from './context.ts';
 import { AuditLog } from './history/audit.ts';
@@ -43,6 +47,8 @@ export interface Core {
   readonly verifier: VerifyService;
   readonly runs: RunService;
   readonly inbound: InboundHub;
+  readonly arrival: ArrivalService;
+  readonly bench: BenchInbox;
   /** Every event the core pushes (delivery progress…); returns the function that unsubscribes. */
   onEvent(listener: (message: EventMessage) => void): () => void;
   close(): Promise<void>;
@@ -57,6 +63,8 @@ export type CoreOptions = Omit<CoreAdapters, 'clock' | 'logger'> &
      * sessions of deliveries run in that worker thread. Without it they run in this thread.
      */
     deliveryThread?: URL;
+    /** The bench inbox's parsing thread (bench-worker.ts, bundled as dist/electron/bench-worker.cjs). */
+    benchWorker?: URL;
   };
 
 const DAY = 86_400_000;
@@ -102,8 +110,36 @@ export function createCore(options: CoreOptions): Core {
       // with five events per camera.
       if (delivery.runId) return;
     }
+    if (topic === 'arrival') {
+      const { arrival: proof } = payload as EventMap['arrival'];
+      // A run's items carry their arrival in the run's own (batched) events.
+      if (proof.runId) {
+        runs?.onArrival(proof);
+        return;
+      }
+    }
     for (const listener of listeners) listener({ topic, payload } as EventMessage);
   };
+
+  const arrival = new ArrivalService({
+    db,
+    inventory,
+    inbound,
+    clock,
+    logger,
+    emit: (event) => emit('arrival', event),
+  });
+  const bench = new BenchInbox({
+    db,
+    dir: join(options.dataDir, 'bench'),
+    inventory,
+    secrets: options.secrets,
+    inbound,
+    logger,
+    now,
+    emit: (event) => emit('bench', event),
+    workerScript: options.benchWorker ?? null,
+  });
 
   const verifier = new VerifyService({
     inventory,
@@ -137,6 +173,7 @@ export function createCore(options: CoreOptions): Core {
         reply: detail.reply,
       });
       if (job.kind === 'test') connectors.recordTest(job.connectorId, detail);
+      arrival.onFinished(detail);
     },
   });
 
@@ -168,6 +205,7 @@ export function createCore(options: CoreOptions): Core {
     samplesDir: options.samplesDir ?? join(options.dataDir, 'snapshots'),
     pickedFile: (token) => pickedFiles.get(token),
     lookup: options.lookup,
+    arrival,
     emit: (event) => emit('run', event),
   });
 
@@ -188,6 +226,8 @@ export function createCore(options: CoreOptions): Core {
     engine,
     runs,
     inbound,
+    arrival,
+    bench,
     emit,
     pickedFiles,
     prune,
@@ -214,6 +254,8 @@ export function createCore(options: CoreOptions): Core {
     runs: runHandlers(ctx),
     backup: backupHandlers(ctx),
     settings: settingsHandlers(ctx),
+    arrival: arrivalHandlers(ctx),
+    bench: benchHandlers(ctx),
   };
 
   return {
@@ -231,12 +273,16 @@ export function createCore(options: CoreOptions): Core {
     verifier,
     runs,
     inbound,
+    arrival,
+    bench,
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     async close() {
       clearInterval(pruneTimer);
+      await bench.close();
+      arrival.close();
       await vault.flushClipboard();
       await engine.close();
       await thread?.close();
