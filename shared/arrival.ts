@@ -36,7 +36,7 @@ export interface AuthCheck {
 }
 
 export interface AuthResults {
-  /** The server that wrote the header (its authserv-id). */
+  /** The server that wrote the header (its authserv-id; '' when it names none, as Microsoft 365). */
   authservId: string;
   checks: AuthCheck[];
   /** The header as found (unfolded). */

@@ -282,9 +282,9 @@ export function createCore(options: CoreOptions): Core {
     async close() {
       clearInterval(pruneTimer);
       await bench.close();
-      arrival.close();
       await vault.flushClipboard();
       await engine.close();
+      arrival.close();
       await thread?.close();
       listeners.clear();
       commitWrites(db);

@@ -85,3 +85,26 @@ export function describe(
   fixes.push(...auth);
   return { overall, summary, fix: fixes.length ? fixes.join(' ') : null };
 }
+
+const authOf = (arrival: DeliveryArrival, method: 'spf' | 'dkim' | 'dmarc') =>
+  [
+    ...new Set(
+      arrival.recipients.flatMap((r) =>
+        r.auth ? [r.auth.checks.find((c) => c.method === method)?.result ?? 'not reported'] : [],
+      ),
+    ),
+  ].join('; ');
+
+/** The arrival columns of a report or export row (empty when the delivery is not tracked). */
+export function arrivalColumns(arrival: DeliveryArrival | null): Record<string, string | number> {
+  const first = arrival?.recipients.find((r) => r.arrivedAt) ?? arrival?.recipients[0];
+  return {
+    arrival: arrival ? ARRIVAL_LABELS[arrival.overall] : '',
+    arrival_folder: first?.folder ?? '',
+    arrival_minutes: first?.minutesAfter ?? '',
+    spf: arrival ? authOf(arrival, 'spf') : '',
+    dkim: arrival ? authOf(arrival, 'dkim') : '',
+    dmarc: arrival ? authOf(arrival, 'dmarc') : '',
+    arrival_note: arrival ? [arrival.summary, arrival.fix].filter(Boolean).join(' ') : '',
+  };
+}

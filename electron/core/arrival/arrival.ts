@@ -94,6 +94,7 @@ export class ArrivalService implements ArrivalPort {
   /** Final deliveries not yet looked at (handled together after this turn's I/O). */
   private readonly finished: FinishedDelivery[] = [];
   private timer: { due: number; controller: AbortController } | null = null;
+  private closed = false;
   private readonly unsubscribe: Array<() => void> = [];
   private readonly sql;
 
@@ -180,7 +181,10 @@ export class ArrivalService implements ArrivalPort {
     return out;
   }
 
+  /** Opens the waits still queued (their verdicts are decided on the next start) and stops listening. */
   close(): void {
+    if (this.finished.length) this.startWaits();
+    this.closed = true;
     this.timer?.controller.abort();
     this.timer = null;
     for (const off of this.unsubscribe.splice(0)) off();
@@ -201,6 +205,7 @@ export class ArrivalService implements ArrivalPort {
 
   /** Opens the wait of every delivery accepted since the last turn, one transaction for all. */
   private startWaits(): void {
+    if (this.closed || this.finished.length === 0) return;
     const batch = this.finished.splice(0);
     const now = this.d.clock.now();
     const wait = this.d.inventory.settings.arrivalWaitMinutes * 60_000;
@@ -352,6 +357,7 @@ export class ArrivalService implements ArrivalPort {
 
   /** Sleeps until the next verdict falls due (one timer, re-armed when an earlier one appears). */
   private arm(): void {
+    if (this.closed) return;
     const due = (this.sql.nextDue.get() as { due: number | null }).due;
     if (due === null) {
       this.timer?.controller.abort();

@@ -71,8 +71,9 @@ function check(method: AuthMethodChecked, info: ResInfo | undefined, domain: str
  */
 export function readAuthResults(value: string): AuthResults | null {
   const parsed = headerParser(`Authentication-Results: ${value}`).parsed as Record<string, unknown>;
-  const authservId = text(parsed.value);
-  if (!authservId) return null;
+  // Microsoft 365 writes no authserv-id: its methods are read all the same.
+  const authservId = text(parsed.value) ?? '';
+  if (!authservId && !['spf', 'dkim', 'dmarc'].some((m) => m in parsed)) return null;
   const spf = parsed.spf as ResInfo | undefined;
   const dkims = (Array.isArray(parsed.dkim) ? parsed.dkim : []) as ResInfo[];
   const dkim = dkims.find((d) => text(d.value)?.toLowerCase() === 'pass') ?? dkims[0];
