@@ -45,7 +45,6 @@ export function deliveryHandlers(
           time: d.createdAt,
           status: d.status,
           failure_class: d.failureClass ?? '',
-          arrival: d.arrival ?? '',
           site: d.siteName,
           connector: d.connectorTitle,
           camera: d.cameraName ?? '',
@@ -58,6 +57,7 @@ export function deliveryHandlers(
           server_reply: d.reply ?? '',
           message_id: d.messageId ?? '',
           run_id: d.runId ?? '',
+          arrival: d.arrival ?? '',
         })),
       );
       audit.record({
