@@ -5,6 +5,7 @@ import { ConnectorsPage } from '../features/connectors/ConnectorsPage.tsx';
 import { DeliveriesPage } from '../features/deliveries/DeliveriesPage.tsx';
 import { AuditPage } from '../features/audit/AuditPage.tsx';
 import { BackupPage } from '../features/backup/BackupPage.tsx';
+import { BenchPage } from '../features/bench/BenchPage.tsx';
 import { CamerasPage } from '../features/cameras/CamerasPage.tsx';
 import { VaultPage } from '../features/vault/VaultPage.tsx';
 import { ReportPage } from '../features/runs/ReportPage.tsx';
@@ -20,6 +21,7 @@ const NAV = [
   { page: 'vault', label: 'App passwords', icon: '✱' },
   { page: 'runs', label: 'Handover runs', icon: '✔' },
   { page: 'deliveries', label: 'Deliveries', icon: '✉' },
+  { page: 'bench', label: 'Bench inbox', icon: '⇣' },
   { page: 'audit', label: 'Audit log', icon: '☰' },
   { page: 'backup', label: 'Backup', icon: '⇪' },
 ] as const;
@@ -93,6 +95,8 @@ export function App() {
             <RunsPage route={route} />
           ) : route.page === 'report' && route.id ? (
             <ReportPage runId={route.id} siteId={route.rest[0] ?? ''} printMode={false} />
+          ) : route.page === 'bench' ? (
+            <BenchPage />
           ) : route.page === 'backup' ? (
             <BackupPage />
           ) : (

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { AttemptView, DeliveryDetail, DeliverySummary } from '../../../../shared/delivery.ts';
 import { FAILURE_CATALOG } from '../../../../shared/failures.ts';
 import { Badge, formatMs, formatTime } from '../../components/ui.tsx';
+import { ArrivalSection } from '../arrival/ArrivalProof.tsx';
 
 export const STATUS_LABEL: Record<DeliverySummary['status'], string> = {
   queued: 'Queued',
@@ -92,6 +93,8 @@ export function DeliveryResult({ delivery }: { delivery: DeliverySummary | Deliv
           <dd>{formatMs(detail.durationMs)}</dd>
         </dl>
       ) : null}
+
+      {delivery.status === 'sent' ? <ArrivalSection deliveryId={delivery.id} runId={delivery.runId} /> : null}
 
       {delivery.failureClass &&
       (delivery.status === 'failed' || delivery.status === 'retrying' || delivery.status === 'cancelled') ? (

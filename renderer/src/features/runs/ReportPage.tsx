@@ -4,6 +4,7 @@ import { api, call, errorMessage } from '../../api.ts';
 import { navigate } from '../../app/router.ts';
 import { Notice, formatMs, formatTime, useToast } from '../../components/ui.tsx';
 import { download } from '../deliveries/DeliveriesPage.tsx';
+import { ReportArrivalCells, ReportArrivalSummary } from '../arrival/ReportArrival.tsx';
 
 const RESULT_LABEL = {
   passed: 'Delivered',
@@ -13,6 +14,7 @@ const RESULT_LABEL = {
   queued: 'Pending',
   sending: 'Sending',
   retrying: 'Retrying',
+  arriving: 'Waiting for arrival',
 } as const;
 
 /**
@@ -128,6 +130,7 @@ export function ReportPage({
             in all
           </span>
           {report.run.note ? <span>Note: {report.run.note}</span> : null}
+          <ReportArrivalSummary report={report} />
         </section>
         <table className="report-table">
           <colgroup>
@@ -139,6 +142,8 @@ export function ReportPage({
             <col className="w-reply" />
             <col className="w-id" />
             <col className="w-time" />
+            <col className="w-arrival" />
+            <col className="w-auth" />
           </colgroup>
           <thead>
             <tr>
@@ -150,6 +155,8 @@ export function ReportPage({
               <th>Server reply / reason</th>
               <th>Message-ID</th>
               <th>Time</th>
+              <th>Arrival</th>
+              <th>SPF · DKIM · DMARC</th>
             </tr>
           </thead>
           <tbody>
@@ -172,6 +179,7 @@ export function ReportPage({
                 </td>
                 <td className="mono">{i.messageId ?? '—'}</td>
                 <td>{formatMs(i.durationMs)}</td>
+                <ReportArrivalCells item={i} />
               </tr>
             ))}
           </tbody>

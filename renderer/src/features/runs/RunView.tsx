@@ -16,6 +16,7 @@ const ITEM_TONE: Record<RunItemStatus, 'ok' | 'bad' | 'info' | 'muted' | 'warn'>
   queued: 'muted',
   sending: 'info',
   retrying: 'warn',
+  arriving: 'info',
   passed: 'ok',
   failed: 'bad',
   cancelled: 'muted',
@@ -207,7 +208,7 @@ export function RunView({ runId, sites }: { runId: string; sites: Site[] }) {
             updatedAt: run.startedAt,
             kind: 'bulk',
             status:
-              openDelivery.status === 'passed'
+              openDelivery.status === 'passed' || openDelivery.status === 'arriving'
                 ? 'sent'
                 : openDelivery.status === 'skipped'
                   ? 'failed'
