@@ -69,8 +69,10 @@ export interface DeliveryArrival {
   recipients: RecipientArrival[];
   /** One sentence for the whole delivery. */
   summary: string;
-  /** What to do, when something is wrong (Junk, not arrived, failed SPF/DKIM/DMARC). */
+  /** What to do, when something is wrong (Junk, not arrived, failed SPF/DKIM/DMARC): `fixes` in one text. */
   fix: string | null;
+  /** Each thing to do, one per problem. */
+  fixes: string[];
 }
 
 export interface ArrivalEvent {

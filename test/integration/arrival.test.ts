@@ -7,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryArrival } from '../../shared/arrival.ts';
 import type { DeliveryDetail } from '../../shared/delivery.ts';
 import { TOKEN_HEADER, type FolderRole } from '../../shared/inbound.ts';
-import type { StoredMailbox } from '../../electron/core/inventory/inventory.ts';
-import { headerBlockOf } from '../../electron/core/bench/bench-parse.ts';
+import { landMessage, watchedMailbox } from '../helpers/arrival.ts';
 import { manualClock } from '../helpers/clock.ts';
 import { closedPort } from '../helpers/faults.ts';
 import { startTestCore, unwrap, waitForDelivery, type TestCore } from '../helpers/core.ts';
@@ -20,65 +19,19 @@ let t: TestCore;
 let smtp: TestSmtpServer;
 let siteId: string;
 let connectorId: string;
-let uid = 1;
 
 const MINUTE = 60_000;
 const CONTROL_ROOM = 'control@customer.test';
 const NIGHT_DESK = 'night@customer.test';
 const UNWATCHED = 'owner@elsewhere.test';
 
-function mailbox(id: string, title: string, addresses: string[]): StoredMailbox {
-  const at = new Date().toISOString();
-  return {
-    id,
-    title,
-    host: 'imap.customer.test',
-    port: 993,
-    security: 'tls',
-    auth: 'password',
-    username: addresses[0]!,
-    passwordSealed: null,
-    presetId: null,
-    extraFolders: [],
-    watchJunk: true,
-    siteIds: [],
-    cameraIds: [],
-    addresses,
-    enabled: true,
-    createdAt: at,
-    updatedAt: at,
-  };
-}
-
-/** What a watcher does when it reads the message in a folder: publish it to the hub. */
-function land(
+/** What a watcher does when it reads the message in a folder: publish it to the hub (at the test clock's time). */
+const land = (
   mailboxId: string,
   m: ReceivedMessage,
   folderRole: FolderRole,
-  options: { authResults?: string; stripToken?: boolean; receivedAt?: Date } = {},
-) {
-  let headers = headerBlockOf(m.raw);
-  if (options.stripToken) headers = headers.replace(new RegExp(`^${TOKEN_HEADER}:.*\\r?\\n`, 'im'), '');
-  if (options.authResults) headers = `Authentication-Results: ${options.authResults}\r\n${headers}`;
-  return t.core.inbound.publish([
-    {
-      sourceId: mailboxId,
-      folder: folderRole === 'junk' ? 'Junk' : 'INBOX',
-      folderRole,
-      uidValidity: 7,
-      uid: uid++,
-      messageId: `${uid}-${m.parsed.messageId ?? ''}`,
-      from: m.from,
-      fromName: '',
-      to: m.to,
-      subject: m.parsed.subject ?? '',
-      sentAt: null,
-      receivedAt: options.receivedAt ?? new Date(clock.now()),
-      size: m.raw.length,
-      headers,
-    },
-  ]);
-}
+  options: { authResults?: string; stripToken?: boolean } = {},
+) => landMessage(t.core.inbound, mailboxId, m, folderRole, { ...options, receivedAt: new Date(clock.now()) });
 
 async function sendTest(to: string[], more: { subject?: string; tokenInSubject?: boolean } = {}) {
   const { deliveryId } = unwrap(
@@ -129,8 +82,8 @@ beforeAll(async () => {
   unwrap(await t.api.connectors.setState({ id: connectorId, state: 'RUN' }));
   t.core.inventory.commit({
     mailboxes: [
-      mailbox('mb-control', 'Control room mailbox', [CONTROL_ROOM]),
-      mailbox('mb-night', 'Night desk mailbox', [NIGHT_DESK]),
+      watchedMailbox('mb-control', 'Control room mailbox', [CONTROL_ROOM]),
+      watchedMailbox('mb-night', 'Night desk mailbox', [NIGHT_DESK]),
     ],
   });
   t.core.inbound.reportHealth('mb-control', 'connected', true);
@@ -380,7 +333,9 @@ describe('a handover run that requires arrival proof', () => {
       status: 'failed',
       arrival: expect.objectContaining({ overall: 'junk' }),
     });
-    expect(byName.get('Pier')?.explanation).toMatch(/^Accepted by the server, but it landed in Junk/);
+    expect(byName.get('Pier')?.explanation).toBe(
+      'Accepted by the server; arrived in the Junk folder (Junk) of Night desk mailbox within a minute of the server accepting it.',
+    );
     expect(byName.get('Pier')?.fix).toMatch(/mark the message as not junk/);
     expect(byName.get('Shed')).toMatchObject({
       status: 'failed',

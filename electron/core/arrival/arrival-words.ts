@@ -52,7 +52,7 @@ export function describe(
   recipients: RecipientArrival[],
   from: string,
   waitMinutes: number,
-): Pick<DeliveryArrival, 'overall' | 'summary' | 'fix'> {
+): Pick<DeliveryArrival, 'overall' | 'summary' | 'fix' | 'fixes'> {
   const overall = overallOf(recipients);
   let summary: string;
   if (recipients.length === 1) summary = sentenceFor(recipients[0]!, waitMinutes);
@@ -83,7 +83,7 @@ export function describe(
   for (const r of recipients)
     for (const c of r.auth?.checks ?? []) if (c.ok === false && c.fix) auth.add(c.fix);
   fixes.push(...auth);
-  return { overall, summary, fix: fixes.length ? fixes.join(' ') : null };
+  return { overall, summary, fix: fixes.length ? fixes.join(' ') : null, fixes };
 }
 
 const authOf = (arrival: DeliveryArrival, method: 'spf' | 'dkim' | 'dmarc') =>

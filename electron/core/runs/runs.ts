@@ -607,7 +607,7 @@ export class RunService {
     }
     if (item.status === 'failed' && proof !== 'cancelled') {
       item.explanation = proof
-        ? `Accepted by the server, but ${proof.overall === 'junk' ? 'it landed in Junk' : proof.overall === 'not-arrived' ? 'it did not arrive' : 'its arrival could not be checked'}: ${proof.summary}`
+        ? `Accepted by the server; ${proof.summary.charAt(0).toLowerCase()}${proof.summary.slice(1)}`
         : 'Accepted by the server, but its arrival was not tracked.';
       item.fix = proof?.fix ?? 'Watch the recipient mailbox to prove arrival, then re-run this camera.';
     }

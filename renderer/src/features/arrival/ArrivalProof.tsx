@@ -136,11 +136,20 @@ export function ArrivalSection({ deliveryId, runId }: { deliveryId: string; runI
               ))}
             </tbody>
           </table>
-          {arrival.fix ? (
+          {arrival.fixes.length === 1 ? (
             <p className="fix">
               <strong>What to do: </strong>
-              {arrival.fix}
+              {arrival.fixes[0]}
             </p>
+          ) : arrival.fixes.length > 1 ? (
+            <div className="fix">
+              <strong>What to do:</strong>
+              <ul className="arrival-fixes">
+                {arrival.fixes.map((f) => (
+                  <li key={f}>{f}</li>
+                ))}
+              </ul>
+            </div>
           ) : null}
         </>
       )}

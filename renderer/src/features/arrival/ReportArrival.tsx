@@ -1,4 +1,4 @@
-import { ARRIVAL_LABELS, ARRIVAL_STATES } from '../../../../shared/arrival.ts';
+import { ARRIVAL_LABELS, ARRIVAL_STATES, type DeliveryArrival } from '../../../../shared/arrival.ts';
 import type { HandoverReport, RunItem } from '../../../../shared/runs.ts';
 import { ArrivalBadge, AuthChips } from './ArrivalProof.tsx';
 
@@ -17,6 +17,16 @@ export function ReportArrivalSummary({ report }: { report: HandoverReport }) {
   );
 }
 
+/** A few words for a row's column; the full sentence is in the explanation and the CSV. */
+function shortReason(arrival: DeliveryArrival): string {
+  const r = arrival.recipients.find((x) => x.state === arrival.overall) ?? arrival.recipients[0];
+  if (!r) return '';
+  if (r.state === 'waiting') return 'waiting for it to land';
+  if (r.state === 'not-arrived') return `not in ${r.mailboxTitle ?? 'the mailbox'}`;
+  if (r.state === 'not-checked') return r.mailboxId ? `${r.mailboxTitle} not watched` : 'no watched mailbox';
+  return '';
+}
+
 /** A report row's arrival verdict (with folder and delay) and its SPF/DKIM/DMARC results. */
 export function ReportArrivalCells({ item }: { item: RunItem }) {
   const arrival = item.arrival ?? null;
@@ -32,8 +42,8 @@ export function ReportArrivalCells({ item }: { item: RunItem }) {
               ? `, ${landed.minutesAfter < 1 ? '<1' : landed.minutesAfter} min`
               : ''}
           </div>
-        ) : arrival && arrival.overall !== 'waiting' && arrival.overall !== 'arrived' ? (
-          <div className="small muted">{arrival.recipients.find((r) => r.reason)?.reason}</div>
+        ) : arrival ? (
+          <div className="small muted">{shortReason(arrival)}</div>
         ) : null}
       </td>
       <td>{landed ? <AuthChips auth={landed.auth} /> : <span className="muted">—</span>}</td>

@@ -227,7 +227,7 @@ export function BenchPage() {
                   <th>Camera</th>
                   <th>Last message</th>
                   <th>Messages</th>
-                  <th>Snapshots</th>
+                  <th>Snapshots (last)</th>
                 </tr>
               </thead>
               <tbody>
