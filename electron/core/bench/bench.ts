@@ -452,7 +452,9 @@ export class BenchInbox {
   private async receive(raw: Buffer, session: Session): Promise<string> {
     const id = randomUUID();
     const receivedAt = this.d.now();
+    const size = raw.length;
     await this.store.saveRaw(id, raw);
+    // (the buffer may move to the parsing thread: not used after this)
     const parsed = await this.parser.parse(raw);
     const user = (session.user ?? null) as BenchUser | null;
     const loginCameras =
@@ -470,7 +472,7 @@ export class BenchInbox {
       envelopeTo: session.envelope.rcptTo.map((r) => r.address),
       from: parsed.from || envelopeFrom.toLowerCase(),
       subject: parsed.subject,
-      size: raw.length,
+      size,
       messageId: parsed.messageId,
       camera: match.camera
         ? {
@@ -500,7 +502,7 @@ export class BenchInbox {
         subject: parsed.subject,
         sentAt: parsed.sentAt,
         receivedAt: new Date(receivedAt),
-        size: raw.length,
+        size,
         headers: parsed.headerBlock,
       },
     ]);
@@ -509,7 +511,7 @@ export class BenchInbox {
       id,
       from: message.remoteAddress,
       camera: message.camera?.name ?? null,
-      bytes: raw.length,
+      bytes: size,
       snapshots: message.snapshots.length,
     });
     return id;
