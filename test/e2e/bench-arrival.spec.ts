@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
-import { landMessage, watchedMailbox } from '../helpers/arrival.ts';
+import { landMessage, relayConnector, watchedMailbox } from '../helpers/arrival.ts';
 import { unwrap } from '../helpers/core.ts';
 import { closedPort } from '../helpers/faults.ts';
 import { header } from '../helpers/runs.ts';
@@ -27,20 +27,7 @@ test.beforeAll(async () => {
   harness = await startHarness();
   const { api, core } = harness.t;
   siteId = unwrap(await api.sites.create({ name: 'Harbour Terminal', customer: 'Portside Ltd' })).id;
-  connectorId = unwrap(
-    await api.connectors.create({
-      siteId,
-      title: 'Harbour relay',
-      host: '127.0.0.1',
-      port: server.port,
-      portIsManual: true,
-      security: 'none',
-      auth: 'none',
-      sender: 'alerts@harbour.test',
-      retryDelaysSec: [],
-    }),
-  ).id;
-  unwrap(await api.connectors.setState({ id: connectorId, state: 'RUN' }));
+  connectorId = await relayConnector(api, siteId, 'Harbour relay', server.port);
   const record = unwrap(
     await api.vault.create({ account: LOGIN.user, provider: 'other', label: 'Gate PTZ', secret: LOGIN.pass }),
   ).id;

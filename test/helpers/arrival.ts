@@ -2,7 +2,28 @@ import { headerBlockOf } from '../../electron/core/bench/bench-parse.ts';
 import type { InboundHub } from '../../electron/core/inbound/hub.ts';
 import type { StoredMailbox } from '../../electron/core/inventory/inventory.ts';
 import { TOKEN_HEADER, type FolderRole } from '../../shared/inbound.ts';
+import type { AlertDeskApi } from '../../shared/contract.ts';
+import { unwrap } from './core.ts';
 import type { ReceivedMessage } from './smtp.ts';
+
+/** A plain relay connector (no TLS, no login, no retries) on a loopback port, started; returns its id. */
+export async function relayConnector(api: AlertDeskApi, siteId: string, title: string, port: number) {
+  const id = unwrap(
+    await api.connectors.create({
+      siteId,
+      title,
+      host: '127.0.0.1',
+      port,
+      portIsManual: true,
+      security: 'none',
+      auth: 'none',
+      sender: 'alerts@harbour.test',
+      retryDelaysSec: [],
+    }),
+  ).id;
+  unwrap(await api.connectors.setState({ id, state: 'RUN' }));
+  return id;
+}
 
 /** A watched mailbox as the inventory stores it, receiving mail for `addresses`. */
 export function watchedMailbox(id: string, title: string, addresses: string[]): StoredMailbox {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryArrival } from '../../shared/arrival.ts';
 import type { DeliveryDetail } from '../../shared/delivery.ts';
 import { TOKEN_HEADER, type FolderRole } from '../../shared/inbound.ts';
-import { landMessage, watchedMailbox } from '../helpers/arrival.ts';
+import { landMessage, relayConnector, watchedMailbox } from '../helpers/arrival.ts';
 import { manualClock } from '../helpers/clock.ts';
 import { closedPort } from '../helpers/faults.ts';
 import { startTestCore, unwrap, waitForDelivery, type TestCore } from '../helpers/core.ts';
@@ -66,20 +66,7 @@ beforeAll(async () => {
   smtp = await startSmtpServer({ mode: 'none' });
   t = await startTestCore({ clock });
   siteId = unwrap(await t.api.sites.create({ name: 'Harbour' })).id;
-  connectorId = unwrap(
-    await t.api.connectors.create({
-      siteId,
-      title: 'Relay',
-      host: '127.0.0.1',
-      port: smtp.port,
-      portIsManual: true,
-      security: 'none',
-      auth: 'none',
-      sender: 'alerts@harbour.test',
-      retryDelaysSec: [],
-    }),
-  ).id;
-  unwrap(await t.api.connectors.setState({ id: connectorId, state: 'RUN' }));
+  connectorId = await relayConnector(t.api, siteId, 'Relay', smtp.port);
   t.core.inventory.commit({
     mailboxes: [
       watchedMailbox('mb-control', 'Control room mailbox', [CONTROL_ROOM]),
@@ -236,18 +223,7 @@ describe('arrival proof', () => {
     // a server that holds its 250 back: the mailbox has the message before AlertDesk hears the reply
     const slow = await startSmtpServer({ mode: 'none', dataDelayMs: 400 });
     try {
-      const slowId = unwrap(
-        await t.api.connectors.create({
-          siteId,
-          title: 'Slow relay',
-          host: '127.0.0.1',
-          port: slow.port,
-          portIsManual: true,
-          security: 'none',
-          auth: 'none',
-          sender: 'alerts@harbour.test',
-        }),
-      ).id;
+      const slowId = await relayConnector(t.api, siteId, 'Slow relay', slow.port);
       const { deliveryId } = unwrap(
         await t.api.mail.sendTest({ connectorId: slowId, to: [CONTROL_ROOM], subject: 'Early', body: 'x' }),
       );
@@ -262,19 +238,7 @@ describe('arrival proof', () => {
   });
 
   it('a delivery that failed gets no arrival verdict', async () => {
-    const deadId = unwrap(
-      await t.api.connectors.create({
-        siteId,
-        title: 'Nowhere',
-        host: '127.0.0.1',
-        port: await closedPort(),
-        portIsManual: true,
-        security: 'none',
-        auth: 'none',
-        sender: 'alerts@harbour.test',
-        retryDelaysSec: [],
-      }),
-    ).id;
+    const deadId = await relayConnector(t.api, siteId, 'Nowhere', await closedPort());
     const { deliveryId } = unwrap(
       await t.api.mail.sendTest({ connectorId: deadId, to: [CONTROL_ROOM], subject: 'x', body: 'x' }),
     );

@@ -51,6 +51,26 @@ function camera(
   } as any);
 }
 
+/** swaks as the camera, logging in as `who` (LOGIN), optionally with STARTTLS. */
+const swaksCamera = (who: { login: string; secret: string }, subject: string, tls = false) =>
+  swaks([
+    '--server',
+    `127.0.0.1:${port}`,
+    ...(tls ? ['--tls'] : []),
+    '--auth',
+    'LOGIN',
+    '--auth-user',
+    who.login,
+    '--auth-password',
+    who.secret,
+    '--from',
+    'yard@site.test',
+    '--to',
+    'alarms@customer.test',
+    '--header',
+    `Subject: ${subject}`,
+  ]);
+
 const benchRows = async () => unwrap(await t.api.bench.messages({ limit: 500 })).rows;
 
 beforeAll(async () => {
@@ -161,22 +181,7 @@ describe('the bench inbox', () => {
   });
 
   it('accepts LOGIN from swaks and matches the second camera', async () => {
-    const out = await swaks([
-      '--server',
-      `127.0.0.1:${port}`,
-      '--auth',
-      'LOGIN',
-      '--auth-user',
-      YARD.login,
-      '--auth-password',
-      YARD.secret,
-      '--from',
-      'yard@site.test',
-      '--to',
-      'alarms@customer.test',
-      '--header',
-      'Subject: Yard heartbeat',
-    ]);
+    const out = await swaksCamera(YARD, 'Yard heartbeat');
     expect(out.code, out.output).toBe(0);
     const [m] = await benchRows();
     expect(m).toMatchObject({ login: YARD.login, camera: { id: yard.id }, subject: 'Yard heartbeat' });
@@ -273,23 +278,7 @@ describe('the bench inbox', () => {
     });
 
     // swaks with STARTTLS too
-    const out = await swaks([
-      '--server',
-      `127.0.0.1:${port}`,
-      '--tls',
-      '--auth',
-      'LOGIN',
-      '--auth-user',
-      YARD.login,
-      '--auth-password',
-      YARD.secret,
-      '--from',
-      'yard@site.test',
-      '--to',
-      'alarms@customer.test',
-      '--header',
-      'Subject: swaks STARTTLS',
-    ]);
+    const out = await swaksCamera(YARD, 'swaks STARTTLS', true);
     expect(out.code, out.output).toBe(0);
     expect((await benchRows())[0]).toMatchObject({ subject: 'swaks STARTTLS', secure: true });
   });

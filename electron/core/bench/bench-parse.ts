@@ -1,17 +1,18 @@
 import { decode as decodeJpeg, encode as encodeJpeg } from 'jpeg-js';
 import PostalMime, { type Address, type Attachment } from 'postal-mime';
 import type { BenchSnapshot, ImageKind } from '../../../shared/bench.ts';
+import type { InboundMessage } from '../../../shared/inbound.ts';
 
-/** What the bench needs of a received message: envelope-level headers, snapshots with thumbnails. */
-export interface ParsedBenchMessage {
-  /** The raw header block (latin1), for the inbound hub (tokens, Authentication-Results, rules). */
+/**
+ * What the bench needs of a received message: the envelope-level headers the inbound hub keeps,
+ * the raw header block (tokens, Authentication-Results, rules), and snapshots with thumbnails.
+ */
+export interface ParsedBenchMessage extends Pick<
+  InboundMessage,
+  'messageId' | 'from' | 'fromName' | 'to' | 'subject' | 'sentAt'
+> {
+  /** The raw header block (latin1). */
   headerBlock: string;
-  messageId: string | null;
-  from: string;
-  fromName: string;
-  to: string[];
-  subject: string;
-  sentAt: string | null;
   snapshots: BenchSnapshot[];
   problems: string[];
 }
@@ -171,6 +172,21 @@ function addressesOf(list: Address[] | undefined): string[] {
   return (list ?? []).flatMap((a) => (a.address !== undefined ? [a.address] : a.group.map((m) => m.address)));
 }
 
+/** A message that could not be read still arrived: its header block and why, nothing else. */
+export function unreadableMessage(headerBlock: string, problems: string[]): ParsedBenchMessage {
+  return {
+    headerBlock,
+    messageId: null,
+    from: '',
+    fromName: '',
+    to: [],
+    subject: '',
+    sentAt: null,
+    snapshots: [],
+    problems,
+  };
+}
+
 /** The header block of a raw message: up to the first empty line (the whole text if there is none). */
 export function headerBlockOf(raw: Uint8Array): string {
   const head = Buffer.from(raw.buffer, raw.byteOffset, Math.min(raw.byteLength, HEADER_BLOCK_MAX)).toString(
@@ -200,17 +216,7 @@ export async function parseBenchMessage(raw: Uint8Array): Promise<ParsedBenchMes
     problems.push(
       `The message could not be read as MIME (${error instanceof Error ? error.message : String(error)}): only its envelope is shown.`,
     );
-    return {
-      headerBlock,
-      messageId: null,
-      from: '',
-      fromName: '',
-      to: [],
-      subject: '',
-      sentAt: null,
-      snapshots: [],
-      problems,
-    };
+    return unreadableMessage(headerBlock, problems);
   }
   const contentType = email.headers.find((h) => h.key === 'content-type')?.value ?? '';
   if (/^\s*multipart\//i.test(contentType) && !/boundary\s*=/i.test(contentType))

@@ -4,6 +4,7 @@ import {
   extractAttachment,
   headerBlockOf,
   parseBenchMessage,
+  unreadableMessage,
   type ParsedBenchMessage,
 } from './bench-parse.ts';
 
@@ -29,20 +30,7 @@ interface Job {
   settle: (reply: FromBenchWorker | null, why: string) => void;
 }
 
-/** A message that could not be parsed still arrived: this is what is shown for it. */
-function unreadable(headerBlock: string, why: string): ParsedBenchMessage {
-  return {
-    headerBlock,
-    messageId: null,
-    from: '',
-    fromName: '',
-    to: [],
-    subject: '',
-    sentAt: null,
-    snapshots: [],
-    problems: [why],
-  };
-}
+const unreadable = (headerBlock: string, why: string) => unreadableMessage(headerBlock, [why]);
 
 const STOPPED = 'The bench inbox was stopped while reading it.';
 
