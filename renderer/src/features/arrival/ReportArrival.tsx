@@ -2,11 +2,28 @@ import { ARRIVAL_LABELS, ARRIVAL_STATES, type DeliveryArrival } from '../../../.
 import type { HandoverReport, RunItem } from '../../../../shared/runs.ts';
 import { ArrivalBadge, AuthChips } from './ArrivalProof.tsx';
 
+const unwatched = (a: DeliveryArrival) =>
+  a.recipients.every((r) => r.state === 'not-checked' && !r.mailboxId);
+
+/**
+ * Whether the report has arrival columns: not when no recipient of the site is in a watched mailbox
+ * (a column of "not checked" on every row says nothing the summary line does not).
+ */
+export function showsArrival(report: HandoverReport): boolean {
+  return report.requireArrival === true || report.items.some((i) => i.arrival && !unwatched(i.arrival));
+}
+
 /** The handover report's line on arrival proof: required or not, and how the messages landed. */
 export function ReportArrivalSummary({ report }: { report: HandoverReport }) {
   const counts = report.arrivalCounts;
   const tracked = counts ? ARRIVAL_STATES.filter((s) => counts[s] > 0) : [];
   if (!report.requireArrival && tracked.length === 0) return null;
+  if (!showsArrival(report))
+    return (
+      <span className="report-arrival" data-testid="report-arrival">
+        Arrival not checked: no watched mailbox receives these recipients.
+      </span>
+    );
   return (
     <span className="report-arrival" data-testid="report-arrival">
       {report.requireArrival

@@ -4,7 +4,7 @@ import { api, call, errorMessage } from '../../api.ts';
 import { navigate } from '../../app/router.ts';
 import { Notice, formatMs, formatTime, useToast } from '../../components/ui.tsx';
 import { download } from '../deliveries/DeliveriesPage.tsx';
-import { ReportArrivalCells, ReportArrivalSummary } from '../arrival/ReportArrival.tsx';
+import { ReportArrivalCells, ReportArrivalSummary, showsArrival } from '../arrival/ReportArrival.tsx';
 
 const RESULT_LABEL = {
   passed: 'Delivered',
@@ -78,6 +78,7 @@ export function ReportPage({
         <p className="muted">Preparing the report…</p>
       </div>
     );
+  const arrival = showsArrival(report);
   return (
     <div className={`report${printMode ? ' print-mode' : ''}`} data-report-ready>
       {!printMode ? (
@@ -142,8 +143,12 @@ export function ReportPage({
             <col className="w-reply" />
             <col className="w-id" />
             <col className="w-time" />
-            <col className="w-arrival" />
-            <col className="w-auth" />
+            {arrival ? (
+              <>
+                <col className="w-arrival" />
+                <col className="w-auth" />
+              </>
+            ) : null}
           </colgroup>
           <thead>
             <tr>
@@ -155,8 +160,12 @@ export function ReportPage({
               <th>Server reply / reason</th>
               <th>Message-ID</th>
               <th>Time</th>
-              <th>Arrival</th>
-              <th>SPF · DKIM · DMARC</th>
+              {arrival ? (
+                <>
+                  <th>Arrival</th>
+                  <th>SPF · DKIM · DMARC</th>
+                </>
+              ) : null}
             </tr>
           </thead>
           <tbody>
@@ -179,7 +188,7 @@ export function ReportPage({
                 </td>
                 <td className="mono">{i.messageId ?? '—'}</td>
                 <td>{formatMs(i.durationMs)}</td>
-                <ReportArrivalCells item={i} />
+                {arrival ? <ReportArrivalCells item={i} /> : null}
               </tr>
             ))}
           </tbody>
