@@ -3,6 +3,7 @@
  * played by publishing to the inbound hub directly, which is exactly what a mailbox watcher does.
  * A manual clock drives the wait, so "not arrived after 5 minutes" takes no 5 minutes.
  */
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryArrival } from '../../shared/arrival.ts';
 import type { DeliveryDetail } from '../../shared/delivery.ts';
@@ -337,5 +338,47 @@ describe('a handover run that requires arrival proof', () => {
     expect(report.requireArrival).toBe(false);
     expect(report.ready).toBe(true);
     expect(report.items[0]?.arrival?.overall).toBe('junk');
+  });
+});
+
+describe('arrival proof across a restart', () => {
+  it('a wait that ended while AlertDesk was closed is decided at the next start, and revisited when the mailbox is watched', async () => {
+    const dir = t.dir.replace(/[^/]+$/, `arrival-restart-${Date.now()}`);
+    const first = await startTestCore({ dataDir: dir });
+    const relayId = await relayConnector(
+      first.api,
+      unwrap(await first.api.sites.create({ name: 'S' })).id,
+      'R',
+      smtp.port,
+    );
+    first.core.inventory.commit({
+      mailboxes: [watchedMailbox('mb-restart', 'Restart mailbox', [CONTROL_ROOM])],
+    });
+    first.core.inbound.reportHealth('mb-restart', 'connected', true);
+    const { deliveryId } = unwrap(
+      await first.api.mail.sendTest({
+        connectorId: relayId,
+        to: [CONTROL_ROOM],
+        subject: 'Before restart',
+        body: 'x',
+      }),
+    );
+    await waitForDelivery(first.api, deliveryId);
+    await first.close(); // the wait is open: its row is kept
+    const later = manualClock();
+    await later.advance(6 * MINUTE);
+    const second = await startTestCore({ dataDir: dir, clock: later });
+    try {
+      const decided = await second.core.arrival.settled(deliveryId);
+      expect(decided?.overall).toBe('not-checked');
+      expect(decided?.recipients[0]?.reason).toMatch(
+        /^Restart mailbox was not being watched when the wait ended \(not watched\)/,
+      );
+      second.core.inbound.reportHealth('mb-restart', 'connected', true);
+      expect(second.core.arrival.forDelivery(deliveryId)?.overall).toBe('not-arrived');
+    } finally {
+      await second.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -368,7 +368,13 @@ export class ArrivalService implements ArrivalPort {
     this.timer?.controller.abort();
     const controller = new AbortController();
     this.timer = { due, controller };
-    this.d.clock.sleep(Math.max(0, due - this.d.clock.now()), controller.signal).then(
+    const wait = due - this.d.clock.now();
+    // Already due (a wait that ended while AlertDesk was closed): decided in the next turn.
+    const slept =
+      wait > 0
+        ? this.d.clock.sleep(wait, controller.signal)
+        : new Promise<void>((resolve) => setImmediate(resolve));
+    slept.then(
       () => {
         if (this.timer?.controller !== controller) return;
         this.timer = null;
