@@ -123,6 +123,8 @@ export class ArrivalService implements ArrivalPort {
       verdict: db.prepare(
         'UPDATE arrivals SET state = ?, reason = ? WHERE delivery_id = ? AND recipient = ?',
       ),
+      // (the hub's own query builds its statement per call: too slow once per message of a run)
+      landed: db.prepare('SELECT key FROM inbound_messages WHERE token = ? LIMIT 20'),
     };
     this.unsubscribe.push(
       deps.inbound.subscribe((messages) => {
@@ -209,7 +211,7 @@ export class ArrivalService implements ArrivalPort {
     const batch = this.finished.splice(0);
     const now = this.d.clock.now();
     const wait = this.d.inventory.settings.arrivalWaitMinutes * 60_000;
-    const tracked: string[] = [];
+    const tracked: Array<{ id: string; token: string }> = [];
     const untracked: string[] = [];
     transaction(this.d.db, () => {
       for (const delivery of batch) {
@@ -236,14 +238,15 @@ export class ArrivalService implements ArrivalPort {
               : `No watched mailbox receives ${recipient}: add the address to a watched mailbox to prove arrival.`,
           );
         }
-        tracked.push(delivery.id);
+        tracked.push({ id: delivery.id, token });
       }
     });
     for (const id of untracked) this.resolve(id, null);
-    for (const id of tracked) {
+    for (const { id, token } of tracked) {
       // It may have landed before the server's reply reached AlertDesk.
-      const token = (this.sql.rows.all(id) as unknown as Row[])[0]?.token;
-      const early = token ? this.d.inbound.query({ token, limit: 20 }) : [];
+      const early = (this.sql.landed.all(token) as Array<{ key: string }>).flatMap(
+        ({ key }) => this.d.inbound.get(key) ?? [],
+      );
       if (early.length) for (const m of early) this.found(m);
       else this.refresh(id);
     }
