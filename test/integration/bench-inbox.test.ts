@@ -453,6 +453,24 @@ describe('the bench inbox', () => {
     expect(floodLines[0]!.text).toMatch(/Messages from other addresses are not affected/);
   });
 
+  it('cuts off a client that does not speak SMTP, and says so in the log', async () => {
+    const web = await rawSmtp(port, '127.0.0.11');
+    expect(await web.reply()).toMatch(/^220/);
+    expect(await web.command('GET / HTTP/1.1')).toMatch(/^421 .*HTTP requests not allowed/);
+    const noise = await rawSmtp(port, '127.0.0.12');
+    await noise.reply();
+    let last = '';
+    for (let i = 0; i < 10 && !last.startsWith('421'); i++) last = await noise.command(`JUNK ${i}`);
+    expect(last).toMatch(/^421 .*too many unrecognized commands/);
+    const log = unwrap(await t.api.bench.log()).map((l) => l.text);
+    expect(log).toContain(
+      'Cut off 127.0.0.11: it sent an HTTP request (a browser or a web page pointed at the SMTP port).',
+    );
+    expect(log.some((l) => /^Cut off 127\.0\.0\.12: it sent 10 commands that are not SMTP/.test(l))).toBe(
+      true,
+    );
+  });
+
   it('refuses connections beyond the per-address limit with 421', async () => {
     const open = [await rawSmtp(port, '127.0.0.9'), await rawSmtp(port, '127.0.0.9')];
     for (const c of open) expect(await c.reply()).toMatch(/^220/);

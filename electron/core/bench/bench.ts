@@ -54,6 +54,26 @@ interface BenchUser {
   cameraIds: string[] | null;
 }
 
+/** The clients smtp-server cuts off by itself (its 421 replies), and what to tell the integrator. */
+const CUT_OFF: Array<[RegExp, (source: string) => string]> = [
+  [
+    /too many unrecognized commands/,
+    (s) =>
+      `Cut off ${s}: it sent 10 commands that are not SMTP. Check that the camera uses SMTP (not HTTP or FTP) on this port.`,
+  ],
+  [
+    /too many unauthenticated commands/,
+    (s) =>
+      `Cut off ${s}: it kept sending commands without logging in. Set the camera's SMTP login, or let the bench accept any login.`,
+  ],
+  [/You talk too soon/, (s) => `Cut off ${s}: it spoke before the greeting, which no mail client does.`],
+  [
+    /HTTP requests not allowed/,
+    (s) => `Cut off ${s}: it sent an HTTP request (a browser or a web page pointed at the SMTP port).`,
+  ],
+  [/Timeout/, (s) => `Closed the connection from ${s}: it was silent for 60 s.`],
+];
+
 const smtpError = (code: number, message: string) =>
   Object.assign(new Error(message), { responseCode: code });
 
@@ -102,6 +122,8 @@ export class BenchInbox {
   private error: string | null = null;
   private readonly log: BenchLogEntry[] = [];
   private readonly failedLogins = new Map<string, number>();
+  /** Each open connection's client address, by smtp-server's connection id. */
+  private readonly sources = new Map<string, string>();
   private transition: Promise<unknown> = Promise.resolve();
 
   constructor(deps: BenchDeps) {
@@ -252,7 +274,7 @@ export class BenchInbox {
       size: s.maxMessageMb * 1024 * 1024,
       maxClients: MAX_CLIENTS,
       disableReverseLookup: true,
-      logger: false,
+      logger: this.protocolWatch(),
       socketTimeout: 60_000,
       closeTimeout: 5_000,
       onConnect: (session, callback) => this.onConnect(session, callback),
@@ -304,8 +326,31 @@ export class BenchInbox {
     return this.publishStatus();
   }
 
+  /**
+   * smtp-server cuts off some misbehaving clients itself (a 421 and the connection closed) without
+   * a hook; its protocol log is where that shows. Only those replies are read; nothing is kept.
+   */
+  private protocolWatch() {
+    const quiet = () => undefined;
+    return {
+      trace: quiet,
+      info: quiet,
+      warn: quiet,
+      error: quiet,
+      fatal: quiet,
+      debug: (entry: { tnx?: string; cid?: string }, message?: unknown, payload?: unknown) => {
+        if (entry.tnx !== 'send' || message !== 'S:' || typeof payload !== 'string') return;
+        if (!payload.startsWith('421 ')) return;
+        const source = (entry.cid && this.sources.get(entry.cid)) || 'a client';
+        const why = CUT_OFF.find(([pattern]) => pattern.test(payload));
+        if (why) this.note('warn', source === 'a client' ? '' : source, why[1](source));
+      },
+    };
+  }
+
   private onConnect(session: Session, callback: (error?: Error | null) => void): void {
     const source = plainAddress(session.remoteAddress);
+    this.sources.set(session.id, source);
     const max = this.config.settings.connectionsPerSource;
     if (!this.limits.connect(source, max)) {
       (session as Session & { refusedConnection?: boolean }).refusedConnection = true;
@@ -324,6 +369,7 @@ export class BenchInbox {
 
   private onClose(session: Session): void {
     this.failedLogins.delete(session.id);
+    this.sources.delete(session.id);
     if ((session as Session & { refusedConnection?: boolean }).refusedConnection) return;
     this.limits.disconnect(plainAddress(session.remoteAddress));
   }
