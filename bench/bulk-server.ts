@@ -34,7 +34,7 @@ const reply = (message: FromServer) => process.send!(message);
 
 // smtp-server holds every greeting 100 ms to catch clients that talk too soon (and offers no option
 // against it): a pause of this test server, not a network round trip, so it is taken out here and
-// the greeting, like every other reply, arrives after the delay line's 20 ms alone.
+// the greeting, like every other reply, arrives after the delay line's delay alone.
 SMTPConnection.prototype.init = function (this: SMTPConnection) {
   this._setListeners(() => this.connectionReady());
 };

@@ -54,6 +54,7 @@ try {
           replyTo: '',
           connectionTimeoutSec: 60,
           trustedCertificatePem: null,
+          allowPlainLogin: false,
           presetId: 'gmail-ssl',
           extraProperties: [],
           mailDebug: false,

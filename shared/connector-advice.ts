@@ -11,6 +11,8 @@ export interface ConnectorAdviceInput {
   sender: string;
   presetId: string | null;
   mailDebug: boolean;
+  /** The "allow login without encryption" switch. */
+  allowPlainLogin: boolean;
   /** Only known while the user types a new password in the form. */
   newPassword?: string | undefined;
 }
@@ -42,7 +44,9 @@ export function connectorAdvice(c: ConnectorAdviceInput): Advice[] {
     out.push({
       level: 'warning',
       field: 'security',
-      text: 'The password would cross the network unencrypted. Use STARTTLS or SSL/TLS.',
+      text: c.allowPlainLogin
+        ? 'Login without encryption is allowed: where the server offers no STARTTLS, the password crosses the network in clear text. Use STARTTLS or SSL/TLS unless this relay is inside a trusted network.'
+        : 'Without encryption AlertDesk logs in only after upgrading with STARTTLS; a server that does not offer it gets no password. Use STARTTLS or SSL/TLS.',
     });
   } else if (c.security === 'none') {
     out.push({

@@ -65,7 +65,7 @@ export interface FailureDetails {
   enhancedCode: string | null;
   /** The server's reply, as received (never containing credentials). */
   reply: string | null;
-  /** Low-level error code (`ECONNREFUSED`, `CERT_HAS_EXPIRED`, the dialogue's `EAUTH`). */
+  /** Low-level error code (`ECONNREFUSED`, `CERT_HAS_EXPIRED`, nodemailer's `EAUTH`). */
   errorCode: string | null;
   message: string;
 }

@@ -81,6 +81,11 @@ export interface Connector {
   replyTo: string;
   connectionTimeoutSec: number;
   trustedCertificate: TrustedCertificate | null;
+  /**
+   * Whether the login may cross the network unencrypted when the server offers no STARTTLS (a relay
+   * inside a trusted network). Off by default: AlertDesk then logs in only over TLS.
+   */
+  allowPlainLogin: boolean;
   state: ConnectorState;
   presetId: string | null;
   /** JavaMail properties AlertDesk does not interpret, kept in their imported order and exported again. */

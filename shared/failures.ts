@@ -13,11 +13,13 @@ export const FAILURE_CLASSES = [
   'certificate-expired',
   'certificate-name-mismatch',
   'starttls-not-offered',
+  'login-not-encrypted',
   'auth-not-offered',
   'auth-mechanism-unsupported',
   'auth-failed',
   'app-password-required',
   'basic-auth-disabled',
+  'oauth-token-rejected',
   'pop-before-smtp-failed',
   'sender-rejected',
   'recipient-rejected',
@@ -86,6 +88,11 @@ export const FAILURE_CATALOG: Record<FailureClass, FailureClassInfo> = {
     transient: false,
     fix: 'The server does not offer STARTTLS on this port: use SSL/TLS on 465, or ask for STARTTLS to be enabled.',
   },
+  'login-not-encrypted': {
+    title: 'Login would be unencrypted',
+    transient: false,
+    fix: 'Use SSL/TLS on 465 or STARTTLS on 587. Only for a relay inside a trusted network that offers no encryption, turn on "Allow login without encryption" in the connector.',
+  },
   'auth-not-offered': {
     title: 'Server offers no login',
     transient: false,
@@ -110,6 +117,11 @@ export const FAILURE_CATALOG: Record<FailureClass, FailureClassInfo> = {
     title: 'Password login disabled by Microsoft',
     transient: false,
     fix: 'The tenant has SMTP AUTH turned off: enable it for this mailbox (Exchange admin center) or move to a relay / OAuth-capable service.',
+  },
+  'oauth-token-rejected': {
+    title: 'Sign-in expired or refused',
+    transient: false,
+    fix: 'Sign in again with the account (OAuth): the access token was refused, expired or revoked.',
   },
   'pop-before-smtp-failed': {
     title: 'POP-before-SMTP login failed',

@@ -145,6 +145,14 @@ export function parseJavaMailProperties(text: string): JavaMailImport {
       );
   }
 
+  const logsIn = fields.auth === 'plain' || fields.auth === 'login' || fields.auth === 'cram-md5';
+  if (logsIn && fields.security === 'none')
+    // JavaMail has no property for it: the platform simply logs in in clear text. AlertDesk does
+    // not, unless the connector says so (its "Allow login without encryption" switch).
+    warnings.push(
+      'These properties log in without encryption. AlertDesk logs in only after STARTTLS when the server offers it; for a relay inside a trusted network that offers none, turn on "Allow login without encryption".',
+    );
+
   const user = known.get('user');
   if (user) fields.username = user;
   const from = known.get('from');

@@ -127,6 +127,8 @@ const connectorShape = {
     .max(600, 'Timeout is at most 600 seconds.')
     .default(60),
   trustedCertificatePem: z.string().max(50_000, 'Certificate is too long.').nullable().default(null),
+  /** Lets a login cross the network unencrypted where the server offers no STARTTLS (off by default). */
+  allowPlainLogin: z.boolean().default(false),
   presetId: z.string().max(64).nullable().default(null),
   extraProperties: z
     .array(z.tuple([propertyKey, z.string().max(4000)]))
@@ -363,7 +365,10 @@ export const DEFAULT_SETTINGS: Settings = {
 
 // ─── Diagnosis ─────────────────────────────────────────────────────────────────────────────────
 
-/** Settings to diagnose: a saved connector, or the form as typed (password from the saved one if left empty). */
+/**
+ * Settings to diagnose: a saved connector, or the form as typed. A password left empty is the saved
+ * one only while the form still points at the saved server (host, port, security, user, certificate).
+ */
 export const DiagnoseInput = z
   .object({
     connectorId: id('Connector').optional(),
@@ -376,6 +381,7 @@ export const DiagnoseInput = z
         username: z.string().max(320).default(''),
         password: secretText('Password').optional(),
         trustedCertificatePem: z.string().max(50_000).nullable().default(null),
+        allowPlainLogin: z.boolean().default(false),
         connectionTimeoutSec: z.number().int().min(1).max(600).default(15),
       })
       .strict()

@@ -6,6 +6,15 @@ import { z } from 'zod';
  */
 
 const CRLF = /[\r\n]/;
+/**
+ * C0 controls (but tab), DEL, C1 controls (U+0085 NEXT LINE among them) and the Unicode line and
+ * paragraph separators: never part of a header value or an address, and some systems read them
+ * as line ends.
+ */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_OR_TAB = /[\u0000-\u0008\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /** A value that ends up in a mail header: CR or LF would let it inject headers of its own. */
 export const headerText = (label: string, max = 998) =>
@@ -15,7 +24,8 @@ export const headerText = (label: string, max = 998) =>
     .refine(
       (v) => !CRLF.test(v),
       `${label} must be on one line (line breaks are not allowed in mail headers).`,
-    );
+    )
+    .refine((v) => !CONTROL.test(v), `${label} contains a control character: remove it.`);
 
 export const requiredText = (label: string, max = 200) =>
   z
@@ -40,6 +50,8 @@ const ADDRESS = /^[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+$/;
 
 export function addressProblem(value: string): string | undefined {
   if (CRLF.test(value)) return 'must be on one line';
+  if (CONTROL_OR_TAB.test(value))
+    return 'contains a control character (an invisible character such as NUL or DEL): type the address again';
   const v = value.trim();
   if (v === '') return 'is empty';
   if (!v.includes('@')) return `"${v}" has no @ — write it as name@domain`;

@@ -39,3 +39,16 @@ export function inspectCertificate(pem: string, field = 'trustedCertificatePem')
 export function normalizePem(pem: string): string {
   return (pem.match(PEM_BLOCK) ?? []).map((b) => b.trim()).join('\n') + '\n';
 }
+
+/**
+ * What a pinned-certificate text trusts, as one comparable value: the SHA-256 fingerprints of its
+ * certificates (however the text was pasted), or the text itself when a block cannot be read.
+ */
+export function pinnedIdentity(pem: string | null): string | null {
+  if (!pem || pem.trim() === '') return null;
+  try {
+    return (pem.match(PEM_BLOCK) ?? []).map((b) => new X509Certificate(b).fingerprint256).join(' ');
+  } catch {
+    return pem;
+  }
+}

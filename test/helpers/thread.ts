@@ -9,6 +9,8 @@ export const plainTarget = (port: number, username: string, password: string): S
   auth: 'plain',
   username,
   password,
+  // a loopback test server without TLS
+  allowPlainLogin: true,
   trustedCertificatePem: null,
   connectTimeoutMs: 5000,
   greetingTimeoutMs: 5000,

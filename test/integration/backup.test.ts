@@ -88,6 +88,8 @@ beforeAll(async () => {
       username: SMTP_USER,
       password: SMTP_PASSWORD,
       sender: SMTP_USER,
+      // a relay inside the depot's network without TLS: the switch has to survive the restore
+      allowPlainLogin: true,
       connectionTimeoutSec: 5,
       retryDelaysSec: [],
       extraProperties: [['mail.smtp.localhost', 'nvr01']],
@@ -400,6 +402,7 @@ describe('restoring a backup into another installation', () => {
   });
 
   it('brings connector passwords back in a usable form: the restored connector logs in', async () => {
+    expect(unwrap(await target.api.connectors.get({ id: ids.smtp })).allowPlainLogin).toBe(true);
     const { deliveryId } = unwrap(
       await target.api.mail.sendTest({
         connectorId: ids.smtp,

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { composeMessage } from '../../electron/core/mail/compose.ts';
 import type { SecurityMode } from '../../shared/domain.ts';
 import { makeCertificate, type TestCertificate } from '../helpers/certs.ts';
 import { fakeClock } from '../helpers/clock.ts';
+import { filesUnder } from '../helpers/files.ts';
 import { startTestCore, unwrap, waitForDelivery, type TestCore } from '../helpers/core.ts';
 import { startSmtpServer } from '../helpers/smtp.ts';
 
@@ -207,16 +208,6 @@ describe('limits', () => {
   });
 });
 
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of await readdir(dir)) {
-    const path = join(dir, name);
-    if ((await stat(path)).isDirectory()) out.push(...(await filesUnder(path)));
-    else out.push(path);
-  }
-  return out;
-}
-
 describe('transcripts never keep a credential', () => {
   it('redacts PLAIN, LOGIN and CRAM-MD5 logins, passed or failed, everywhere in the history and the log', async () => {
     const dataDir = (await import('node:fs/promises')).mkdtemp(
@@ -237,6 +228,7 @@ describe('transcripts never keep a credential', () => {
                 password,
                 mailDebug: true,
                 trustedCertificatePem: security === 'none' ? null : cert.cert,
+                allowPlainLogin: security === 'none',
               });
               const { deliveryId } = unwrap(
                 await t.api.mail.sendTest({

@@ -147,6 +147,7 @@ describe('find working settings', () => {
         passwordSealed: null,
         sender: USER,
         trustedCertificatePem: cert.cert,
+        allowPlainLogin: false,
         connectionTimeoutSec: 3,
         state: 'RUN',
         maxSessions: 1,
@@ -199,5 +200,99 @@ describe('find working settings', () => {
     } finally {
       await Promise.all([tlsServer.close(), starttlsServer.close(), plainServer.close()]);
     }
+  }, 60_000);
+});
+
+describe('the saved password goes only to the saved server', () => {
+  let saved: TestSmtpServer;
+  let other: TestSmtpServer;
+  let connectorId: string;
+  // Both servers would accept the password: a leak shows up as a login at the other one.
+  beforeAll(async () => {
+    saved = await startSmtpServer({ mode: 'starttls', cert, users: { [USER]: PASSWORD } });
+    other = await startSmtpServer({ mode: 'starttls', cert, users: { [USER]: PASSWORD } });
+    connectorId = unwrap(
+      await t.api.connectors.create({
+        siteId,
+        title: 'Saved relay',
+        host: '127.0.0.1',
+        port: saved.port,
+        portIsManual: true,
+        security: 'starttls',
+        auth: 'login',
+        username: USER,
+        password: PASSWORD,
+        sender: USER,
+        trustedCertificatePem: cert.cert,
+      }),
+    ).id;
+  });
+  afterAll(async () => {
+    await saved.close();
+    await other.close();
+  });
+
+  const form = (extra: Record<string, unknown> = {}) => ({
+    connectorId,
+    draft: {
+      host: '127.0.0.1',
+      port: saved.port,
+      security: 'starttls' as const,
+      auth: 'login' as const,
+      username: USER,
+      trustedCertificatePem: cert.cert,
+      ...extra,
+    },
+  });
+
+  it('uses the saved password while the form still points at the saved server (certificate pasted differently)', async () => {
+    const before = saved.logins.length;
+    const report = unwrap(
+      await t.api.connectors.diagnose(
+        form({ trustedCertificatePem: `\r\n${cert.cert.replace(/\n/g, '\r\n')}  ` }),
+      ),
+    );
+    expect(report.ok).toBe(true);
+    expect(report.steps.at(-1)).toMatchObject({ step: 'auth', status: 'passed' });
+    expect(saved.logins.slice(before)).toEqual([{ method: 'LOGIN', user: USER, ok: true }]);
+  });
+
+  it('does not send the saved password to another host or port: it diagnoses without logging in and says so', async () => {
+    const report = unwrap(await t.api.connectors.diagnose(form({ host: 'localhost', port: other.port })));
+    expect(other.logins).toEqual([]);
+    expect(report.steps.at(-1)).toMatchObject({ step: 'auth', status: 'skipped', summary: 'Not logged in' });
+    expect(report.steps.at(-1)!.hint).toMatch(/saved password was not sent\. Type the password again/);
+    const audit = unwrap(await t.api.audit.query({ filter: { recordId: connectorId } })).rows;
+    expect(audit.some((e) => /not logged in: settings differ from the saved connector/.test(e.detail))).toBe(
+      true,
+    );
+
+    // typed again, it is used
+    const typed = unwrap(
+      await t.api.connectors.diagnose(form({ host: 'localhost', port: other.port, password: PASSWORD })),
+    );
+    expect(typed.steps.at(-1)).toMatchObject({ step: 'auth', status: 'passed' });
+    expect(other.logins).toEqual([{ method: 'LOGIN', user: USER, ok: true }]);
+  });
+
+  it('does not send it for another user name either', async () => {
+    const before = saved.logins.length;
+    const report = unwrap(await t.api.connectors.diagnose(form({ username: 'someone.else@example.test' })));
+    expect(report.steps.at(-1)).toMatchObject({ step: 'auth', status: 'skipped' });
+    expect(saved.logins.length).toBe(before);
+  });
+
+  it('does not log in anywhere when Find working settings is asked about another host, says so, and audits the search', async () => {
+    const before = saved.logins.length + other.logins.length;
+    const found = unwrap(await t.api.connectors.findSettings(form({ host: 'localhost' })));
+    expect(found.verdict).toMatch(/The login was not tried: .*Type the password again/);
+    expect(found.candidates.some((c) => c.outcome === 'authenticated' || c.outcome === 'auth-failed')).toBe(
+      false,
+    );
+    expect(saved.logins.length + other.logins.length).toBe(before);
+    const audit = unwrap(await t.api.audit.query({ filter: { recordId: connectorId } })).rows;
+    expect(
+      audit.some((e) => e.action === 'test' && /^find working settings on localhost/.test(e.detail)),
+    ).toBe(true);
   }, 60_000);
 });

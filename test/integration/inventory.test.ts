@@ -1,25 +1,16 @@
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCore } from '../../electron/core/node.ts';
 import { AppError } from '../../shared/result.ts';
 import { failure, startTestCore, TEST_PASSPHRASE, unwrap, type TestCore } from '../helpers/core.ts';
+import { filesUnder } from '../helpers/files.ts';
 
 let t: TestCore;
 beforeAll(async () => {
   t = await startTestCore();
 });
 afterAll(() => t.close());
-
-async function allFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of await readdir(dir)) {
-    const path = join(dir, name);
-    if ((await stat(path)).isDirectory()) out.push(...(await allFiles(path)));
-    else out.push(path);
-  }
-  return out;
-}
 
 describe('sites and connectors', () => {
   it('asks what to do with connectors before deleting their site, then moves or deletes them', async () => {
@@ -206,7 +197,7 @@ describe('sites and connectors', () => {
       Buffer.from(p).toString('base64'),
       Buffer.from(p).toString('hex'),
     ]);
-    const files = await allFiles(t.dir);
+    const files = await filesUnder(t.dir);
     expect(files.length).toBeGreaterThanOrEqual(3);
     for (const file of files) {
       const bytes = await readFile(file);

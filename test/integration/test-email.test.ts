@@ -40,6 +40,8 @@ async function connectorFor(
       sender: USER,
       connectionTimeoutSec: 5,
       trustedCertificatePem: security === 'none' ? null : cert.cert,
+      // smtp-server's "none" mode offers no STARTTLS: a login there needs the switch
+      allowPlainLogin: security === 'none',
       retryDelaysSec: [],
     }),
   );

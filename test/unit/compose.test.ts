@@ -1,13 +1,7 @@
 import { readFileSync } from 'node:fs';
 import PostalMime from 'postal-mime';
-import MailComposer from 'nodemailer/lib/mail-composer';
 import { describe, expect, it } from 'vitest';
-import {
-  composeMessage,
-  prepareAttachments,
-  type MessageParts,
-  type PreparedAttachment,
-} from '../../electron/core/mail/compose.ts';
+import { composeMessage, prepareAttachments, type MessageParts } from '../../electron/core/mail/compose.ts';
 
 const files = [
   { filename: 'snapshot-1.jpg', content: readFileSync('assets/snapshots/snapshot-1.jpg') },
@@ -87,129 +81,13 @@ describe('prepared attachments', () => {
   });
 });
 
-/** What nodemailer's MailComposer makes of the same parts, with the same Date, Message-ID and boundary. */
-async function byMailComposer(p: MessageParts & { date: Date; messageId: string; baseBoundary: string }) {
-  const importance = { high: '1 (Highest)', normal: '3 (Normal)', low: '5 (Lowest)' }[p.importance];
-  const ms = { high: 'High', normal: 'Normal', low: 'Low' }[p.importance];
-  const node = new MailComposer({
-    from: p.fromName ? { name: p.fromName, address: p.from } : p.from,
-    to: p.to,
-    cc: p.cc.length > 0 ? p.cc : undefined,
-    bcc: p.bcc.length > 0 ? p.bcc : undefined,
-    replyTo: p.replyTo || undefined,
-    subject: p.subject,
-    ...(p.contentType === 'html' ? { html: p.body } : { text: p.body }),
-    attachments: (p.attachments as PreparedAttachment[]).map((a) => ({ raw: a.part })),
-    headers: { 'X-Priority': importance, 'X-MSMail-Priority': ms, Importance: ms, ...p.headers },
-    messageId: p.messageId,
-    baseBoundary: p.baseBoundary,
-    disableFileAccess: true,
-    disableUrlAccess: true,
-  }).compile();
-  // The date a message is composed at (a `date` option would be a Date header set by hand, written
-  // in another place among the headers).
-  node.date = p.date;
-  return node.build();
-}
-
-/** Header field names are case-insensitive (nodemailer writes X-Alertdesk-Run for X-AlertDesk-Run). */
-const namesInLowerCase = (raw: Buffer) =>
-  raw.toString('latin1').replace(/^([A-Za-z0-9-]+):/gm, (_, name: string) => `${name.toLowerCase()}:`);
-
 describe('composeMessage', () => {
-  const names = [
-    '',
-    'Gate camera (AlertDesk test)',
-    'Gate, North "A"',
-    'Kamera Einfahrt – Süd',
-    'Камера 7',
-    'x'.repeat(90),
-  ];
-  const froms = ['cam1@site.example.test', 'kamera@bücher.example', 'o.brien+cam@example.test'];
-  const tos = [
-    ['control-room@example.test'],
-    ['a@example.test', 'Control Room <cr@example.test>', 'ü@müller.example'],
-    ['"Doe, Jane" <jane@example.test>'],
-  ];
-  const subjects = [
-    'Site 1 – Gate – Motion',
-    'Plain ASCII subject',
-    `A long subject that goes on ${'and on '.repeat(12)}until it must be folded`,
-    'Überwachung – Tor Süd – Bewegungserkennung ausgelöst, bitte prüfen Sie die Aufnahmen sofort',
-    '监控摄像头 报警 测试',
-    'Tab\there',
-    '',
-    '🚨 Alarm',
-  ];
-  const bodies = [
-    'Test message.\n',
-    'Short lines only\r\nSecond line\r\n',
-    `One long line ${'word '.repeat(40)}end\n`,
-    'Grüße aus der Leitstelle, Kamera Süd funktioniert.\nZeile zwei   \n',
-    'Тестовое сообщение от камеры наблюдения.\n',
-    'trailing space at the end ',
-    '',
-    '<p>Hello <b>world</b></p>',
-  ];
-  const headerSets: Array<Record<string, string>> = [
-    {},
-    { 'X-AlertDesk-Run': 'run-1', 'X-Mailer': 'AlertDesk 1.0.0' },
-    { 'X-AlertDesk-Camera': 'cam-7', 'X-Note': 'Prüfung', 'X-Empty': '' },
-  ];
-  const importances = ['normal', 'high', 'low'] as const;
-
-  it('writes the bytes nodemailer’s MailComposer writes, for every kind of input', async () => {
-    const prepared = await prepareAttachments(files);
-    let multipart = 0;
-    const encodings = new Set<string>();
-    for (let i = 0; i < 240; i++) {
-      const p = {
-        from: froms[i % froms.length]!,
-        fromName: names[i % names.length]!,
-        to: tos[i % tos.length]!,
-        cc: i % 4 === 1 ? ['cc1@example.test', 'Deputy <cc2@example.test>'] : [],
-        bcc: i % 5 === 2 ? ['hidden@example.test'] : [],
-        replyTo: i % 3 === 2 ? 'noc@example.test' : '',
-        subject: subjects[i % subjects.length]!,
-        body: bodies[(i * 3) % bodies.length]!,
-        contentType: i % 7 === 3 ? ('html' as const) : ('text' as const),
-        importance: importances[i % 3]!,
-        attachments: prepared.slice(0, [0, 1, 3][i % 3]!),
-        headers: headerSets[i % headerSets.length]!,
-        date: new Date(Date.UTC(2026, 10, 21, 12, 0, i)),
-        messageId: `<message-${i}@site.example.test>`,
-        baseBoundary: `b0a${i}`,
-      };
-      const ours = await composeMessage(p);
-      if (!p.body && p.attachments.length === 1) {
-        // MailComposer makes a lone attachment the whole message, headers and all: AlertDesk keeps
-        // the message's headers and sends the attachment as the one part of a multipart/mixed.
-        const parsed = await PostalMime.parse(ours.raw);
-        expect(parsed.subject ?? '').toBe(p.subject);
-        expect(parsed.attachments.map((a) => a.filename)).toEqual(['snapshot-1.jpg']);
-        continue;
-      }
-      const reference = await byMailComposer(p);
-      expect(
-        namesInLowerCase(ours.raw),
-        `case ${i}: ${JSON.stringify(p.subject)} / ${JSON.stringify(p.body)}`,
-      ).toBe(namesInLowerCase(reference));
-      expect(ours.raw.toString('latin1')).not.toMatch(/hidden@example/);
-      if (p.attachments.length) multipart++;
-      for (const [, e] of ours.raw.toString('latin1').matchAll(/^Content-Transfer-Encoding: (.+)\r$/gm))
-        encodings.add(e!);
-    }
-    // the corpus did reach every shape: 150 multipart messages compared, every body encoding
-    expect(multipart).toBe(150);
-    expect([...encodings].sort()).toEqual(['7bit', 'base64', 'quoted-printable']);
-  });
-
   it('encodes raw files in their order among prepared ones', async () => {
     const [first] = await prepareAttachments([files[0]!]);
-    const base = { ...parts([]), date: new Date(0), messageId: '<m@x>', baseBoundary: 'b' };
+    const base = { ...parts([]), messageId: '<m@x>', baseBoundary: 'b' };
     const mixed = await composeMessage({ ...base, attachments: [first!, files[1]!, files[2]!] });
     const all = await composeMessage({ ...base, attachments: await prepareAttachments(files) });
-    expect(mixed.raw.equals(all.raw)).toBe(true);
+    expect(normalise(mixed.raw)).toBe(normalise(all.raw));
   });
 
   it('gives each message its own Message-ID and boundary, and reports the envelope', async () => {
@@ -220,9 +98,39 @@ describe('composeMessage', () => {
     const boundary = (raw: Buffer) => /boundary="([^"]+)"/.exec(raw.toString('latin1'))![1];
     expect(boundary(a.raw)).not.toBe(boundary(b.raw));
     expect(a.recipients).toEqual(['control-room@example.test', 'b@example.test']);
+    expect(a.raw.toString('latin1')).not.toMatch(/b@example\.test/);
     const parsed = await PostalMime.parse(a.raw);
     expect(parsed.messageId).toBe(a.messageId);
     expect(parsed.subject).toBe('Site 1 – Gate – Motion');
     expect(parsed.from?.name).toBe('Gate camera (AlertDesk test)');
+  });
+
+  it('writes internationalized domains in punycode, in the envelope and the headers alike', async () => {
+    const m = await composeMessage({
+      ...parts([]),
+      from: 'alerts@bücher.example',
+      to: ['leitstelle@münchen.example'],
+      cc: ['ops@example.test'],
+    });
+    expect(m.envelopeFrom).toBe('alerts@xn--bcher-kva.example');
+    expect(m.recipients).toEqual(['leitstelle@xn--mnchen-3ya.example', 'ops@example.test']);
+    const head = m.raw.toString('latin1').split('\r\n\r\n')[0]!;
+    expect(head).toMatch(/^From: .*<alerts@xn--bcher-kva\.example>$/m);
+    expect(head).toMatch(/^To: leitstelle@xn--mnchen-3ya\.example$/m);
+    // the whole message is 7-bit: nothing raw 8-bit reaches a server without SMTPUTF8 or 8BITMIME
+    expect([...m.raw].every((byte) => byte < 0x80)).toBe(true);
+  });
+
+  it('leaves empty extra headers out and writes the importance headers', async () => {
+    const m = await composeMessage({
+      ...parts([]),
+      importance: 'high',
+      headers: { 'X-AlertDesk-Run': 'run-1', 'X-Empty': ' ' },
+    });
+    const head = m.raw.toString('latin1').split('\r\n\r\n')[0]!;
+    expect(head).toMatch(/^X-Priority: 1 \(Highest\)$/m);
+    expect(head).toMatch(/^Importance: High$/m);
+    expect(head).toMatch(/^X-Alertdesk-Run: run-1$/im);
+    expect(head).not.toMatch(/^X-Empty/im);
   });
 });

@@ -100,3 +100,15 @@ describe('JavaMail properties (seed 000)', () => {
     expect(again.extraProperties).toEqual(imported.extraProperties);
   });
 });
+
+describe('a JavaMail login without encryption', () => {
+  it('is imported as it is, with a warning that AlertDesk will not log in in clear text unless allowed', () => {
+    const r = parseJavaMailProperties(
+      'mail.smtp.host=relay.depot.lan\nmail.smtp.port=25\nmail.smtp.auth=true\nmail.smtp.starttls.enable=false\n',
+    );
+    expect(r.fields).toMatchObject({ security: 'none', auth: 'login', port: 25 });
+    // the switch is never turned on by an import: there is no JavaMail key for it
+    expect(r.fields).not.toHaveProperty('allowPlainLogin');
+    expect(r.warnings).toEqual([expect.stringMatching(/turn on "Allow login without encryption"/)]);
+  });
+});

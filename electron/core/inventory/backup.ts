@@ -59,6 +59,8 @@ const ConnectorBackup = z.object({
   replyTo: text,
   connectionTimeoutSec: whole,
   trustedCertificatePem: maybeText,
+  // (backups made before the switch existed restore with it off)
+  allowPlainLogin: z.boolean().default(false),
   state: z.enum(CONNECTOR_STATES),
   presetId: maybeText,
   extraProperties: z.array(z.tuple([text, text])),

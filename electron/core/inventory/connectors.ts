@@ -25,6 +25,7 @@ const CONNECTION_FIELDS = [
   'auth',
   'username',
   'trustedCertificatePem',
+  'allowPlainLogin',
   'pop',
 ] as const;
 
@@ -90,7 +91,7 @@ export class ConnectorService {
       recordId: connector.id,
       recordLabel: connector.title,
       siteId: connector.siteId,
-      detail: `${connector.host}:${connector.port} ${connector.security}, auth ${connector.auth}${connector.passwordSealed ? ', password stored' : ''}`,
+      detail: `${connector.host}:${connector.port} ${connector.security}, auth ${connector.auth}${connector.passwordSealed ? ', password stored' : ''}${connector.allowPlainLogin ? ', login without encryption allowed' : ''}`,
     });
     return this.view(connector);
   }

@@ -74,7 +74,11 @@ export class Inventory {
     }
     this.state = {
       sites: (store.get('sites') as StoredSite[] | undefined) ?? [],
-      connectors: (store.get('connectors') as StoredConnector[] | undefined) ?? [],
+      // Connectors saved before "allow login without encryption" existed have it off.
+      connectors: ((store.get('connectors') as StoredConnector[] | undefined) ?? []).map((c) => ({
+        ...c,
+        allowPlainLogin: c.allowPlainLogin === true,
+      })),
       cameras: (store.get('cameras') as StoredCamera[] | undefined) ?? [],
       appPasswords: (store.get('appPasswords') as StoredAppPassword[] | undefined) ?? [],
       mailboxes: (store.get('mailboxes') as StoredMailbox[] | undefined) ?? [],

@@ -1,14 +1,15 @@
 import type { FailureDetails } from '../../../shared/delivery.ts';
-import type { AuthMethod, SecurityMode } from '../../../shared/domain.ts';
+import type { SecurityMode } from '../../../shared/domain.ts';
 import { FAILURE_CATALOG, type FailureClass } from '../../../shared/failures.ts';
 import { DEFAULT_PORTS } from '../../../shared/presets.ts';
 import type { RawFailure } from './failure.ts';
+import type { SessionAuth } from './session.ts';
 
 export interface ClassifyContext {
   host: string;
   port: number;
   security: SecurityMode;
-  auth: AuthMethod;
+  auth: SessionAuth;
   username: string;
   sender: string;
 }
@@ -68,7 +69,7 @@ interface Verdict {
 
 /**
  * Gives a failed attempt exactly one class, a one-line explanation and a fix. It reads every clue
- * — the stage AlertDesk was in, the dialogue's code and the system code beneath it, the command,
+ * — the stage AlertDesk was in, nodemailer's code and the system code beneath it, the command,
  * the reply code and enhanced status code, the reply text — because the code alone is ambiguous:
  * a refused connection and SSL spoken to a STARTTLS port both arrive as ESOCKET.
  */
@@ -153,6 +154,26 @@ function decide(raw: RawFailure, ctx: ClassifyContext): Verdict {
         cls: 'auth-mechanism-unsupported',
         explanation: `${where} does not offer AUTH ${raw.facts.mechanism}; it offers ${raw.facts.offered || 'no login method'}.`,
         fix: `Set the connector's authentication to one of: ${raw.facts.offered}.`,
+      };
+    case 'login-not-encrypted':
+      return {
+        cls: 'login-not-encrypted',
+        explanation: `${where} offers no encryption${raw.facts.starttlsOffered ? '' : ' (no STARTTLS in its EHLO reply)'}, so the login of ${ctx.username || 'this connector'} would cross the network in clear text. AlertDesk did not send it.`,
+        fix:
+          ctx.port === 25
+            ? 'Port 25 is for server-to-server mail: use the submission port 587 (STARTTLS) or 465 (SSL/TLS). Only for a relay inside a trusted network, turn on "Allow login without encryption" in the connector.'
+            : FAILURE_CATALOG['login-not-encrypted'].fix,
+      };
+    case 'starttls-injection':
+      return {
+        cls: 'server-permanent',
+        explanation: `${where} agreed to STARTTLS, but ${raw.facts.discarded} bytes arrived in plain text before the TLS handshake. Nothing received before encryption can be trusted (someone on the network path may be injecting commands), so AlertDesk ended the session before logging in or sending anything.`,
+        fix: 'Check the network path to the server (a firewall, antivirus or "mail guard" that rewrites SMTP does this), or use SSL/TLS on port 465, where there is no plain-text phase.',
+      };
+    case 'missing-token':
+      return {
+        cls: 'oauth-token-rejected',
+        explanation: `There is no current sign-in for ${ctx.username || 'this account'}, so AlertDesk could not log in with OAuth.`,
       };
     case 'missing-password':
       return {
@@ -318,6 +339,14 @@ function decide(raw: RawFailure, ctx: ClassifyContext): Verdict {
   // ── Authentication ────────────────────────────────────────────────────────────────
   const isAuth =
     raw.stage === 'auth' || raw.code === 'EAUTH' || (raw.command ?? '').toUpperCase().startsWith('AUTH');
+  if (isAuth && (ctx.auth === 'xoauth2' || /XOAUTH2/i.test(raw.command ?? ''))) {
+    if (code === 421 || (code !== null && code >= 400 && code < 500))
+      return throttled(raw, where, quoted, true);
+    return {
+      cls: 'oauth-token-rejected',
+      explanation: `${where} refused the OAuth sign-in of ${ctx.username || '(no user name)'}: the access token is expired, revoked or not meant for SMTP.${quoted}`,
+    };
+  }
   if (isAuth || /5\.7\.(9|139|30)\b/.test(reply)) {
     if (code === 534 || enh === '5.7.9' || /application-specific password|app password/i.test(reply)) {
       return {
@@ -347,7 +376,7 @@ function decide(raw: RawFailure, ctx: ClassifyContext): Verdict {
     if (code !== null || raw.code === 'EAUTH') {
       return {
         cls: 'auth-failed',
-        explanation: `${where} rejected the login of ${ctx.username || '(no user name)'} with AUTH ${ctx.auth.toUpperCase()}.${quoted}`,
+        explanation: `${where} rejected the login of ${ctx.username || '(no user name)'} with ${/^AUTH \S+/i.test(raw.command ?? '') ? raw.command : `AUTH ${ctx.auth.toUpperCase()}`}.${quoted}`,
       };
     }
   }
@@ -417,6 +446,15 @@ function decide(raw: RawFailure, ctx: ClassifyContext): Verdict {
     return {
       cls: 'recipient-rejected',
       explanation: `${where} refused every recipient of the message.${quoted}`,
+    };
+  }
+
+  // ── A server that does not speak SMTP properly ──────────────────────────────────
+  if (raw.code === 'EPROTOCOL' && (code === null || code < 400)) {
+    return {
+      cls: 'server-permanent',
+      explanation: `${where} broke the SMTP protocol: ${raw.message}.`,
+      fix: 'Check that the host and port belong to an SMTP server (not a web or other service), and that nothing between (a proxy, an antivirus) rewrites the conversation.',
     };
   }
 

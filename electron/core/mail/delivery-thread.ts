@@ -16,8 +16,7 @@ export interface DeliverySession {
   /** Known once the session is open (with its first message, for the delivery thread's). */
   readonly capabilities: Capabilities | null;
   readonly tls: TlsDetails | null;
-  /** `last`: nothing else is queued for this session, so it may end with this message. */
-  send(message: ComposedMessage, transcript: Transcript, last?: boolean): Promise<SendOutcome>;
+  send(message: ComposedMessage, transcript: Transcript): Promise<SendOutcome>;
   quit(): void;
   close(): void;
 }
@@ -45,9 +44,8 @@ export type ToDeliveryThread =
       target: SmtpTarget;
       addresses: string[];
       message: WireMessage;
-      last: boolean;
     }
-  | { op: 'send'; id: number; sid: number; message: WireMessage; last: boolean }
+  | { op: 'send'; id: number; sid: number; message: WireMessage }
   | { op: 'quit'; sid: number }
   | { op: 'close'; sid: number };
 
@@ -89,7 +87,7 @@ export function deliveryThreadPays(cores: number = availableParallelism()): bool
 }
 
 /**
- * SMTP sessions in a worker thread: the sockets, TLS and the SMTP dialogue run there, and
+ * SMTP sessions in a worker thread: the sockets, TLS and nodemailer's SMTP dialogue run there, and
  * the engine — queues, retries, classification, history — stays in the main process, which is then
  * free for the window (a 1,000-camera run kept it ~85 % busy) and gets a second core on the work.
  * DNS is resolved here with the engine's lookup and the addresses are handed over; a session opens
@@ -130,7 +128,6 @@ export class DeliveryThread {
     open: { target: SmtpTarget; addresses: string[] } | null,
     message: ComposedMessage,
     transcript: Transcript,
-    last: boolean,
   ): Promise<{ outcome: SendOutcome | null; failure: SmtpFailure | null; opened: OpenedSession | null }> {
     const id = this.nextId++;
     const wire: WireMessage = {
@@ -139,9 +136,7 @@ export class DeliveryThread {
       recipients: message.recipients,
     };
     const reply = await this.ask(
-      open
-        ? { op: 'open-send', id, sid, ...open, message: wire, last }
-        : { op: 'send', id, sid, message: wire, last },
+      open ? { op: 'open-send', id, sid, ...open, message: wire } : { op: 'send', id, sid, message: wire },
     );
     transcript.absorb(reply.transcript);
     return {
@@ -242,11 +237,11 @@ class RemoteSession implements DeliverySession {
     this.broken = true;
   }
 
-  async send(message: ComposedMessage, transcript: Transcript, last = false): Promise<SendOutcome> {
+  async send(message: ComposedMessage, transcript: Transcript): Promise<SendOutcome> {
     const open = this.pending;
     this.pending = null;
     const before = transcript.lines().length;
-    const { outcome, failure, opened } = await this.thread.send(this.sid, open, message, transcript, last);
+    const { outcome, failure, opened } = await this.thread.send(this.sid, open, message, transcript);
     if (opened) {
       this.capabilities = opened.capabilities;
       this.tls = opened.tls;
@@ -257,7 +252,6 @@ class RemoteSession implements DeliverySession {
       throw failure ?? new SmtpFailure({ message: 'The delivery thread gave no answer.' });
     }
     this.messagesSent++;
-    if (last) this.broken = true;
     return outcome;
   }
 

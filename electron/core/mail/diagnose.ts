@@ -12,8 +12,9 @@ import type {
 import type { SecurityMode } from '../../../shared/domain.ts';
 import type { HostLookup } from '../adapters.ts';
 import { classify, type ClassifyContext } from './classify.ts';
+import { readCapabilities } from './capabilities.ts';
 import { toSmtpFailure } from './failure.ts';
-import { readCapabilities, SmtpSession, type SmtpTarget } from './session.ts';
+import { logsIn, SmtpSession, type SmtpTarget } from './session.ts';
 import { tlsSummary } from './tls.ts';
 import { Transcript } from './transcript.ts';
 
@@ -30,7 +31,7 @@ const LABEL: Record<DiagnosisStepName, string> = {
   auth: 'Login (AUTH)',
 };
 
-const usesLogin = (t: SmtpTarget) => t.auth === 'plain' || t.auth === 'login' || t.auth === 'cram-md5';
+const usesLogin = (t: SmtpTarget) => logsIn(t.auth);
 
 function expectedSteps(t: SmtpTarget, isIp: boolean): DiagnosisStepName[] {
   return [
@@ -52,7 +53,8 @@ const linesIn = (lines: TranscriptLine[], t: StepTiming) =>
  * Walks a connector through DNS → TCP → TLS → greeting → EHLO → STARTTLS → AUTH without sending
  * anything, and says for each step what was found, how long it took and what it means. AUTH is
  * always attempted when a login is configured: a server that offers none is reported, never
- * skipped silently.
+ * skipped silently. `loginWithheld` says why a configured login was not attempted (the caller
+ * had no password it may send to this target); the AUTH step then says so.
  */
 export async function diagnose(
   id: string,
@@ -60,6 +62,7 @@ export async function diagnose(
   ctx: ClassifyContext,
   lookup: HostLookup | undefined,
   emit: DiagnosisEmit,
+  loginWithheld: string | null = null,
 ): Promise<DiagnosisReport> {
   const startedAt = new Date();
   const transcript = new Transcript();
@@ -143,12 +146,13 @@ export async function diagnose(
           .map((l) => l.text.replace(/^\d{3}[ -]/, ''))
           .slice(1);
         summary = `${ehloSeen > 1 ? 'After STARTTLS: ' : ''}${offered.join(', ') || 'no extensions'}`;
-        if (isLast) {
-          if (target.security === 'none' && offered.some((e) => /^STARTTLS/i.test(e))) {
-            status = 'warning';
-            hint =
-              'The server offers STARTTLS: set security to STARTTLS so alerts and passwords are encrypted.';
-          } else if (usesLogin(target) && caps.authMechanisms.length === 0) {
+        if (target.security === 'none' && offered.some((e) => /^STARTTLS/i.test(e))) {
+          // (a login upgrades on its own; the cameras' alert mail, set to "none", would not)
+          status = 'warning';
+          hint =
+            'The server offers STARTTLS: set security to STARTTLS so alerts and passwords are encrypted.';
+        } else if (isLast) {
+          if (usesLogin(target) && caps.authMechanisms.length === 0) {
             status = 'warning';
             hint = 'No AUTH offered here; the login step will fail.';
           } else if (caps.size !== null && caps.size > 0 && caps.size < 5 * 1024 * 1024) {
@@ -178,7 +182,15 @@ export async function diagnose(
   for (const name of expected.slice(steps.length)) {
     steps.push({ step: name, status: 'skipped', durationMs: null, summary: 'Not reached', hint: null });
   }
-  if (!usesLogin(target) && target.auth !== 'pop-before-smtp' && failure === null) {
+  if (loginWithheld !== null && failure === null) {
+    steps.push({
+      step: 'auth',
+      status: 'skipped',
+      durationMs: null,
+      summary: 'Not logged in',
+      hint: loginWithheld,
+    });
+  } else if (!usesLogin(target) && target.auth !== 'pop-before-smtp' && failure === null) {
     steps.push({
       step: 'auth',
       status: 'skipped',
@@ -239,7 +251,8 @@ export const DISCOVERY_COMBINATIONS: Array<[number, SecurityMode]> = [
  * Tries 465 / 587 / 25 × SSL / STARTTLS / none against a host and recommends what connects and
  * logs in. Every combination is probed without a login first; the password is then tried on the
  * best encrypted candidate only (a wrong password is not hammered into every port, and is never
- * sent unencrypted).
+ * sent unencrypted). `loginWithheld` says why no login is tried at all (no password that may be
+ * sent to this host); the verdict then says so.
  */
 export async function discoverSettings(
   id: string,
@@ -248,6 +261,7 @@ export async function discoverSettings(
   lookup: HostLookup | undefined,
   emit: DiagnosisEmit,
   combinations = DISCOVERY_COMBINATIONS,
+  loginWithheld: string | null = null,
 ): Promise<SettingsDiscovery> {
   const probeTimeout = Math.min(base.greetingTimeoutMs, 6000);
   const candidates: SettingsCandidate[] = combinations.map(([port, security]) => ({
@@ -308,7 +322,7 @@ export async function discoverSettings(
 
   const connected = candidates.filter((c) => c.outcome === 'connected');
   const encrypted = connected.filter((c) => c.security !== 'none');
-  const wantsLogin = usesLogin(base);
+  const wantsLogin = usesLogin(base) && loginWithheld === null;
   let recommended: SettingsCandidate | null = null;
   let verdict: string;
 
@@ -317,6 +331,7 @@ export async function discoverSettings(
     verdict = recommended
       ? `${base.host} answers on ${label(recommended)}${recommended.security === 'none' ? ' — unencrypted; use it only inside a trusted network' : ''}.`
       : `${base.host} answered on none of the usual ports. ${candidates[0]?.summary ?? ''}`;
+    if (loginWithheld !== null) verdict += ` The login was not tried: ${loginWithheld}`;
   } else if (encrypted.length === 0) {
     verdict = connected.length
       ? `${base.host} answers only unencrypted (${connected.map(label).join(', ')}); AlertDesk will not send a password over it.`

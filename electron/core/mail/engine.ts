@@ -4,6 +4,7 @@ import type {
   DeliverySummary,
   DeliveryStatus,
   FailureDetails,
+  RejectedRecipient,
 } from '../../../shared/delivery.ts';
 import type { AuthMethod, SecurityMode } from '../../../shared/domain.ts';
 import { AppError } from '../../../shared/result.ts';
@@ -31,6 +32,8 @@ export interface RouteConnector {
   passwordSealed: string | null;
   sender: string;
   trustedCertificatePem: string | null;
+  /** The connector's "allow login without encryption" switch. */
+  allowPlainLogin: boolean;
   connectionTimeoutSec: number;
   state: 'RUN' | 'STOPPED';
   maxSessions: number;
@@ -122,6 +125,7 @@ export function targetFor(
     auth: c.auth,
     username,
     password,
+    allowPlainLogin: c.allowPlainLogin,
     trustedCertificatePem: c.trustedCertificatePem,
     connectTimeoutMs: Math.min(timeoutMs, CONNECT_TIMEOUT_CAP_MS),
     greetingTimeoutMs: Math.min(timeoutMs, GREETING_TIMEOUT_CAP_MS),
@@ -340,8 +344,7 @@ export class DeliveryEngine {
           this.finalCancelled(item, 'Cancelled while waiting for the rate limit.');
           continue;
         }
-        // Nothing else queued for this session: it may end with this message.
-        session = await this.attempt(item, session, lane.queue.length === 0);
+        session = await this.attempt(item, session);
       }
     } catch (error) {
       this.deps.logger.error('delivery worker failed', { error: String(error) });
@@ -350,15 +353,8 @@ export class DeliveryEngine {
     }
   }
 
-  /**
-   * One attempt of one delivery; returns the session to keep for the next message of the lane.
-   * `last`: no other message waits for this session (its QUIT may go along with this message).
-   */
-  private async attempt(
-    item: Pending,
-    reuse: DeliverySession | null,
-    last: boolean,
-  ): Promise<DeliverySession | null> {
+  /** One attempt of one delivery; returns the session to keep for the next message of the lane. */
+  private async attempt(item: Pending, reuse: DeliverySession | null): Promise<DeliverySession | null> {
     const { job } = item;
     const clock = this.deps.clock;
     item.attempt++;
@@ -376,6 +372,8 @@ export class DeliveryEngine {
     let failure: FailureDetails | null = null;
     let outcome: Awaited<ReturnType<DeliverySession['send']>> | null = null;
     let builtId: string | null = null;
+    /** Recipients the server refused when it refused the message (every one of them, say). */
+    let refused: RejectedRecipient[] = [];
     try {
       if (!connector)
         throw new SmtpFailure({ message: 'The connector was deleted while the message was queued.' });
@@ -416,7 +414,7 @@ export class DeliveryEngine {
       }
       const message = 'build' in job.message ? await job.message.build() : job.message;
       builtId = message.messageId;
-      outcome = await session.send(message, transcript, last);
+      outcome = await session.send(message, transcript);
     } catch (error) {
       session?.close();
       session = null;
@@ -429,6 +427,7 @@ export class DeliveryEngine {
         ? classifyContext(connector, username)
         : { host: '', port: 0, security: 'none', auth: 'none', username, sender: metaOf(job.message).from };
       failure = classify(raw, ctx);
+      refused = raw.rejected;
       transcript.note(`Failed: ${failure.class} — ${failure.explanation}`);
     }
 
@@ -443,7 +442,7 @@ export class DeliveryEngine {
       outcome: failure ? 'failed' : 'sent',
       failure,
       accepted: outcome?.accepted ?? [],
-      rejected: outcome?.rejected ?? [],
+      rejected: outcome?.rejected ?? refused,
       response: outcome?.response ?? failure?.reply ?? null,
       timings: transcript.timings(),
       tls: session?.tls ?? null,
@@ -467,7 +466,7 @@ export class DeliveryEngine {
         durationMs: Math.round(finishedAt - item.firstStartedAt),
         nextAttemptAt: retry ? new Date(finishedAt + delayMs).toISOString() : null,
         accepted: outcome?.accepted ?? [],
-        rejected: outcome?.rejected ?? [],
+        rejected: outcome?.rejected ?? refused,
       },
       finishedAt,
       record,

@@ -124,6 +124,16 @@ export async function popBeforeSmtp(
     if (!greeting.startsWith('+OK')) throw fail('POP3 server did not greet', greeting);
     if (target.security === 'starttls') {
       await command('STLS');
+      if (buffer.length > 0) {
+        // RFC 2595 §4 / RFC 3207 §6: nothing received before the handshake may be used after it.
+        // A server does not send anything here on its own: someone on the path is injecting.
+        const bytes = Buffer.byteLength(buffer);
+        buffer = '';
+        transcript.note(`POP3: ${bytes} bytes arrived in plain text after the STLS reply; discarded`);
+        throw fail(
+          `The POP3 server sent ${bytes} bytes in plain text after agreeing to STLS, before the TLS handshake (a sign of command injection on the network path); AlertDesk stopped before logging in`,
+        );
+      }
       detach(socket);
       socket = await upgrade(socket);
       attach(socket);

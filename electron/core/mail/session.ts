@@ -1,31 +1,44 @@
-import { connect as netConnect, isIP, type Socket } from 'node:net';
-import { lookup as dnsLookup } from 'node:dns/promises';
+import type { Socket } from 'node:net';
 import tls from 'node:tls';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import XOAuth2 from 'nodemailer/lib/xoauth2';
 import type { AuthMethod, SecurityMode } from '../../../shared/domain.ts';
-import type {
-  Capabilities,
-  RejectedRecipient,
-  SmtpStep,
-  TlsDetails,
-  TranscriptLine,
-} from '../../../shared/delivery.ts';
+import type { RejectedRecipient, SmtpStep, TlsDetails, TranscriptLine } from '../../../shared/delivery.ts';
+import type { HostLookup } from '../adapters.ts';
+import { capabilitiesOf, extensionsOf, PASSWORD_MECHANISMS, type Capabilities } from './capabilities.ts';
+import type { ComposedMessage } from './compose.ts';
+import { connectAny, defaultLookup, resolveHost, tlsHandshake } from './connect.ts';
+import { scrubFailure, SmtpFailure, toSmtpFailure } from './failure.ts';
+import { popBeforeSmtp, type PopTarget } from './pop3.ts';
+import { sessionLogger, type SessionHearing } from './session-log.ts';
+import { describeTls, tlsOptionsFor, tlsSummary } from './tls.ts';
+import { scrubSecrets, secretForms, type Transcript } from './transcript.ts';
 
 export type { Capabilities };
-import type { HostLookup } from '../adapters.ts';
-import type { ComposedMessage } from './compose.ts';
-import { SmtpFailure, toSmtpFailure } from './failure.ts';
-import { popBeforeSmtp, type PopTarget } from './pop3.ts';
-import { SmtpDialogue, type ServerFacts } from './smtp-dialogue.ts';
-import { describeTls, tlsOptionsFor, tlsSummary } from './tls.ts';
-import { secretForms, type Transcript } from './transcript.ts';
+export { defaultLookup, resolveHost };
+
+/**
+ * How a session logs in: a connector's method, `any` (the first password mechanism the server
+ * advertises: PLAIN, LOGIN, CRAM-MD5 — what verifying an app password uses), or `xoauth2` with an
+ * OAuth2 access token (Microsoft 365 and Google accounts signed in with OAuth; `oauth2` carries it).
+ */
+export type SessionAuth = AuthMethod | 'any' | 'xoauth2';
 
 export interface SmtpTarget {
   host: string;
   port: number;
   security: SecurityMode;
-  auth: AuthMethod;
+  auth: SessionAuth;
   username: string;
   password: string;
+  /** For auth `xoauth2`: the account and a current access token (the OAuth sign-in provides both). */
+  oauth2?: { user: string; accessToken: string } | null;
+  /**
+   * Whether a login may cross the network unencrypted (the connector's explicit, visible switch,
+   * off by default). Without it a login happens only over TLS — after STARTTLS when the server
+   * offers it, whatever the security mode says.
+   */
+  allowPlainLogin: boolean;
   trustedCertificatePem: string | null;
   connectTimeoutMs: number;
   greetingTimeoutMs: number;
@@ -40,161 +53,97 @@ export interface SendOutcome {
   serverMessageId: string | null;
 }
 
-export const defaultLookup: HostLookup = (host) => dnsLookup(host, { all: true, verbatim: true });
+/** Whether a target logs in over SMTP (POP-before-SMTP logs in over POP3 instead). */
+export const logsIn = (auth: SessionAuth): boolean =>
+  auth === 'plain' || auth === 'login' || auth === 'cram-md5' || auth === 'any' || auth === 'xoauth2';
 
-/** The addresses of an SMTP host (the 'dns' step of the transcript); an IP address is its own. */
-export async function resolveHost(
-  host: string,
-  transcript: Transcript,
-  lookup: HostLookup,
-): Promise<string[]> {
-  if (isIP(host)) return [host];
-  transcript.begin('dns');
-  let addresses: string[];
-  try {
-    const found = await withTimeout(lookup(host), DNS_TIMEOUT_MS, () =>
-      Object.assign(new Error(`DNS lookup of ${host} timed out`), { code: 'ETIMEOUT' }),
-    );
-    addresses = found.map((a) => a.address);
-    if (addresses.length === 0) throw Object.assign(new Error(`${host} has no address`), { code: 'ENODATA' });
-  } catch (error) {
-    transcript.close(false);
-    const e = error as NodeJS.ErrnoException;
-    throw new SmtpFailure({ stage: 'dns', code: e.code ?? 'EDNS', message: e.message });
-  }
-  transcript.note(`Resolved ${host} to ${addresses.join(', ')}`);
-  return addresses;
-}
-
-const MECHANISM: Partial<Record<AuthMethod, 'PLAIN' | 'LOGIN' | 'CRAM-MD5'>> = {
+const MECHANISM: Partial<Record<SessionAuth, string>> = {
   plain: 'PLAIN',
   login: 'LOGIN',
   'cram-md5': 'CRAM-MD5',
+  xoauth2: 'XOAUTH2',
 };
-const DNS_TIMEOUT_MS = 10_000;
 
-function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    work,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(onTimeout()), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
+/** How long a session that said QUIT waits for the server's 221 before dropping the connection. */
+const QUIT_GRACE_MS = 1000;
 
-function tcpConnect(address: string, port: number, timeoutMs: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = netConnect({ host: address, port, noDelay: true });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(
-        new SmtpFailure({
-          stage: 'connect',
-          code: 'ETIMEDOUT',
-          timeoutType: 'CONNECT_TIMEOUT',
-          message: `No answer from ${address}:${port} within ${timeoutMs} ms`,
-        }),
+/**
+ * Runs one nodemailer operation, settling once on its callback or on the connection's 'error'
+ * event (nodemailer reports some failures only through the event). An 'end' counts only when
+ * nothing else arrives in the same turn: on a 421 nodemailer closes the connection (emitting
+ * 'end') first and hands the pending send its real error (the 421 reply) right after.
+ */
+function operate<T>(
+  conn: SMTPConnection,
+  stage: () => SmtpStep | null,
+  run: (done: (err: unknown, value?: T) => void) => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const finish = (err: unknown, value?: T) => {
+      if (settled) return;
+      settled = true;
+      conn.removeListener('error', onError);
+      conn.removeListener('end', onEnd);
+      if (err) reject(toSmtpFailure(err, stage()));
+      else resolve(value as T);
+    };
+    const onError = (err: unknown) => finish(err);
+    const onEnd = () => {
+      const at = stage();
+      setImmediate(() =>
+        finish(
+          new SmtpFailure({ stage: at, code: 'ECONNECTION', message: 'Connection closed unexpectedly' }),
+        ),
       );
-    }, timeoutMs);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      resolve(socket);
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(
-        new SmtpFailure({ stage: 'connect', code: error.code ?? 'ECONNECTION', message: error.message }),
-      );
-    });
-  });
-}
-
-function tlsHandshake(
-  socket: Socket,
-  options: tls.ConnectionOptions,
-  timeoutMs: number,
-): Promise<tls.TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const secure = tls.connect({ ...options, socket });
-    const timer = setTimeout(() => {
-      secure.destroy();
-      reject(
-        new SmtpFailure({
-          stage: 'tls',
-          code: 'ETIMEDOUT',
-          timeoutType: 'TLS_HANDSHAKE_TIMEOUT',
-          message: `The TLS handshake did not complete within ${timeoutMs} ms`,
-        }),
-      );
-    }, timeoutMs);
-    secure.once('secureConnect', () => {
-      clearTimeout(timer);
-      secure.removeAllListeners('error');
-      resolve(secure);
-    });
-    secure.once('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      secure.destroy();
-      const names = (error as NodeJS.ErrnoException & { cert?: { subjectaltname?: string } }).cert
-        ?.subjectaltname;
-      reject(
-        new SmtpFailure({
-          stage: 'tls',
-          code: error.code ?? 'ETLS',
-          message: error.message,
-          facts: names ? { certNames: names } : {},
-        }),
-      );
-    });
+    };
+    conn.on('error', onError);
+    conn.once('end', onEnd);
+    run(finish);
   });
 }
 
 /**
- * One SMTP session: DNS, TCP, TLS (done here so every step is timed and the TLS details are
- * known), then the SMTP dialogue (smtp-dialogue.ts) over that socket. A session may carry several
- * messages of the same connector and login.
+ * One SMTP session. AlertDesk opens DNS, TCP and implicit TLS itself (connect.ts), so every step is
+ * timed and the TLS details are known; nodemailer's SMTPConnection then speaks SMTP over that
+ * socket — greeting, EHLO (HELO when refused), STARTTLS, AUTH, PIPELINING, SMTPUTF8, 421 handling —
+ * and AlertDesk keeps its decisions around it: no login without encryption unless the connector
+ * allows it, no message over the server's SIZE, every reply scrubbed of the session's secrets.
+ * A session may carry several messages of the same connector and login.
  */
 export class SmtpSession {
   readonly openedAt = Date.now();
   messagesSent = 0;
   private broken = false;
 
-  private readonly dialogue: SmtpDialogue;
-  /** What the dialogue needs to know of the server for each message, fixed once the session is open. */
-  private readonly server: ServerFacts;
+  private readonly conn: SMTPConnection;
+  private readonly hearing: SessionHearing;
+  private readonly secrets: readonly string[];
   readonly tls: TlsDetails | null;
   readonly capabilities: Capabilities;
   /** The opening of the session (connect, TLS, EHLO, AUTH), shown in front of reused attempts. */
   readonly openingLines: TranscriptLine[];
-  private readonly route: { transcript: Transcript };
 
   private constructor(
-    dialogue: SmtpDialogue,
-    host: string,
+    conn: SMTPConnection,
+    hearing: SessionHearing,
+    secrets: readonly string[],
     tls: TlsDetails | null,
     capabilities: Capabilities,
     openingLines: TranscriptLine[],
-    route: { transcript: Transcript },
   ) {
-    this.dialogue = dialogue;
-    this.server = {
-      pipelining: capabilities.pipelining,
-      smtputf8: capabilities.extensions.some((e) => /^SMTPUTF8\b/i.test(e)),
-      size: capabilities.size !== null,
-      host,
-    };
+    this.conn = conn;
+    this.hearing = hearing;
+    this.secrets = secrets;
     this.tls = tls;
     this.capabilities = capabilities;
     this.openingLines = openingLines;
-    this.route = route;
-    dialogue.onEnd = () => this.markBroken();
+    conn.on('error', () => this.markBroken());
+    conn.on('end', () => this.markBroken());
   }
 
   get usable(): boolean {
-    return !this.broken && this.dialogue.usable;
+    return !this.broken && !this.conn.destroyed;
   }
 
   /** Told once when the server or the network ends the session (not when AlertDesk does). */
@@ -212,7 +161,8 @@ export class SmtpSession {
     lookup: HostLookup = defaultLookup,
   ): Promise<SmtpSession> {
     // (openResolved protects the SMTP login's forms.)
-    if (target.pop) transcript.protect(secretForms(target.pop.username, target.pop.password));
+    const popForms = target.pop ? secretForms(target.pop.username, target.pop.password) : [];
+    transcript.protect(popForms);
 
     if (target.auth === 'pop-before-smtp') {
       if (!target.pop)
@@ -226,7 +176,7 @@ export class SmtpSession {
         await popBeforeSmtp(target.pop, transcript, lookup);
       } catch (error) {
         transcript.close(false);
-        throw error;
+        throw scrubFailure(toSmtpFailure(error, 'pop3'), popForms);
       }
       transcript.close(true);
     }
@@ -240,31 +190,12 @@ export class SmtpSession {
     transcript: Transcript,
     addresses: string[],
   ): Promise<SmtpSession> {
-    transcript.protect(secretForms(target.username, target.password));
+    const secrets = sessionSecrets(target);
+    transcript.protect([...secrets]);
+    const failed = (error: unknown, stage: SmtpStep | null) =>
+      scrubFailure(toSmtpFailure(error, stage), secrets);
 
-    transcript.begin('connect');
-    let socket: Socket | undefined;
-    let lastFailure: unknown;
-    const deadline = performance.now() + target.connectTimeoutMs;
-    for (const address of addresses.slice(0, 3)) {
-      const budget = Math.max(1, Math.round(deadline - performance.now()));
-      try {
-        transcript.note(`Connecting to ${address} port ${target.port}`);
-        socket = await tcpConnect(address, target.port, budget);
-        transcript.note(`Connected to ${address} port ${target.port}`);
-        break;
-      } catch (error) {
-        lastFailure = error;
-        transcript.note(`Could not connect to ${address}: ${(error as Error).message}`);
-        if (performance.now() >= deadline) break;
-      }
-    }
-    if (!socket) {
-      transcript.close(false);
-      throw toSmtpFailure(lastFailure, 'connect');
-    }
-    transcript.close(true);
-
+    let socket: Socket = await connectAny(addresses, target.port, target.connectTimeoutMs, transcript);
     const tlsOptions = tlsOptionsFor(target.host, target.trustedCertificatePem);
     let tlsDetails: TlsDetails | null = null;
     if (target.security === 'tls') {
@@ -273,113 +204,114 @@ export class SmtpSession {
         socket = await tlsHandshake(socket, tlsOptions, target.greetingTimeoutMs);
       } catch (error) {
         transcript.close(false);
-        throw error;
+        socket.destroy();
+        throw failed(error, 'tls');
       }
       tlsDetails = describeTls(socket as tls.TLSSocket, 'implicit');
       transcript.note(tlsSummary(tlsDetails));
       transcript.close(true);
     }
 
-    const route = { transcript };
-    const dialogue = new SmtpDialogue(socket, {
-      log: {
-        client: (line) => route.transcript.client(line),
-        server: (line) => route.transcript.server(line),
-        note: (text) => route.transcript.note(text),
+    const login = logsIn(target.auth);
+    const hearing: SessionHearing = { transcript, greeting: null, ehloReply: null, discardedAtStartTls: 0 };
+    let conn: SMTPConnection | null = null;
+    const logger = sessionLogger(hearing, {
+      onStartTls: () => {
+        if (target.security === 'none')
+          hearing.transcript.note(
+            'The server offers STARTTLS and a login is configured: upgrading to TLS, so the login is not sent in clear text',
+          );
       },
-      socketTimeoutMs: target.socketTimeoutMs,
-      greetingTimeoutMs: target.greetingTimeoutMs,
+      onUpgraded: () => {
+        const live = conn?._socket;
+        if (live instanceof tls.TLSSocket) {
+          tlsDetails = describeTls(live, 'starttls');
+          hearing.transcript.note(tlsSummary(tlsDetails));
+        }
+      },
     });
-    const stage = () => route.transcript.currentStep();
+    conn = new SMTPConnection({
+      connection: socket,
+      secure: target.security === 'tls',
+      secured: target.security === 'tls',
+      host: target.host,
+      port: target.port,
+      // STARTTLS when the connector requires it, and — for a login — whenever the server offers it.
+      requireTLS: target.security === 'starttls',
+      ignoreTLS: target.security === 'none' && !login,
+      tls: tlsOptions,
+      // The greeting and a STARTTLS upgrade each within the greeting timeout; every reply within
+      // the connector's timeout (nodemailer's own defaults are minutes long).
+      connectionTimeout: 2 * target.greetingTimeoutMs,
+      greetingTimeout: target.greetingTimeoutMs,
+      socketTimeout: target.socketTimeoutMs,
+      socketCloseTimeout: QUIT_GRACE_MS,
+      logger,
+      transactionLog: true,
+    });
+    // Errors between operations end the session; operate() reports those during one.
+    conn.on('error', () => {});
+    const session = conn;
+    const stage = () => hearing.transcript.currentStep();
     const fail = (error: unknown, at: SmtpStep | null) => {
-      const failure = toSmtpFailure(error, stage() ?? at);
+      const failure = failed(error, stage() ?? at);
       transcript.close(false);
-      dialogue.close();
+      session.close();
       return failure;
     };
 
     transcript.begin('greeting');
-    let greeting: string;
-    let extensions: string[];
     try {
-      greeting = (await dialogue.greeting()).text.split('\n')[0]!;
-      ({ extensions } = await dialogue.hello(target.security === 'starttls'));
-      if (target.security === 'starttls') {
-        // Sent whether or not the server offered it (the connector requires it): the failure says which.
-        try {
-          const secure = await dialogue.startTls(tlsOptions, target.greetingTimeoutMs);
-          tlsDetails = describeTls(secure, 'starttls');
-          transcript.note(tlsSummary(tlsDetails));
-        } catch (error) {
-          const failure = fail(error, 'starttls');
-          if (failure.raw.command === 'STARTTLS')
-            failure.raw.facts.starttlsOffered = extensions.some((e) => /^STARTTLS\b/i.test(e));
-          throw failure;
-        }
-        ({ extensions } = await dialogue.hello(true));
-      }
+      await operate<undefined>(session, stage, (done) => session.connect((err) => done(err)));
     } catch (error) {
-      if (error instanceof SmtpFailure) throw error;
-      throw fail(error, 'greeting');
+      const failure = fail(error, 'greeting');
+      // nodemailer sends STARTTLS whether or not the server offered it: say which it was
+      if (failure.raw.command === 'STARTTLS')
+        failure.raw.facts.starttlsOffered = capabilitiesOf(
+          '',
+          extensionsOf(hearing.ehloReply ?? []),
+        ).starttls;
+      throw failure;
+    }
+    if (hearing.discardedAtStartTls > 0) {
+      // RFC 3207 §6: nothing received before the handshake may be trusted; nodemailer dropped it.
+      // A server does not do that on its own: someone on the path spoke for it. Stop here, before
+      // anything is said over a connection that someone else may be steering.
+      throw fail(
+        new SmtpFailure({
+          stage: 'starttls',
+          local: 'starttls-injection',
+          message: `The server sent ${hearing.discardedAtStartTls} bytes in plain text after agreeing to STARTTLS, before the TLS handshake`,
+          facts: { discarded: hearing.discardedAtStartTls },
+        }),
+        'starttls',
+      );
     }
     transcript.close(true);
-    const capabilities = capabilitiesOf(greeting, extensions);
+    const capabilities = scrubCapabilities(
+      capabilitiesOf(hearing.greeting ?? '', extensionsOf(hearing.ehloReply ?? [])),
+      secrets,
+    );
 
-    const mechanism = MECHANISM[target.auth];
-    if (mechanism) {
+    if (login) {
       transcript.begin('auth');
-      if (capabilities.authMechanisms.length === 0) {
-        throw fail(
-          new SmtpFailure({
-            stage: 'auth',
-            local: 'auth-not-offered',
-            message: 'Credentials are configured but the server offers no AUTH',
-            facts: { encrypted: tlsDetails !== null, starttlsOffered: capabilities.starttls },
-          }),
-          'auth',
-        );
-      }
-      if (!capabilities.authMechanisms.includes(mechanism)) {
-        throw fail(
-          new SmtpFailure({
-            stage: 'auth',
-            local: 'auth-mechanism-unsupported',
-            message: `The server does not offer AUTH ${mechanism}`,
-            facts: { mechanism, offered: capabilities.authMechanisms.join(' ') },
-          }),
-          'auth',
-        );
-      }
-      if (!target.password) {
-        throw fail(
-          new SmtpFailure({
-            stage: 'auth',
-            local: 'missing-password',
-            message: 'No password is stored for this login',
-          }),
-          'auth',
-        );
-      }
       try {
-        await dialogue.login(mechanism, target.username, target.password);
+        await authenticate(session, target, capabilities, tlsDetails !== null, stage);
       } catch (error) {
         throw fail(error, 'auth');
       }
       transcript.close(true);
     }
-    return new SmtpSession(dialogue, target.host, tlsDetails, capabilities, transcript.lines(), route);
+    return new SmtpSession(session, hearing, secrets, tlsDetails, capabilities, transcript.lines());
   }
 
-  /**
-   * Sends one message. `last`: nothing else is to go over this session, so QUIT may travel with the
-   * message (when the server offers PIPELINING); the session is over once the message is answered.
-   */
+  /** Sends one message; the outcome is the server's verdict on it, nothing less. */
   async send(
     message: Pick<ComposedMessage, 'raw' | 'envelopeFrom' | 'recipients'>,
     transcript: Transcript,
-    last = false,
   ): Promise<SendOutcome> {
-    this.route.transcript = transcript;
+    this.hearing.transcript = transcript;
+    transcript.protect([...this.secrets]);
     const limit = this.capabilities.size;
     if (limit && message.raw.length > limit) {
       throw new SmtpFailure({
@@ -391,80 +323,128 @@ export class SmtpSession {
     }
     transcript.begin('envelope');
     try {
-      const info = await this.dialogue.send(
-        { from: message.envelopeFrom, to: message.recipients, size: message.raw.length },
-        message.raw,
-        this.server,
-        { thenQuit: last },
+      const info = await operate<SMTPConnection.SentMessageInfo>(
+        this.conn,
+        () => transcript.currentStep(),
+        (done) =>
+          this.conn.send(
+            { from: message.envelopeFrom, to: message.recipients, size: message.raw.length },
+            message.raw,
+            (err, value) => done(err, value),
+          ),
       );
-      if (last) this.broken = true;
       transcript.close(true);
       this.messagesSent++;
+      const s = (text: string) => scrubSecrets(text, this.secrets);
       return {
         accepted: info.accepted,
         rejected: info.rejected.map((address, i) => ({
           address,
-          reply: info.rejectedErrors[i]?.response ?? 'rejected',
+          reply: s(info.rejectedErrors?.[i]?.response ?? 'rejected'),
         })),
-        response: info.response,
-        serverMessageId: info.serverMessageId,
+        response: s(info.response),
+        serverMessageId: info.serverMessageId ?? null,
       };
     } catch (error) {
       const at = transcript.currentStep() ?? 'envelope';
       transcript.close(false);
       this.broken = true;
-      this.dialogue.close();
-      throw toSmtpFailure(error, at);
+      this.conn.close();
+      throw scrubFailure(toSmtpFailure(error, at), this.secrets);
     }
   }
 
-  /** Says goodbye politely; the server's reply is not waited for. */
+  /** Says QUIT; the 221 is not waited for (the connection goes after a short grace either way). */
   quit(): void {
     this.broken = true;
-    this.dialogue.quit();
+    if (this.conn.destroyed) return;
+    try {
+      this.conn.quit();
+    } catch {
+      this.conn.close();
+      return;
+    }
+    setTimeout(() => this.conn.close(), QUIT_GRACE_MS).unref();
   }
 
   close(): void {
     this.broken = true;
-    this.dialogue.close();
+    this.conn.close();
   }
 }
 
-/** What the server said it can do: its greeting's first line and its EHLO reply's extension lines. */
-function capabilitiesOf(greeting: string, extensions: string[]): Capabilities {
-  const authLine = extensions.find((e) => /^AUTH[ =]/i.test(e));
-  const authMechanisms = authLine
-    ? authLine
-        .slice(5)
-        .toUpperCase()
-        .split(/[\s=]+/)
-        .filter(Boolean)
-    : [];
-  const sizeLine = extensions.find((e) => /^SIZE\b/i.test(e));
-  const size = sizeLine ? Number(sizeLine.split(/\s+/)[1] ?? 0) || 0 : null;
-  return {
-    greeting,
-    extensions,
-    authMechanisms: [...new Set(authMechanisms)],
-    starttls: extensions.some((e) => /^STARTTLS\b/i.test(e)),
-    pipelining: extensions.some((e) => /^PIPELINING\b/i.test(e)),
-    size,
-  };
+/**
+ * The login, as AlertDesk decides it before nodemailer says a word of it: the server must offer
+ * AUTH and the method (a password mechanism it advertises for `any`), the connection must be
+ * encrypted unless the connector allows otherwise, and there must be a secret to send.
+ */
+async function authenticate(
+  conn: SMTPConnection,
+  target: SmtpTarget,
+  capabilities: Capabilities,
+  encrypted: boolean,
+  stage: () => SmtpStep | null,
+): Promise<void> {
+  const refuse = (raw: Omit<ConstructorParameters<typeof SmtpFailure>[0], 'stage'>) =>
+    new SmtpFailure({ stage: 'auth', ...raw });
+  const offered = capabilities.authMechanisms;
+  if (offered.length === 0) {
+    throw refuse({
+      local: 'auth-not-offered',
+      message: 'Credentials are configured but the server offers no AUTH',
+      facts: { encrypted, starttlsOffered: capabilities.starttls },
+    });
+  }
+  const mechanism =
+    target.auth === 'any' ? PASSWORD_MECHANISMS.find((m) => offered.includes(m)) : MECHANISM[target.auth];
+  if (!mechanism || !offered.includes(mechanism)) {
+    throw refuse({
+      local: 'auth-mechanism-unsupported',
+      message: `The server does not offer AUTH ${mechanism ?? PASSWORD_MECHANISMS.join(', ')}`,
+      facts: { mechanism: mechanism ?? PASSWORD_MECHANISMS.join(' or '), offered: offered.join(' ') },
+    });
+  }
+  if (!encrypted && !target.allowPlainLogin) {
+    throw refuse({
+      local: 'login-not-encrypted',
+      message: 'The login would cross the network unencrypted',
+      facts: { starttlsOffered: capabilities.starttls },
+    });
+  }
+  const oauth2 = target.auth === 'xoauth2' ? (target.oauth2 ?? null) : null;
+  if (target.auth === 'xoauth2' ? !oauth2?.accessToken : !target.password) {
+    throw refuse(
+      target.auth === 'xoauth2'
+        ? { local: 'missing-token', message: 'No OAuth2 access token for this login' }
+        : { local: 'missing-password', message: 'No password is stored for this login' },
+    );
+  }
+  await operate<boolean>(conn, stage, (done) =>
+    conn.login(
+      oauth2
+        ? {
+            type: 'OAuth2',
+            user: oauth2.user,
+            method: 'XOAUTH2',
+            oauth2: new XOAuth2({ user: oauth2.user, accessToken: oauth2.accessToken }),
+          }
+        : { user: target.username, pass: target.password, method: mechanism },
+      (err, ok) => done(err, ok),
+    ),
+  );
 }
 
-/** Reads the greeting and the last EHLO reply from the transcript (a diagnosis that stopped half-way). */
-export function readCapabilities(transcript: Transcript): Capabilities {
-  const lines = transcript.lines();
-  const greeting = lines.find((l) => l.dir === 's')?.text ?? '';
-  let ehloAt = -1;
-  lines.forEach((l, i) => {
-    if (l.dir === 'c' && /^(EHLO|HELO)\b/i.test(l.text)) ehloAt = i;
-  });
-  const reply: string[] = [];
-  for (let i = ehloAt + 1; ehloAt >= 0 && i < lines.length; i++) {
-    const l = lines[i]!;
-    if (l.dir === 'c') break;
-    if (l.dir === 's') reply.push(l.text.replace(/^\d{3}[ -]/, '').trim());
-  }
-  return capabilitiesOf(greeting, reply.slice(1));
+/** Every form of the secrets a target may send, to keep them out of transcripts and reports. */
+function sessionSecrets(target: SmtpTarget): string[] {
+  const forms = [
+    ...secretForms(target.username, target.password),
+    ...(target.oauth2 ? secretForms(target.oauth2.user, target.oauth2.accessToken) : []),
+    ...(target.pop ? secretForms(target.pop.username, target.pop.password) : []),
+  ];
+  return [...new Set(forms)].sort((a, b) => b.length - a.length);
+}
+
+function scrubCapabilities(c: Capabilities, forms: readonly string[]): Capabilities {
+  const s = (text: string) => scrubSecrets(text, forms);
+  return { ...c, greeting: s(c.greeting), extensions: c.extensions.map(s) };
 }

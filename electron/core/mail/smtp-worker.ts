@@ -39,7 +39,7 @@ async function answer(m: Ask): Promise<void> {
     // A Buffer arrives as a Uint8Array: view the same bytes as a Buffer again.
     const { raw } = m.message;
     const message = { ...m.message, raw: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength) };
-    const outcome = await session.send(message, transcript, m.last);
+    const outcome = await session.send(message, transcript);
     post({ type: 'done', id: m.id, transcript: transcript.snapshot(), opened, outcome, failure: null });
   } catch (error) {
     post({

@@ -14,15 +14,18 @@ export interface TranscriptSnapshot {
 /** Lines longer than this (a runaway server reply) are cut in the transcript. */
 const MAX_LINE = 2000;
 
-/** Every form in which a credential could travel over SMTP or POP3. */
+const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+
+/** Every form in which a credential could travel over SMTP or POP3 (an OAuth2 access token too). */
 export function secretForms(username: string, password: string): string[] {
   if (!password) return [];
-  const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
   const forms = new Set<string>([
     password,
     b64(password),
     b64(`\0${username}\0${password}`),
     b64(`${username}\0${username}\0${password}`),
+    // the XOAUTH2 initial response (RFC 7628 style, as nodemailer builds it)
+    b64(`user=${username}\x01auth=Bearer ${password}\x01\x01`),
   ]);
   // base64 of the password at the three possible alignments inside a longer base64 string
   for (const prefix of ['', 'x', 'xx']) {
@@ -32,6 +35,15 @@ export function secretForms(username: string, password: string): string[] {
     if (stable.length >= 8) forms.add(stable);
   }
   return [...forms].filter((f) => f.length >= 4).sort((a, b) => b.length - a.length);
+}
+
+/** `text` with every secret form replaced (longest first, so no part of a longer form is left). */
+export function scrubSecrets(text: string, forms: readonly string[]): string {
+  let clean = text;
+  for (const secret of forms) {
+    if (clean.includes(secret)) clean = clean.split(secret).join(REDACTED);
+  }
+  return clean;
 }
 
 const STEP_OF_COMMAND: Array<[RegExp, SmtpStep]> = [
@@ -188,11 +200,7 @@ export class Transcript {
   }
 
   private scrub(text: string): string {
-    let clean = text;
-    for (const secret of this.secrets) {
-      if (clean.includes(secret)) clean = clean.split(secret).join(REDACTED);
-    }
-    return clean;
+    return scrubSecrets(text, this.secrets);
   }
 
   private push(dir: TranscriptLine['dir'], text: string): void {

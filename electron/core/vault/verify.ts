@@ -11,7 +11,7 @@ import { SmtpSession } from '../mail/session.ts';
 import { Transcript } from '../mail/transcript.ts';
 import type { AppPasswordService } from './records.ts';
 
-/** Where an account's app password can be checked when no camera links it to a connector. */
+/** The provider's own submission servers, where an app password of that provider is checked. */
 const PROVIDER_SERVERS: Partial<
   Record<StoredAppPassword['provider'], Pick<RouteConnector, 'host' | 'port' | 'security'>>
 > = {
@@ -21,17 +21,22 @@ const PROVIDER_SERVERS: Partial<
 };
 
 const REVOKED_LIKE = new Set(['auth-failed', 'app-password-required', 'basic-auth-disabled']);
+/** Verdicts that say nothing about the app password: the server could not be asked. */
+const CANNOT_ASK = new Set(['login-not-encrypted', 'auth-not-offered', 'auth-mechanism-unsupported']);
 const CONCURRENCY = 4;
+const usesPassword = (auth: RouteConnector['auth']) =>
+  auth === 'plain' || auth === 'login' || auth === 'cram-md5';
 
 export interface ProbeResult {
   ok: boolean;
+  /** null when nothing could be learned about the app password (it was not checked). */
   failureClass: string | null;
   message: string;
 }
 
 /**
  * Verifies app passwords without sending anything: an AUTH-only probe per record (connect, TLS,
- * EHLO, AUTH, QUIT) against the server its cameras use.
+ * EHLO, AUTH, QUIT) against the server where the app password is used.
  */
 export class VerifyService {
   private readonly running = new Map<string, AbortController>();
@@ -58,19 +63,17 @@ export class VerifyService {
     this.emit = options.emit;
   }
 
-  /** The server an app password is checked against: a connector of a camera using it, or the provider's. */
+  /**
+   * The server an app password is checked against: the connector of a camera that logs in with it
+   * (its host, port and security; a login over it follows the connector's encryption rule), else
+   * the provider's own submission server (SSL/TLS or STARTTLS). A connector that does not log in
+   * (a relay trusting the site's address) is not where the app password is used: it is skipped.
+   */
   routeFor(record: StoredAppPassword): RouteConnector | null {
     for (const camera of this.inventory.cameras) {
-      if (camera.appPasswordId === record.id && camera.connectorId) {
-        const route = this.connectors.route(camera.connectorId);
-        if (route) {
-          const auth =
-            route.auth === 'plain' || route.auth === 'login' || route.auth === 'cram-md5'
-              ? route.auth
-              : 'login';
-          return { ...route, auth };
-        }
-      }
+      if (camera.appPasswordId !== record.id || !camera.connectorId) continue;
+      const route = this.connectors.route(camera.connectorId);
+      if (route && usesPassword(route.auth)) return route;
     }
     const server = PROVIDER_SERVERS[record.provider];
     if (!server) return null;
@@ -85,6 +88,7 @@ export class VerifyService {
       passwordSealed: null,
       sender: record.account,
       trustedCertificatePem: null,
+      allowPlainLogin: false,
       connectionTimeoutSec: 20,
       state: 'RUN',
       maxSessions: 1,
@@ -95,30 +99,37 @@ export class VerifyService {
     };
   }
 
-  /** Logs in with `secret` as `record.account` and says goodbye; nothing is sent. */
+  /**
+   * Logs in with `secret` as `record.account` and says goodbye; nothing is sent. The mechanism is
+   * one the server advertises; the secret never goes out unencrypted unless the connector allows it.
+   */
   async probe(record: StoredAppPassword, secret: string): Promise<ProbeResult> {
     const route = this.routeFor(record);
     if (!route) {
       return {
         ok: false,
         failureClass: null,
-        message: 'No server to check against: link a camera that uses this app password to a connector.',
+        message:
+          'No server to check against: link a camera that uses this app password to a connector that logs in.',
       };
     }
     const transcript = new Transcript();
+    const where = `${route.host}:${route.port}`;
     try {
       const session = await SmtpSession.open(
-        targetFor(route, record.account, secret, ''),
+        { ...targetFor(route, record.account, secret, ''), auth: 'any', pop: null },
         transcript,
         this.lookup,
       );
       session.quit();
-      return { ok: true, failureClass: null, message: `Login accepted by ${route.host}:${route.port}` };
+      return { ok: true, failureClass: null, message: `Login accepted by ${where}` };
     } catch (error) {
       const v = classify(
         toSmtpFailure(error, transcript.currentStep()).raw,
         classifyContext(route, record.account),
       );
+      if (CANNOT_ASK.has(v.class))
+        return { ok: false, failureClass: null, message: `Could not check it on ${where}: ${v.explanation}` };
       return { ok: false, failureClass: v.class, message: v.explanation };
     }
   }

@@ -45,6 +45,7 @@ export function ConnectorForm({ draft, onChange, errors, sites, existing }: Prop
     sender: draft.sender,
     presetId: draft.presetId,
     mailDebug: draft.mailDebug,
+    allowPlainLogin: draft.allowPlainLogin,
     newPassword: draft.password,
   });
   const at = (field: string) => advice.find((a) => a.field === field && a.level !== 'info')?.text;
@@ -173,6 +174,20 @@ export function ConnectorForm({ draft, onChange, errors, sites, existing }: Prop
                 checked={draft.clearPassword}
                 onChange={(v) => onChange({ ...draft, clearPassword: v, password: v ? '' : draft.password })}
               />
+            ) : null}
+            {draft.security === 'none' ? (
+              <div className={`plain-login wide${draft.allowPlainLogin ? ' on' : ''}`}>
+                <CheckboxField
+                  label="Allow login without encryption"
+                  checked={draft.allowPlainLogin}
+                  onChange={(v) => set('allowPlainLogin', v)}
+                  hint={
+                    draft.allowPlainLogin
+                      ? 'On: where the server offers no STARTTLS, the user name and password cross the network in clear text — anyone on the path can read them. Only for a relay inside a trusted network.'
+                      : 'Off (recommended): AlertDesk logs in only after upgrading with STARTTLS, and refuses to send the password when the server does not offer it.'
+                  }
+                />
+              </div>
             ) : null}
           </>
         ) : null}

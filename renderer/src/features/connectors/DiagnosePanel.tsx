@@ -58,6 +58,7 @@ export function DiagnosePanel(p: {
       username: p.draft.username,
       ...(p.draft.password ? { password: p.draft.password } : {}),
       trustedCertificatePem: p.draft.trustedCertificatePem.trim() || null,
+      allowPlainLogin: p.draft.allowPlainLogin,
       connectionTimeoutSec: Math.min(p.draft.connectionTimeoutSec ?? 15, 30),
     },
   });
@@ -83,7 +84,9 @@ export function DiagnosePanel(p: {
     <div className="diagnose">
       <p className="muted">
         Checks the settings in the form — DNS, connection, TLS, banner, capabilities and login — without
-        sending an e-mail. Unsaved changes are used; the stored password is used unless you typed a new one.
+        sending an e-mail. Unsaved changes are used. The stored password goes only to the saved server: after
+        changing the host, port, security, user name or certificate, type the password again to test the
+        login.
       </p>
       <div className="row">
         <button

@@ -19,6 +19,7 @@ export interface ConnectorDraft {
   replyTo: string;
   connectionTimeoutSec: number | null;
   trustedCertificatePem: string;
+  allowPlainLogin: boolean;
   presetId: string | null;
   extraProperties: Array<[string, string]>;
   mailDebug: boolean;
@@ -56,6 +57,7 @@ export function emptyDraft(siteId: string): ConnectorDraft {
     replyTo: '',
     connectionTimeoutSec: 60,
     trustedCertificatePem: '',
+    allowPlainLogin: false,
     presetId: null,
     extraProperties: [],
     mailDebug: false,
@@ -84,6 +86,7 @@ export function draftOf(c: Connector): ConnectorDraft {
     replyTo: c.replyTo,
     connectionTimeoutSec: c.connectionTimeoutSec,
     trustedCertificatePem: c.trustedCertificate?.pem ?? '',
+    allowPlainLogin: c.allowPlainLogin,
     presetId: c.presetId,
     extraProperties: c.extraProperties,
     mailDebug: c.mailDebug,
@@ -150,6 +153,7 @@ export function inputOf(d: ConnectorDraft): ConnectorInput {
     replyTo: d.replyTo,
     connectionTimeoutSec: d.connectionTimeoutSec as number,
     trustedCertificatePem: d.trustedCertificatePem.trim() === '' ? null : d.trustedCertificatePem,
+    allowPlainLogin: d.allowPlainLogin,
     presetId: d.presetId,
     extraProperties: d.extraProperties,
     mailDebug: d.mailDebug,
