@@ -148,8 +148,8 @@ async function seed(core: Core, connectorCount: number): Promise<string[]> {
     const k = Math.floor(i / CAMERAS_PER_CONNECTOR);
     let recordId: string | null = null;
     if (LOGINS === 'own') {
-      const sealed = await core.vault.seal(secretOf(i));
       recordId = crypto.randomUUID();
+      const sealed = await core.vault.seal(secretOf(i), recordId);
       records.push({
         id: recordId,
         account: cameraLogin(i),

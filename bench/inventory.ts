@@ -82,8 +82,8 @@ try {
     const secret = Array.from({ length: 16 }, (_, k) =>
       String.fromCharCode(97 + ((i * 7 + k * 13) % 26)),
     ).join('');
-    const sealed = await core.vault.seal(secret);
     const recordId = crypto.randomUUID();
+    const sealed = await core.vault.seal(secret, recordId);
     records.push({
       id: recordId,
       account: `cam${i}@site${i % sites.length}.example.test`,

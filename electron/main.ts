@@ -1,4 +1,4 @@
-import { app, BrowserWindow, clipboard, ipcMain, net, protocol, type WebContents } from 'electron';
+import { app, BrowserWindow, clipboard, dialog, ipcMain, net, protocol, type WebContents } from 'electron';
 import ElectronStore from 'electron-store';
 import { userInfo } from 'node:os';
 import { join, normalize, sep } from 'node:path';
@@ -11,6 +11,13 @@ import { SafeStorageSecretBox } from './adapters/safe-storage.ts';
 import { createCore, type Core } from './core/core.ts';
 import { deliveryThreadPays } from './core/mail/delivery-thread.ts';
 import { storeOnConf } from './core/store/conf-store.ts';
+import {
+  lockDataFolder,
+  makePrivateDir,
+  PRIVATE_FILE,
+  type DataFolderLock,
+} from './core/store/data-folder.ts';
+import { devSwitches } from './dev-switches.ts';
 import { registerDoor } from './ipc/door.ts';
 import { createDispatcher } from './ipc/dispatch.ts';
 import { APP_ORIGIN, APP_SCHEME, CONTENT_SECURITY_POLICY } from './ipc/origin.ts';
@@ -28,10 +35,12 @@ protocol.registerSchemesAsPrivileged([
   },
 ]);
 
+// Dev-only switches are ignored in a packaged build (dev-switches.ts).
+const switches = devSwitches(process.env, app.isPackaged);
 // A separate data folder for tests and for integrators who keep several workspaces.
-if (process.env.ALERTDESK_DATA_DIR) app.setPath('userData', process.env.ALERTDESK_DATA_DIR);
+if (switches.dataDir) app.setPath('userData', switches.dataDir);
 
-const devUrl = process.env.ALERTDESK_DEV_URL;
+const devUrl = switches.devUrl;
 const allowedOrigins = devUrl ? [APP_ORIGIN, new URL(devUrl).origin] : [APP_ORIGIN];
 const rendererDir = join(import.meta.dirname, '..', 'renderer');
 
@@ -76,39 +85,67 @@ function openMainWindow(): void {
 
 async function start(): Promise<void> {
   const dataDir = app.getPath('userData');
+  // Chromium keeps its own files (cache, local storage) in the same folder: the owner's only.
+  makePrivateDir(dataDir);
   const logger = fileLogger(dataDir);
   logger.info('AlertDesk starting', { version: app.getVersion(), dataDir });
+  if (switches.ignored.length) logger.warn('ignored development switches', { switches: switches.ignored });
+
+  // The app's single-instance lock does not cover a script on the same folder: this one does.
+  let lock: DataFolderLock;
+  try {
+    lock = lockDataFolder(dataDir, 'the AlertDesk app');
+  } catch (error) {
+    logger.error('data folder in use', { error: String(error) });
+    dialog.showErrorBox('AlertDesk cannot open its data folder', (error as Error).message);
+    app.exit(1);
+    return;
+  }
+
   hardenWebContents(allowedOrigins);
   serveRenderer();
 
-  const store = new ElectronStore<Record<string, unknown>>({
-    name: 'alertdesk',
-    cwd: dataDir,
-    clearInvalidConfig: false,
-  });
-  core = createCore({
-    dataDir,
-    // bundled beside main.js by scripts/build-electron.mjs; used when a core is free for it
-    ...(deliveryThreadPays() ? { deliveryThread: new URL('./smtp-worker.cjs', import.meta.url) } : {}),
-    benchWorker: new URL('./bench-worker.cjs', import.meta.url),
-    store: storeOnConf(store),
-    secrets: new SafeStorageSecretBox(),
-    files: nativeFilePicker(() => mainWindow),
-    logger,
-    clipboard: { readText: () => clipboard.readText(), writeText: (text) => clipboard.writeText(text) },
-    printer: electronReportPrinter({
-      preload: preloadPath(),
-      trust: (contents) => appWindows.add(contents),
-      untrust: (contents) => appWindows.delete(contents),
-    }),
-    samplesDir: app.isPackaged
-      ? join(process.resourcesPath, 'snapshots')
-      : join(app.getAppPath(), 'assets', 'snapshots'),
-    osUser: userInfo().username,
-    appVersion: app.getVersion(),
-  });
+  let opened: Core;
+  try {
+    const store = new ElectronStore<Record<string, unknown>>({
+      name: 'alertdesk',
+      cwd: dataDir,
+      clearInvalidConfig: false,
+      configFileMode: PRIVATE_FILE,
+    });
+    opened = await createCore({
+      lock,
+      dataDir,
+      // bundled beside main.js by scripts/build-electron.mjs; used when a core is free for it
+      ...(deliveryThreadPays() ? { deliveryThread: new URL('./smtp-worker.cjs', import.meta.url) } : {}),
+      store: storeOnConf(store),
+      benchWorker: new URL('./bench-worker.cjs', import.meta.url),
+      csvThread: new URL('./camera-csv-worker.cjs', import.meta.url),
+      secrets: new SafeStorageSecretBox(),
+      files: nativeFilePicker(() => mainWindow),
+      logger,
+      clipboard: { readText: () => clipboard.readText(), writeText: (text) => clipboard.writeText(text) },
+      printer: electronReportPrinter({
+        preload: preloadPath(),
+        trust: (contents) => appWindows.add(contents),
+        untrust: (contents) => appWindows.delete(contents),
+      }),
+      samplesDir: app.isPackaged
+        ? join(process.resourcesPath, 'snapshots')
+        : join(app.getAppPath(), 'assets', 'snapshots'),
+      osUser: userInfo().username,
+      appVersion: app.getVersion(),
+    });
+  } catch (error) {
+    lock.release();
+    logger.error('could not open the data folder', { error: String(error) });
+    dialog.showErrorBox('AlertDesk cannot open its data folder', (error as Error).message);
+    app.exit(1);
+    return;
+  }
+  core = opened;
 
-  const { dispatch, channels } = createDispatcher(core.handlers, logger);
+  const { dispatch, channels } = createDispatcher(opened.handlers, logger);
   registerDoor({
     ipcMain,
     dispatch,
@@ -117,7 +154,7 @@ async function start(): Promise<void> {
     allowedOrigins,
     logger,
   });
-  core.onEvent((message) => {
+  opened.onEvent((message) => {
     for (const contents of appWindows) if (!contents.isDestroyed()) contents.send(EVENT_CHANNEL, message);
   });
 

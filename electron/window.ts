@@ -1,6 +1,6 @@
 import { BrowserWindow, app, session, shell, type WebContents } from 'electron';
 import { join } from 'node:path';
-import { APP_ORIGIN } from './ipc/origin.ts';
+import { APP_ORIGIN, isTrustedUrl, mayOpenExternally } from './ipc/origin.ts';
 
 /**
  * The main window, locked down: context isolation and the sandbox on, no Node in the renderer,
@@ -36,19 +36,22 @@ export function createMainWindow(options: {
   return window;
 }
 
-/** Applies to every web contents the app ever creates, including ones we did not expect. */
+/**
+ * Applies to every web contents the app ever creates, including ones we did not expect. Origins are
+ * compared whole (origin.ts): a prefix test would let `alertdesk://app.evil` through.
+ */
 export function hardenWebContents(allowedOrigins: readonly string[]): void {
   app.on('web-contents-created', (_event, contents: WebContents) => {
     contents.setWindowOpenHandler(({ url }) => {
-      // Links to provider help pages open in the user's browser, never inside the app.
-      if (/^https:\/\//.test(url)) void shell.openExternal(url);
+      // Provider pages the app links to open in the user's browser, never inside the app.
+      if (mayOpenExternally(url)) void shell.openExternal(url);
       return { action: 'deny' };
     });
     contents.on('will-navigate', (event, url) => {
-      if (!allowedOrigins.some((origin) => url.startsWith(origin))) event.preventDefault();
+      if (!isTrustedUrl(url, allowedOrigins)) event.preventDefault();
     });
     contents.on('will-redirect', (event, url) => {
-      if (!allowedOrigins.some((origin) => url.startsWith(origin))) event.preventDefault();
+      if (!isTrustedUrl(url, allowedOrigins)) event.preventDefault();
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
@@ -56,5 +59,5 @@ export function hardenWebContents(allowedOrigins: readonly string[]): void {
   session.defaultSession.setPermissionCheckHandler(() => false);
 }
 
-export const rendererEntry = (devUrl: string | undefined): string => devUrl ?? `${APP_ORIGIN}/index.html`;
+export const rendererEntry = (devUrl: string | null): string => devUrl ?? `${APP_ORIGIN}/index.html`;
 export const preloadPath = (): string => join(import.meta.dirname, 'preload.cjs');

@@ -32,6 +32,15 @@ await build({
   packages: 'external',
 });
 
+// The CSV thread (camera CSV files read and checked off the main thread), CommonJS for the same reason.
+await build({
+  ...common,
+  entryPoints: ['electron/core/inventory/camera-csv-worker.ts'],
+  outfile: 'dist/electron/camera-csv-worker.cjs',
+  format: 'cjs',
+  packages: 'external',
+});
+
 await build({
   ...common,
   entryPoints: ['electron/preload.ts'],
@@ -41,5 +50,5 @@ await build({
   minify: true,
 });
 console.log(
-  'built dist/electron/main.js, dist/electron/smtp-worker.cjs, dist/electron/bench-worker.cjs and dist/electron/preload.cjs',
+  'built dist/electron/main.js, dist/electron/smtp-worker.cjs, dist/electron/camera-csv-worker.cjs, dist/electron/bench-worker.cjs and dist/electron/preload.cjs',
 );

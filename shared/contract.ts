@@ -18,7 +18,11 @@ import type {
   DiagnosisReport,
   SettingsDiscovery,
 } from './delivery.ts';
+import type { CameraHealth, ConnectorHealth, HealthEvent, HealthOverview } from './health.ts';
+import type { AuditIntegrity } from './audit-integrity.ts';
+import type { CsvImportProgress } from './csv-import.ts';
 import type { JavaMailImport } from './javamail.ts';
+import { RunReportPdfInput } from './report.ts';
 import type { HandoverReport, RunDetail, RunEvent, RunPlan, RunSummary, SampleSnapshot } from './runs.ts';
 import type {
   AppPasswordRecord,
@@ -146,7 +150,14 @@ export const contract = {
   },
   audit: {
     query: call(AuditQuery).returns<{ rows: AuditEvent[]; total: number }>(),
-    exportCsv: call(AuditExport).returns<{ filename: string; csv: string; rows: number }>(),
+    exportCsv: call(AuditExport).returns<{
+      filename: string;
+      csv: string;
+      rows: number;
+      integrity: AuditIntegrity;
+    }>(),
+    /** Checks the audit chain again and says whether the log is as AlertDesk wrote it. */
+    integrity: call(NoInput).returns<AuditIntegrity>(),
   },
   runs: {
     samples: call(NoInput).returns<SampleSnapshot[]>(),
@@ -158,7 +169,7 @@ export const contract = {
     get: call(RunRef).returns<RunDetail>(),
     report: call(RunReportInput).returns<HandoverReport>(),
     reportCsv: call(RunReportInput).returns<{ filename: string; csv: string }>(),
-    reportPdf: call(RunReportInput).returns<{ filename: string; base64: string }>(),
+    reportPdf: call(RunReportPdfInput).returns<{ filename: string; base64: string }>(),
   },
   backup: {
     export: call(BackupExport).returns<{ filename: string; content: string; counts: BackupCounts }>(),
@@ -182,6 +193,11 @@ export const contract = {
     log: call(NoInput).returns<BenchLogEntry[]>(),
     clear: call(NoInput).returns<{ removed: number }>(),
   },
+  health: {
+    overview: call(NoInput).returns<HealthOverview>(),
+    connectors: call(NoInput).returns<ConnectorHealth[]>(),
+    cameras: call(NoInput).returns<CameraHealth[]>(),
+  },
 } as const;
 
 export type Contract = typeof contract;
@@ -194,6 +210,8 @@ export interface EventMap {
   run: RunEvent;
   arrival: ArrivalEvent;
   bench: BenchEvent;
+  health: HealthEvent;
+  csvImport: CsvImportProgress;
 }
 export type EventTopic = keyof EventMap;
 export interface EventMessage<K extends EventTopic = EventTopic> {

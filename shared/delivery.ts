@@ -1,7 +1,16 @@
 import type { ArrivalState, DeliveryArrival } from './arrival.ts';
 import type { FailureClass } from './failures.ts';
 
-export const DELIVERY_STATUSES = ['queued', 'sending', 'retrying', 'sent', 'failed', 'cancelled'] as const;
+/** `interrupted`: AlertDesk stopped before the delivery was finished; its outcome is unknown. */
+export const DELIVERY_STATUSES = [
+  'queued',
+  'sending',
+  'retrying',
+  'sent',
+  'failed',
+  'cancelled',
+  'interrupted',
+] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export const DELIVERY_KINDS = ['test', 'bulk', 'verify'] as const;

@@ -1,6 +1,7 @@
 import { parseLines, stringify } from 'dot-properties';
 import type { AuthMethod, Connector, SecurityMode } from './domain.ts';
 import { DEFAULT_PORTS } from './presets.ts';
+import { quoted } from './validation.ts';
 
 /**
  * JavaMail-style connector properties (seed 000): `mail.smtp.host`, `.port`, `.auth`,
@@ -49,6 +50,16 @@ const MAPPED = new Set([
   'mail.debug',
 ]);
 
+/**
+ * A key whose last part names a secret (`mail.smtp.password`, `.passwd`, `.pwd`, `.secret`,
+ * `.oauth.token`, `.credentials`…): never imported, never kept as an extra property, so it can
+ * neither sit in the store in clear nor travel in an export.
+ */
+export function holdsSecret(key: string): boolean {
+  const last = key.slice(key.lastIndexOf('.') + 1);
+  return /pass|pwd|secret|token|credential|api-?key/i.test(last);
+}
+
 const truthy = (v: string | undefined): boolean | undefined =>
   v === undefined ? undefined : /^(true|yes|1|on)$/i.test(v.trim());
 
@@ -74,9 +85,9 @@ export function parseJavaMailProperties(text: string): JavaMailImport {
 
   for (const [key, rawValue] of pairs) {
     const value = rawValue.trim();
-    if (/pass(word)?$/i.test(key)) {
+    if (holdsSecret(key)) {
       warnings.push(
-        `"${key}" holds a password; it was not imported. Enter the password in the Password field, where it is stored encrypted.`,
+        `${quoted(key)} holds a password or another secret; it was not imported. Enter the password in the Password field, where it is stored encrypted.`,
       );
       continue;
     }
@@ -85,18 +96,18 @@ export function parseJavaMailProperties(text: string): JavaMailImport {
       /^mail\.smtps?\./.test(key) || key === 'mail.transport.protocol' || key === 'mail.debug';
     if (isSmtpKey && MAPPED.has(short)) {
       if (known.has(short) && known.get(short) !== value)
-        warnings.push(`"${key}" appears twice; the last value (${value}) is used.`);
+        warnings.push(`${quoted(key)} appears twice; the last value (${quoted(value)}) is used.`);
       known.set(short, value);
       continue;
     }
     if (/^mail\.smtps?\.ssl\.trust$/.test(key) && value === '*') {
       warnings.push(
-        `"${key}=*" trusts every certificate. AlertDesk never does that: pin the relay's certificate in the connector instead. The key is kept for export only.`,
+        `${quoted(`${key}=*`)} trusts every certificate. AlertDesk never does that: pin the relay's certificate in the connector instead. The key is kept for export only.`,
       );
     }
     if (/^mail\.smtps?\.ssl\.checkserveridentity$/.test(key) && truthy(value) === false) {
       warnings.push(
-        `"${key}=false" turns host-name checks off. AlertDesk always checks the name; the key is kept for export only.`,
+        `${quoted(`${key}=false`)} turns host-name checks off. AlertDesk always checks the name; the key is kept for export only.`,
       );
     }
     extraProperties.push([key, rawValue]);
@@ -122,7 +133,7 @@ export function parseJavaMailProperties(text: string): JavaMailImport {
       fields.port = port;
       fields.portIsManual = port !== DEFAULT_PORTS[fields.security ?? 'tls'];
     } else {
-      warnings.push(`mail.smtp.port "${portValue}" is not a port number; it was ignored.`);
+      warnings.push(`mail.smtp.port ${quoted(portValue)} is not a port number; it was ignored.`);
     }
   } else if (fields.security) {
     fields.port = DEFAULT_PORTS[fields.security];
@@ -165,7 +176,7 @@ export function parseJavaMailProperties(text: string): JavaMailImport {
       fields.connectionTimeoutSec = Math.min(600, Math.max(1, Math.ceil(ms / 1000)));
     else
       warnings.push(
-        `mail.smtp.connectiontimeout "${timeout}" is not a number of milliseconds; it was ignored.`,
+        `mail.smtp.connectiontimeout ${quoted(timeout)} is not a number of milliseconds; it was ignored.`,
       );
   }
   const debug = truthy(known.get('mail.debug'));

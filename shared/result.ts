@@ -7,7 +7,10 @@ export interface ApiError {
   code: string;
   /** One sentence in the integrator's words: what went wrong and what to do. */
   message: string;
-  /** Dotted path of the input field the error concerns (`port`, `to.1`, `attachments.0.content`). */
+  /**
+   * Dotted path of the input field the error concerns (`port`, `to.1`, `attachments.0.content`);
+   * '' when it concerns the input as a whole. Always set on `invalid-input`.
+   */
   field?: string;
   /** Every field error when more than one field is wrong, keyed by dotted path. */
   fields?: Record<string, string>;

@@ -12,10 +12,13 @@ export const RUN_ITEM_STATUSES = [
   'failed',
   'cancelled',
   'skipped',
+  /** AlertDesk stopped before this camera's message was finished: not tested, re-run it. */
+  'interrupted',
 ] as const;
 export type RunItemStatus = (typeof RUN_ITEM_STATUSES)[number];
 
-export type RunStatus = 'running' | 'finished' | 'cancelled';
+/** `interrupted`: AlertDesk stopped while the run was going (closed, crashed); it can be re-run. */
+export type RunStatus = 'running' | 'finished' | 'cancelled' | 'interrupted';
 
 export interface RunCounts {
   total: number;
@@ -23,6 +26,8 @@ export interface RunCounts {
   failed: number;
   skipped: number;
   cancelled: number;
+  /** Left unfinished when AlertDesk stopped. */
+  interrupted: number;
   /** Still queued, sending or waiting to retry. */
   pending: number;
 }
@@ -121,9 +126,25 @@ export interface HandoverReport {
   /** One sentence: ready for handover, or what stands in the way. */
   verdict: string;
   ready: boolean;
+  /** What did not deliver, grouped by cause, biggest first: one explanation for all its cameras. */
+  groups: ReportGroup[];
+  /** Failures first (in the order of the groups), then what was delivered. */
   items: RunItem[];
   /** Whether a camera passed only when its mail arrived in the Inbox. */
   requireArrival?: boolean;
   /** How many cameras' messages arrived, landed in Junk, did not arrive, were not checked or are awaited. */
   arrivalCounts?: Record<ArrivalState, number>;
+}
+
+/** Cameras of a report that did not deliver for the same cause (same class, same connector). */
+export interface ReportGroup {
+  status: Exclude<RunItemStatus, 'passed'>;
+  /** "Login rejected", "Not tested"… */
+  title: string;
+  /** What happened, written once for every camera of the group. */
+  explanation: string;
+  /** What to do, when there is more to say than the explanation. */
+  fix: string | null;
+  connectorTitle: string;
+  itemIds: string[];
 }

@@ -7,6 +7,7 @@ import {
 } from './arrival.ts';
 import { DELIVERY_KINDS, DELIVERY_SORT_COLUMNS, DELIVERY_STATUSES } from './delivery.ts';
 import { AUTH_METHODS, HANDOVER_STATES, SECURITY_MODES } from './domain.ts';
+import { holdsSecret } from './javamail.ts';
 import { DEFAULT_SUBJECT_TEMPLATE } from './subject.ts';
 import { APP_PASSWORD_STATUSES, PROVIDERS } from './vault.ts';
 import { FAILURE_CLASSES } from './failures.ts';
@@ -80,7 +81,11 @@ const propertyKey = z
   .string()
   .min(1, 'Property name is empty.')
   .max(200)
-  .refine((k) => !/[\s=:]/.test(k), 'Property names cannot contain spaces, "=" or ":".');
+  .refine((k) => !/[\s=:]/.test(k), 'Property names cannot contain spaces, "=" or ":".')
+  .refine(
+    (k) => !holdsSecret(k),
+    'This property holds a password or another secret: enter the password in the Password field, where it is stored encrypted.',
+  );
 
 export const PopBeforeSmtpFields = z
   .object({
@@ -100,7 +105,7 @@ export const PopBeforeSmtpFields = z
   })
   .strict();
 
-const connectorShape = {
+export const connectorShape = {
   siteId: id('Site'),
   title: requiredText('Title', 120),
   host: host(),
@@ -165,7 +170,7 @@ type ConnectorShapeOut = {
   clearPassword: boolean;
 };
 
-function connectorRules(value: ConnectorShapeOut, ctx: z.RefinementCtx): void {
+export function connectorRules(value: ConnectorShapeOut, ctx: z.RefinementCtx): void {
   const needsLogin = value.auth === 'plain' || value.auth === 'login' || value.auth === 'cram-md5';
   if (needsLogin && value.username === '') {
     ctx.addIssue({
@@ -295,7 +300,7 @@ export const DeliveryFilter = z
     cameraId: id('Camera').optional(),
     runId: id('Run').optional(),
     kind: z.enum(DELIVERY_KINDS).optional(),
-    status: z.array(z.enum(DELIVERY_STATUSES)).max(6).optional(),
+    status: z.array(z.enum(DELIVERY_STATUSES)).max(DELIVERY_STATUSES.length).optional(),
     failureClass: z.array(z.enum(FAILURE_CLASSES)).max(FAILURE_CLASSES.length).optional(),
     arrival: z.array(z.enum(ARRIVAL_STATES)).max(ARRIVAL_STATES.length).optional(),
     from: z.iso.datetime({ offset: true, error: 'From must be a date and time.' }).optional(),
@@ -518,11 +523,17 @@ export const AuditFilter = z
     search: z.string().max(200).optional(),
   })
   .strict();
+export const AUDIT_SORT_COLUMNS = ['at', 'osUser', 'action', 'recordType', 'recordLabel', 'result'] as const;
+export type AuditSortColumn = (typeof AUDIT_SORT_COLUMNS)[number];
 export const AuditQuery = z
   .object({
     filter: AuditFilter.default({}),
     offset: z.number().int().min(0).default(0),
     limit: z.number().int().min(1).max(500).default(200),
+    sort: z
+      .object({ column: z.enum(AUDIT_SORT_COLUMNS), direction: z.enum(['asc', 'desc']) })
+      .strict()
+      .default({ column: 'at', direction: 'desc' }),
   })
   .strict();
 export type AuditQueryInput = z.input<typeof AuditQuery>;
@@ -553,6 +564,8 @@ export const CameraCsvImport = z
     mapping: z.record(z.string(), z.enum(CAMERA_CSV_FIELDS).nullable()).optional(),
     /** Site for rows without a site column. */
     defaultSiteId: id('Site').optional(),
+    /** Said back in the `csvImport` progress events of this call. */
+    progressId: z.string().max(64).optional(),
   })
   .strict();
 export type CameraCsvImportInput = z.input<typeof CameraCsvImport>;

@@ -16,6 +16,20 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u202
 // eslint-disable-next-line no-control-regex
 const CONTROL_OR_TAB = /[\u0000-\u0008\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029]/;
 
+/**
+ * A value quoted in a message, cut to its first characters: a refused 30 MB value must not come
+ * back whole in the error (nor land in a log), and the start is enough to recognise it.
+ */
+export function quoted(value: string, max = 60): string {
+  return `"${clip(value, max)}"`;
+}
+
+/** The same, without the quotes. */
+export function clip(value: string, max = 60): string {
+  const flat = value.replace(/[\r\n\t]+/g, ' ');
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
 /** A value that ends up in a mail header: CR or LF would let it inject headers of its own. */
 export const headerText = (label: string, max = 998) =>
   z
@@ -54,11 +68,11 @@ export function addressProblem(value: string): string | undefined {
     return 'contains a control character (an invisible character such as NUL or DEL): type the address again';
   const v = value.trim();
   if (v === '') return 'is empty';
-  if (!v.includes('@')) return `"${v}" has no @ — write it as name@domain`;
-  if (!ADDRESS.test(v)) return `"${v}" is not a valid e-mail address`;
+  if (!v.includes('@')) return `${quoted(v)} has no @ — write it as name@domain`;
+  if (!ADDRESS.test(v)) return `${quoted(v)} is not a valid e-mail address`;
   const domain = v.slice(v.lastIndexOf('@') + 1);
   if (domain.startsWith('.') || domain.endsWith('.') || domain.includes('..')) {
-    return `"${v}" has a malformed domain`;
+    return `${quoted(v)} has a malformed domain`;
   }
   return undefined;
 }
@@ -106,7 +120,7 @@ export function hostProblem(value: string): string | undefined {
     return 'Host must not include the port — put the port in the Port field.';
   if (/\s/.test(v)) return 'Host must not contain spaces.';
   if (!HOSTNAME.test(v) && !(v.includes(':') && IPV6.test(v)))
-    return `"${v}" is not a valid host name or IP address.`;
+    return `${quoted(v)} is not a valid host name or IP address.`;
   return undefined;
 }
 

@@ -81,7 +81,11 @@ export type FindingKind =
   | 'reused-secret'
   | 'camera-without-record'
   | 'outlook-account'
-  | 'office365-account';
+  | 'office365-account'
+  /** The audit log's chain does not check out (audit-integrity.ts). */
+  | 'audit-log-broken'
+  /** A sealed secret found in a record it was not sealed for. */
+  | 'misplaced-secret';
 
 export interface Finding {
   kind: FindingKind;
@@ -90,6 +94,8 @@ export interface Finding {
   detail: string;
   recordIds: string[];
   cameraIds: string[];
+  /** The first audit event concerned (audit-log-broken). */
+  auditSeq?: number | null;
 }
 
 export interface BlastRadius {

@@ -12,7 +12,7 @@ export function electronReportPrinter(options: {
   untrust: (contents: WebContents) => void;
 }): ReportPrinter {
   return {
-    async pdf(runId, siteId) {
+    async pdf(runId, siteId, paper) {
       const window = new BrowserWindow({
         show: false,
         width: 1240,
@@ -41,7 +41,7 @@ export function electronReportPrinter(options: {
         return await window.webContents.printToPDF({
           printBackground: true,
           landscape: true,
-          pageSize: 'A4',
+          pageSize: paper === 'letter' ? 'Letter' : 'A4',
         });
       } finally {
         options.untrust(window.webContents);

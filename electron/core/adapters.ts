@@ -1,5 +1,6 @@
 import type { EventMap, EventTopic } from '../../shared/contract.ts';
 import type { SecretStorageStatus } from '../../shared/domain.ts';
+import type { PaperSize } from '../../shared/report.ts';
 
 /**
  * Everything the core needs from its surroundings. The Electron app passes electron-store,
@@ -20,6 +21,15 @@ export interface SecretBox {
   status(): Promise<SecretStorageStatus>;
   seal(plain: string): Promise<string>;
   open(sealed: string): Promise<string>;
+}
+
+/**
+ * The secret box the core's services use (keyring.ts wraps the adapter's): each secret is sealed
+ * for one place (`secretPlace`), and opening it with a place refuses a value sealed for another.
+ */
+export interface PlacedSecrets extends SecretBox {
+  seal(plain: string, place?: string): Promise<string>;
+  open(sealed: string, place?: string): Promise<string>;
 }
 
 export interface Clock {
@@ -54,7 +64,7 @@ export interface Clipboard {
 
 /** Renders a site's handover report as PDF (Electron's printToPDF in the app, Chromium in tests). */
 export interface ReportPrinter {
-  pdf(runId: string, siteId: string): Promise<Buffer>;
+  pdf(runId: string, siteId: string, paper: PaperSize): Promise<Buffer>;
 }
 
 export type EventSink = <K extends EventTopic>(topic: K, payload: EventMap[K]) => void;
@@ -77,6 +87,8 @@ export interface CoreAdapters {
   printer?: ReportPrinter;
   /** Folder of the sample snapshot JPEGs for burst tests. */
   samplesDir?: string;
+  /** The CSV thread's script (camera-csv-worker.ts; .cjs in the app); without it CSV files are checked in this thread. */
+  csvThread?: URL;
 }
 
 export const systemClock: Clock = {

@@ -6,18 +6,22 @@ import { BenchInbox } from './bench/bench.ts';
 import { benchHandlers } from './bench/bench-handlers.ts';
 import { systemClock, silentLogger, type CoreAdapters, type PickedFileRef } from './adapters.ts';
 import type { CoreContext } from './context.ts';
-import { AuditLog } from './history/audit.ts';
+import { healthHandlers } from './health/health-handlers.ts';
+import { HealthService } from './health/health.ts';
+import { LastResults } from './health/last-results.ts';
+import type { AuditLog } from './history/audit.ts';
 import { auditHandlers } from './history/audit-handlers.ts';
-import { commitWrites, openHistory, type Db } from './history/db.ts';
+import { commitWrites, type Db } from './history/db.ts';
 import { DeliveryHistory } from './history/deliveries.ts';
 import { deliveryHandlers } from './history/delivery-handlers.ts';
 import { InboundHub } from './inbound/hub.ts';
 import { backupHandlers } from './inventory/backup-handlers.ts';
+import { CsvThread } from './inventory/camera-csv-thread.ts';
 import { cameraHandlers } from './inventory/camera-handlers.ts';
 import { CameraService } from './inventory/cameras.ts';
 import { connectorHandlers } from './inventory/connector-handlers.ts';
 import { ConnectorService } from './inventory/connectors.ts';
-import { Inventory } from './inventory/inventory.ts';
+import type { Inventory } from './inventory/inventory.ts';
 import { settingsHandlers } from './inventory/settings-handlers.ts';
 import { siteHandlers } from './inventory/site-handlers.ts';
 import { SiteService } from './inventory/sites.ts';
@@ -29,8 +33,11 @@ import { RunService } from './runs/runs.ts';
 import { AppPasswordService } from './vault/records.ts';
 import { vaultHandlers } from './vault/vault-handlers.ts';
 import { VerifyService } from './vault/verify.ts';
+import type { BoundSecrets } from './secrets/keyring.ts';
+import { openDataFolder } from './opening.ts';
+import { lockDataFolder, type DataFolderLock } from './store/data-folder.ts';
 
-export const HISTORY_FILE = 'history.sqlite';
+export { HISTORY_FILE } from './opening.ts';
 
 export interface Core {
   readonly handlers: Handlers;
@@ -49,6 +56,9 @@ export interface Core {
   readonly inbound: InboundHub;
   readonly arrival: ArrivalService;
   readonly bench: BenchInbox;
+  readonly health: HealthService;
+  /** The keyring's secret box: seals and opens secrets bound to their record. */
+  readonly secrets: BoundSecrets;
   /** Every event the core pushes (delivery progress…); returns the function that unsubscribes. */
   onEvent(listener: (message: EventMessage) => void): () => void;
   close(): Promise<void>;
@@ -65,6 +75,8 @@ export type CoreOptions = Omit<CoreAdapters, 'clock' | 'logger'> &
     deliveryThread?: URL;
     /** The bench inbox's parsing thread (bench-worker.ts, bundled as dist/electron/bench-worker.cjs). */
     benchWorker?: URL;
+    /** The data folder's lock, when the caller took it first (before its key file); else taken here. */
+    lock?: DataFolderLock;
   };
 
 const DAY = 86_400_000;
@@ -73,25 +85,40 @@ const DAY = 86_400_000;
  * The composition root: builds the services from their adapters, then the handlers of every call
  * (each feature's `*-handlers.ts`, beside its service). The Electron main process, the tests, the
  * benchmarks and any script call this (or `openCore` in node.ts), so they all run the same code.
+ * Refuses a data folder another core has open (`data-folder-in-use`).
  */
-export function createCore(options: CoreOptions): Core {
+export async function createCore(options: CoreOptions): Promise<Core> {
+  const lock = options.lock ?? lockDataFolder(options.dataDir, 'AlertDesk');
+  try {
+    return await openOnLock(options, lock);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<Core> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
-  const adapters: CoreAdapters = { ...options, clock, logger };
   const now = () => clock.now();
-  const db = openHistory(join(options.dataDir, HISTORY_FILE), (error) =>
-    logger.error('history: writes could not be stored', { error: String(error) }),
-  );
+  const { db, inventory, audit, secrets, misplaced } = await openDataFolder({
+    dataDir: options.dataDir,
+    store: options.store,
+    box: options.secrets,
+    osUser: options.osUser,
+    logger,
+    now,
+  });
   logger.info('core opened', { dataDir: options.dataDir, version: options.appVersion });
-  const inventory = new Inventory(options.store);
-  const audit = new AuditLog(db, options.osUser, now);
-  const cameras = new CameraService(inventory, audit, now);
-  const sites = new SiteService(inventory, audit, now, (siteId) => cameras.countBySite(siteId));
-  const connectors = new ConnectorService(inventory, audit, options.secrets, now);
+
+  const adapters: CoreAdapters = { ...options, secrets, clock, logger };
+  const cameras = new CameraService(inventory, now);
+  const sites = new SiteService(inventory, now, (siteId) => cameras.countBySite(siteId));
+  const connectors = new ConnectorService(inventory, audit, secrets, now);
   const vault = new AppPasswordService({
     inventory,
     audit,
-    secrets: options.secrets,
+    secrets,
     now,
     sleep: (ms, signal) => clock.sleep(ms, signal),
     osUser: options.osUser,
@@ -102,7 +129,9 @@ export function createCore(options: CoreOptions): Core {
 
   const listeners = new Set<(message: EventMessage) => void>();
   let runs: RunService | null = null;
+  let health: HealthService | null = null;
   const emit = <K extends EventTopic>(topic: K, payload: EventMap[K]) => {
+    health?.observe(topic, payload);
     if (topic === 'delivery') {
       const { delivery } = payload as EventMap['delivery'];
       runs?.onDelivery(delivery);
@@ -133,7 +162,7 @@ export function createCore(options: CoreOptions): Core {
     db,
     dir: join(options.dataDir, 'bench'),
     inventory,
-    secrets: options.secrets,
+    secrets,
     inbound,
     logger,
     now,
@@ -156,7 +185,7 @@ export function createCore(options: CoreOptions): Core {
     ...(thread ? { openSession: thread.open } : {}),
     history: deliveries,
     connector: (id) => connectors.route(id),
-    secrets: options.secrets,
+    secrets,
     clock,
     logger,
     emit,
@@ -192,6 +221,7 @@ export function createCore(options: CoreOptions): Core {
   pruneTimer.unref();
 
   const pickedFiles = new Map<string, PickedFileRef>();
+  const csvThread = new CsvThread(options.csvThread ?? null);
   runs = new RunService({
     db,
     inventory,
@@ -209,8 +239,24 @@ export function createCore(options: CoreOptions): Core {
     emit: (event) => emit('run', event),
   });
 
+  health = new HealthService({
+    inventory,
+    results: new LastResults(db),
+    now,
+    findings: () => vault.findings(),
+    runItems: (runId) => runs.detail(runId).items,
+    verifiedThrough: (recordId) => {
+      const record = inventory.appPassword(recordId);
+      const route = record ? verifier.routeFor(record) : null;
+      return route && route.id !== 'provider' ? route.id : null;
+    },
+    emit: (event) => emit('health', event),
+  });
+
   const ctx: CoreContext = {
     options: adapters,
+    secrets,
+    misplacedSecrets: misplaced,
     clock,
     logger,
     now,
@@ -228,7 +274,9 @@ export function createCore(options: CoreOptions): Core {
     inbound,
     arrival,
     bench,
+    health,
     emit,
+    csvThread,
     pickedFiles,
     prune,
   };
@@ -240,7 +288,7 @@ export function createCore(options: CoreOptions): Core {
         dataDir: options.dataDir,
         osUser: options.osUser,
         platform: process.platform,
-        secretStorage: await options.secrets.status(),
+        secretStorage: await secrets.status(),
       }),
     },
     sites: siteHandlers(ctx),
@@ -256,6 +304,7 @@ export function createCore(options: CoreOptions): Core {
     settings: settingsHandlers(ctx),
     arrival: arrivalHandlers(ctx),
     bench: benchHandlers(ctx),
+    health: healthHandlers(ctx),
   };
 
   return {
@@ -275,6 +324,8 @@ export function createCore(options: CoreOptions): Core {
     inbound,
     arrival,
     bench,
+    health,
+    secrets,
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -282,13 +333,16 @@ export function createCore(options: CoreOptions): Core {
     async close() {
       clearInterval(pruneTimer);
       await bench.close();
+      health.close();
       await vault.flushClipboard();
       await engine.close();
       arrival.close();
       await thread?.close();
+      await csvThread.close();
       listeners.clear();
       commitWrites(db);
       db.close();
+      lock.release();
     },
   };
 }

@@ -7,6 +7,7 @@ import { createCore, type Core } from './core.ts';
 import { deliveryThreadPays } from './mail/delivery-thread.ts';
 import { PassphraseSecretBox } from './secrets/passphrase-box.ts';
 import { createConfStore } from './store/conf-store.ts';
+import { lockDataFolder } from './store/data-folder.ts';
 
 export const KEY_FILE = 'passphrase-key.json';
 
@@ -50,8 +51,17 @@ function packageVersion(): string {
  * it; see the README.
  */
 export async function openCore(options: OpenCoreOptions): Promise<Core> {
-  const secrets = await PassphraseSecretBox.open(join(options.dataDir, KEY_FILE), options.passphrase);
+  // Before the key file: two openers of a fresh folder would each create their own key.
+  const lock = lockDataFolder(options.dataDir, 'a script on the AlertDesk core (openCore)');
+  let secrets: PassphraseSecretBox;
+  try {
+    secrets = await PassphraseSecretBox.open(join(options.dataDir, KEY_FILE), options.passphrase);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   return createCore({
+    lock,
     dataDir: options.dataDir,
     store: createConfStore(options.dataDir),
     secrets,
@@ -69,5 +79,6 @@ export async function openCore(options: OpenCoreOptions): Promise<Core> {
       : {}),
     benchWorker: new URL('./bench/bench-worker.ts', import.meta.url),
     samplesDir: options.samplesDir ?? fileURLToPath(new URL('../../assets/snapshots', import.meta.url)),
+    csvThread: new URL('./inventory/camera-csv-worker.ts', import.meta.url),
   });
 }

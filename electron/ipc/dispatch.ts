@@ -1,25 +1,36 @@
 import type { z } from 'zod';
 import { contract, contractChannels, type CallSpec, type Handlers } from '../../shared/contract.ts';
 import { AppError, type ApiError, type Result } from '../../shared/result.ts';
+import { quoted } from '../../shared/validation.ts';
 import type { Logger } from '../core/adapters.ts';
 
 export type Dispatch = (channel: string, payload: unknown) => Promise<Result<unknown>>;
 
+/** Longest message and field path an error carries back: a refused value is never echoed whole. */
+const MAX_MESSAGE = 400;
+const MAX_SEGMENT = 60;
+
+const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);
+
 /** Turns a schema failure into field errors keyed by dotted path (`port`, `to.1`, `attachments.0.content`). */
 export function inputError(error: z.ZodError): ApiError {
   const fields: Record<string, string> = {};
-  for (const issue of error.issues) {
-    let path = issue.path.map(String).join('.');
+  for (const issue of error.issues.slice(0, 50)) {
+    // Path parts can be keys the caller made up (a record's keys): as long as the caller wanted.
+    let path = issue.path.map((p) => cut(String(p), MAX_SEGMENT)).join('.');
     let message = issue.message;
     if (issue.code === 'unrecognized_keys') {
-      path = [...issue.path.map(String), issue.keys[0]].filter(Boolean).join('.');
-      message = `Unknown field "${issue.keys.join('", "')}".`;
+      const keys = issue.keys.map((k) => quoted(k, MAX_SEGMENT));
+      path = [...issue.path.map((p) => cut(String(p), MAX_SEGMENT)), cut(issue.keys[0] ?? '', MAX_SEGMENT)]
+        .filter(Boolean)
+        .join('.');
+      message = `Unknown field ${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ` and ${keys.length - 3} more` : ''}.`;
     }
-    fields[path] ??= message;
+    fields[path] ??= cut(message, MAX_MESSAGE);
   }
   const [field, message] = Object.entries(fields)[0] ?? ['', 'The request was not understood.'];
-  const out: ApiError = { code: 'invalid-input', message };
-  if (field) out.field = field;
+  // '' names the input as a whole (not an object, or no single field to blame).
+  const out: ApiError = { code: 'invalid-input', message, field };
   if (Object.keys(fields).length > 1) out.fields = fields;
   return out;
 }
@@ -51,7 +62,10 @@ export function createDispatcher(
     try {
       return { ok: true, value: await entry.handler(parsed.data) };
     } catch (error) {
-      if (error instanceof AppError) return { ok: false, error: error.toApiError() };
+      if (error instanceof AppError) {
+        const apiError = error.toApiError();
+        return { ok: false, error: { ...apiError, message: cut(apiError.message, 4 * MAX_MESSAGE) } };
+      }
       logger.error('call failed', {
         channel,
         error: error instanceof Error ? (error.stack ?? error.message) : String(error),

@@ -52,27 +52,36 @@ function bridge(): Promise<string> {
  * real core (same dispatcher as the Electron door) behind the same contract object the preload
  * exposes. Events from the core are pushed into the page as the main process would.
  */
-export async function startHarness(options: { files?: FilePicker } = {}): Promise<Harness> {
+export async function startHarness(options: { files?: FilePicker; dataDir?: string } = {}): Promise<Harness> {
   if (!existsSync(join(RENDERER, 'index.html'))) {
     throw new Error('dist/renderer is missing: run `npm run build` before the browser tests.');
   }
   let openPage: (() => Promise<Page>) | null = null;
   let harnessRef: Harness | null = null;
   const printer: ReportPrinter = {
-    async pdf(runId, siteId) {
+    async pdf(runId, siteId, paper) {
       if (!openPage || !harnessRef) throw new Error('No printer page: call usePrinter() in the test.');
       const page = await openPage();
       try {
         await harnessRef.attach(page);
         await page.goto(`${harnessRef.url}#/report/${runId}/${siteId}?print=1`);
         await page.waitForSelector('[data-report-ready]');
-        return await page.pdf({ format: 'A4', landscape: true, printBackground: true });
+        return await page.pdf({
+          format: paper === 'letter' ? 'Letter' : 'A4',
+          landscape: true,
+          printBackground: true,
+        });
       } finally {
         await page.close();
       }
     },
   };
-  const t = await startTestCore({ printer, ...(options.files ? { files: options.files } : {}) });
+  const t = await startTestCore({
+    printer,
+    ...(options.files ? { files: options.files } : {}),
+    // A folder prepared beforehand (a run a killed program left interrupted, say).
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+  });
   const { dispatch } = createDispatcher(t.core.handlers, silentLogger);
   // Calls travel as JSON over loopback HTTP with a per-run token, as fast as Electron's IPC for
   // the multi-megabyte lists of a large inventory (Playwright bindings are ~20x slower there).

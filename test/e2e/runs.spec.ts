@@ -125,7 +125,7 @@ test('a handover run fills in live, then the site report is printed to PDF listi
   await expect(progress.getByText('2 failed')).toBeVisible();
   const rows = page.getByRole('table', { name: 'Run items' });
   await expect(rows.getByRole('row', { name: /Quay 4 PTZ/ })).toContainText('Login rejected');
-  await expect(rows.getByRole('row', { name: /Gatehouse dome/ })).toContainText('skipped');
+  await expect(rows.getByRole('row', { name: /Gatehouse dome/ })).toContainText('not tested');
   await expect(page.getByRole('button', { name: 'Re-run 2 failed' })).toBeVisible();
   expect(server.received).toHaveLength(8);
   expect(server.received.every((m) => m.parsed.attachments.length === 3)).toBe(true);
@@ -142,10 +142,10 @@ test('a handover run fills in live, then the site report is printed to PDF listi
     ]),
   );
 
-  await page.getByRole('button', { name: 'Handover report: Harbour Terminal' }).click();
+  await page.getByRole('button', { name: 'Handover report' }).click();
   const sheet = page.getByRole('article', { name: 'Handover report' });
   await expect(sheet.getByRole('heading', { name: 'Harbour Terminal' })).toBeVisible();
-  await expect(sheet.getByText(/3 of 11 alert path\(s\) did not deliver/)).toBeVisible();
+  await expect(sheet.getByText(/3 of 11 alert paths did not deliver/)).toBeVisible();
   await shot(page, 'handover-report');
 
   const pdfDownload = page.waitForEvent('download');

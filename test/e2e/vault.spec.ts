@@ -161,16 +161,32 @@ test('an integrator records an app password and a camera, reveals it, and a fail
   expect(server.received).toHaveLength(0);
 
   const findings = page.getByRole('region', { name: 'Findings' });
-  await expect(findings.getByText(/1 app password\(s\) suspected revoked/)).toBeVisible();
+  await expect(findings.getByText(/1 app password suspected revoked/)).toBeVisible();
   await expect(findings.getByText(/at Outlook\.com/)).toBeVisible();
   await expect(findings.getByText(/at Office 365/)).toBeVisible();
-  await expect(findings.getByText(/2 camera\(s\) without an app-password record/)).toBeVisible();
+  await expect(findings.getByText(/2 cameras without an app-password record/)).toBeVisible();
+  // The Outlook.com finding and the row agree; the format flag says what it means.
+  await expect(page.getByRole('row', { name: /nvr@outlook\.com/ })).toContainText('blocked by Outlook.com');
+  const flag = page.getByRole('row', { name: /ops\.north@gmail\.test/ }).getByText('not 16 letters');
+  await expect(flag.locator('xpath=..')).toHaveAttribute(
+    'title',
+    /Expected 16 letters for a Google app password/,
+  );
   await shot(page, 'vault-findings');
 
   await page.getByRole('link', { name: 'Audit log' }).click();
   await expect(
     page.getByRole('table', { name: 'Audit log' }).getByRole('row').filter({ hasText: 'verify' }).first(),
   ).toContainText('auth-failed');
+  // Sortable: by action, A to Z and back.
+  const log = page.getByRole('table', { name: 'Audit log' });
+  const action = log.getByRole('columnheader', { name: /Action/ });
+  await action.getByRole('button').click();
+  await expect(action).toHaveAttribute('aria-sort', 'ascending');
+  await expect(log.getByRole('row').nth(1)).toContainText('create');
+  await action.getByRole('button').click();
+  await expect(action).toHaveAttribute('aria-sort', 'descending');
+  await expect(log.getByRole('row').nth(1)).toContainText('verify');
   await shot(page, 'audit-log');
 });
 
@@ -192,7 +208,7 @@ test('cameras are imported from a semicolon CSV with a preview, and bad rows are
   await dialog
     .getByLabel('CSV file')
     .setInputFiles({ name: 'harbour-cameras.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
-  await expect(dialog.getByText(/5 row\(s\): 2 ready to import, 3 with problems/)).toBeVisible();
+  await expect(dialog.getByText(/5 rows: 2 ready to import, 3 with problems/)).toBeVisible();
   await expect(dialog.getByRole('combobox', { name: 'Column IP address' })).toHaveValue('host');
   const problems = dialog.getByRole('list', { name: 'Rows with problems' });
   await expect(problems).toContainText('Line 4');
@@ -200,7 +216,7 @@ test('cameras are imported from a semicolon CSV with a preview, and bad rows are
   await expect(problems).toContainText('Line 6');
   await shot(page, 'camera-import-preview');
   await dialog.getByRole('button', { name: 'Import 2 good rows' }).click();
-  await expect(dialog.getByText('2 camera(s) imported.')).toBeVisible();
+  await expect(dialog.getByText('2 cameras imported.')).toBeVisible();
   await dialog.getByRole('button', { name: 'Close', exact: true }).click();
   await expect(page.getByRole('row', { name: /Quay 2 fixed/ })).toBeVisible();
   await expect(page.getByRole('row', { name: /Ghost cam/ })).toHaveCount(0);

@@ -7,5 +7,6 @@ export default defineConfig({
   outputDir: '../../test-results/electron-artifacts',
   workers: 1,
   timeout: 60_000,
-  reporter: [['list']],
+  // The summary comes last: it is the final line of `npm test`.
+  reporter: [['list'], ['./summary-reporter.ts']],
 });

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importBackup } from '../../electron/core/inventory/backup.ts';
-import { aesGcmOpen, deriveKey, SCRYPT_PARAMS } from '../../electron/core/secrets/passphrase-box.ts';
+import { BACKUP_SCRYPT } from '../../electron/core/inventory/backup.ts';
+import { aesGcmOpen, deriveKey } from '../../electron/core/secrets/passphrase-box.ts';
 import type { SecretBox } from '../../electron/core/adapters.ts';
 import { failure, startTestCore, unwrap, waitForDelivery, type TestCore } from '../helpers/core.ts';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.ts';
@@ -35,7 +36,7 @@ async function openByHand(content: string, passphrase: string) {
     data: string;
   };
   const key = await deriveKey(passphrase, Buffer.from(doc.kdf.salt, 'base64'), {
-    ...SCRYPT_PARAMS,
+    ...BACKUP_SCRYPT,
     N: doc.kdf.N,
     r: doc.kdf.r,
     p: doc.kdf.p,
@@ -160,7 +161,7 @@ describe('encrypted backup file', () => {
     expect(doc).toMatchObject({
       format: 'alertdesk-backup',
       version: 1,
-      kdf: { name: 'scrypt', N: SCRYPT_PARAMS.N, r: SCRYPT_PARAMS.r, p: SCRYPT_PARAMS.p },
+      kdf: { name: 'scrypt', N: 2 ** 17, r: 8, p: 1 },
       counts: { sites: 2, connectors: 2, cameras: 3, appPasswords: 3 },
     });
     expect(Buffer.from((doc.kdf as { salt: string }).salt, 'base64')).toHaveLength(16);
@@ -196,7 +197,7 @@ describe('encrypted backup file', () => {
       action: 'export',
       record_type: 'inventory',
       detail:
-        '2 site(s), 2 connector(s), 3 camera(s), 3 app-password record(s); secrets included, encrypted with the backup passphrase',
+        '2 sites, 2 connectors, 3 cameras, 3 app-password records; secrets included, encrypted with the backup passphrase',
     });
   });
 });
@@ -442,7 +443,7 @@ describe('restoring a backup into another installation', () => {
       .all() as Array<{ result: string; detail: string }>;
     expect(rows.at(-1)?.result).toBe('ok');
     expect(rows.at(-1)?.detail).toMatch(
-      /^restored 2 site\(s\), 2 connector\(s\), 3 camera\(s\), 3 app-password record\(s\) from a backup of .+; replaced 1 site\(s\), 0 connector\(s\)/,
+      /^restored 2 sites, 2 connectors, 3 cameras, 3 app-password records from a backup of .+; replaced 1 site, 0 connectors/,
     );
     const failed = rows.filter((r) => r.result === 'failed').map((r) => r.detail.split(':')[0]);
     expect(failed).toContain('wrong-passphrase-or-damaged');

@@ -417,7 +417,7 @@ describe('camera CSV import', () => {
       ['create', 'camera'],
       ['create', 'camera'],
     ]);
-    expect(rows[0]?.detail).toBe('2 of 3 row(s) imported; 1 refused (line 3)');
+    expect(rows[0]?.detail).toBe('2 of 3 rows imported; 1 refused (line 3)');
     const ids = [
       byName(await camerasAt(north), 'Audit 1')?.id,
       byName(await camerasAt(south), 'Audit 3')?.id,
@@ -477,7 +477,7 @@ describe('camera CSV export', () => {
     const parsed = Papa.parse<string[]>(out.csv.slice(1)).data;
     expect(parsed[1]?.slice(0, 2)).toEqual(['Round Trip', '\'=HYPERLINK("http://evil.test","x")']);
     expect(auditRows(seq)).toEqual([
-      { action: 'export', record_type: 'camera', record_id: null, detail: '2 camera(s) of "Round Trip"' },
+      { action: 'export', record_type: 'camera', record_id: null, detail: '2 cameras of "Round Trip"' },
     ]);
 
     for (const c of originals) unwrap(await t.api.cameras.remove({ id: c.id }));

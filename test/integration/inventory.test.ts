@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCore } from '../../electron/core/node.ts';
-import { AppError } from '../../shared/result.ts';
 import { failure, startTestCore, TEST_PASSPHRASE, unwrap, type TestCore } from '../helpers/core.ts';
 import { filesUnder } from '../helpers/files.ts';
 
@@ -138,12 +136,12 @@ describe('sites and connectors', () => {
     );
     expect(updated.hasPassword).toBe(true);
     const stored = t.core.inventory.connector(id)!;
-    expect(stored.passwordSealed).toMatch(/^pp1:/);
+    // Sealed under the data folder's keyring, bound to this connector (keyring.ts).
+    expect(stored.passwordSealed).toMatch(/^k1:/);
     // Google's grouping spaces are removed before sealing.
-    const secrets = await (
-      await import('../../electron/core/secrets/passphrase-box.ts')
-    ).PassphraseSecretBox.open(join(t.dir, 'passphrase-key.json'), TEST_PASSPHRASE);
-    expect(await secrets.open(stored.passwordSealed!)).toBe('abcdefghijklmnop');
+    expect(await t.core.secrets.open(stored.passwordSealed!, `connector/${id}/password`)).toBe(
+      'abcdefghijklmnop',
+    );
     const cleared = unwrap(
       await t.api.connectors.update({
         ...rest,
@@ -211,18 +209,18 @@ describe('sites and connectors', () => {
 
 describe('the plain-Node entry point', () => {
   it('reopens the same data folder with the passphrase and refuses a wrong one', async () => {
-    const site = unwrap(await t.api.sites.create({ name: 'Persisted' }));
-    const again = await openCore({ dataDir: t.dir, passphrase: TEST_PASSPHRASE });
+    const own = await startTestCore();
+    const site = unwrap(await own.api.sites.create({ name: 'Persisted' }));
+    await own.core.close();
+    const again = await openCore({ dataDir: own.dir, passphrase: TEST_PASSPHRASE });
     try {
       expect(again.sites.list().some((s) => s.id === site.id)).toBe(true);
     } finally {
       await again.close();
     }
-    await expect(openCore({ dataDir: t.dir, passphrase: 'not the passphrase' })).rejects.toBeInstanceOf(
-      AppError,
-    );
-    await expect(openCore({ dataDir: t.dir, passphrase: 'not the passphrase' })).rejects.toMatchObject({
+    await expect(openCore({ dataDir: own.dir, passphrase: 'not the passphrase' })).rejects.toMatchObject({
       code: 'wrong-passphrase',
     });
+    await rm(own.dir, { recursive: true, force: true });
   });
 });

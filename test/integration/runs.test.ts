@@ -8,6 +8,7 @@ import type { Site } from '../../shared/domain.ts';
 import type { FailureClass } from '../../shared/failures.ts';
 import type { RunDetail, RunItem, RunItemStatus } from '../../shared/runs.ts';
 import type { CameraInput, ConnectorInput } from '../../shared/schemas.ts';
+import { OUTCOME_LABEL } from '../../shared/words.ts';
 import { makeCertificate, type TestCertificate } from '../helpers/certs.ts';
 import { failure, startTestCore, unwrap, type TestCore } from '../helpers/core.ts';
 import { closedPort } from '../helpers/faults.ts';
@@ -410,7 +411,15 @@ describe('a handover run over three sites of ten cameras each', () => {
         recipients: i.recipients,
       })),
     ).toEqual(expected);
-    expect(run.counts).toEqual({ total: 30, passed: 19, failed: 9, skipped: 2, cancelled: 0, pending: 0 });
+    expect(run.counts).toEqual({
+      total: 30,
+      passed: 19,
+      failed: 9,
+      skipped: 2,
+      cancelled: 0,
+      interrupted: 0,
+      pending: 0,
+    });
   });
 
   it('gives passed rows a message id and the server reply, failed rows the reply, explanation and fix', () => {
@@ -531,18 +540,39 @@ describe('a handover run over three sites of ten cameras each', () => {
       contact: 'Ops desk, +44 20 7946 0000',
     });
     expect(report.integrator).toBe('tester');
-    expect(report.items.map((i) => i.cameraName)).toEqual(
-      expected.filter((r) => r.site === HARBOUR).map((r) => r.camera),
+    expect(report.items.map((i) => i.cameraName).sort()).toEqual(
+      expected
+        .filter((r) => r.site === HARBOUR)
+        .map((r) => r.camera)
+        .sort(),
     );
+    // What did not deliver comes first, grouped by cause, then what was delivered.
+    expect(report.items.map((i) => i.status)).toEqual([
+      'failed',
+      'skipped',
+      ...Array<string>(8).fill('passed'),
+    ]);
+    expect(report.groups.map((g) => [g.status, g.title, g.itemIds.length])).toEqual([
+      ['failed', 'Login rejected', 1],
+      ['skipped', 'Not tested', 1],
+    ]);
     expect(report.items.every((i) => i.siteId === sites.harbour.id)).toBe(true);
-    expect(report.counts).toEqual({ total: 10, passed: 8, failed: 1, skipped: 1, cancelled: 0, pending: 0 });
+    expect(report.counts).toEqual({
+      total: 10,
+      passed: 8,
+      failed: 1,
+      skipped: 1,
+      cancelled: 0,
+      interrupted: 0,
+      pending: 0,
+    });
     expect(report.ready).toBe(false);
-    expect(report.verdict).toMatch(/^2 of 10 alert path\(s\) did not deliver/);
+    expect(report.verdict).toMatch(/^2 of 10 alert paths did not deliver/);
     expect(report.run).toMatchObject({ status: 'finished', note: 'Commissioning, week 12', snapshots: 0 });
 
     const north = unwrap(await t.api.runs.report({ runId: run.id, siteId: sites.north.id }));
     expect(north.items).toHaveLength(10);
-    expect(north.verdict).toMatch(/^4 of 10 alert path\(s\) did not deliver/);
+    expect(north.verdict).toMatch(/^4 of 10 alert paths did not deliver/);
 
     const elsewhere = await addSite('Not In This Run');
     expect(failure(await t.api.runs.report({ runId: run.id, siteId: elsewhere.id }))).toMatchObject({
@@ -572,8 +602,9 @@ describe('a handover run over three sites of ten cameras each', () => {
         'time_ms',
       ]),
     );
-    const items = run.items.filter((i) => i.siteId === sites.harbour.id);
-    expect(parsed.data).toHaveLength(items.length);
+    // In the report's order: what did not deliver first.
+    const items = unwrap(await t.api.runs.report({ runId: run.id, siteId: sites.harbour.id })).items;
+    expect(parsed.data).toHaveLength(run.items.filter((i) => i.siteId === sites.harbour.id).length);
     for (const [i, row] of parsed.data.entries()) {
       const item = items[i]!;
       expect(row).toMatchObject({
@@ -584,7 +615,7 @@ describe('a handover run over three sites of ten cameras each', () => {
         connector: item.connectorTitle,
         account: item.account,
         recipients: item.recipients.join('; '),
-        result: item.status,
+        result: OUTCOME_LABEL[item.status],
         server_reply: item.reply ?? '',
         message_id: item.messageId ?? '',
         time_ms: item.durationMs === null ? '' : String(item.durationMs),
@@ -651,7 +682,7 @@ describe('a handover run over three sites of ten cameras each', () => {
     const harbour = unwrap(await t.api.runs.report({ runId: rerun.id, siteId: sites.harbour.id }));
     expect(harbour.items.map((i) => i.cameraName)).toEqual(['Dock office']);
     expect(harbour.ready).toBe(true);
-    expect(harbour.verdict).toMatch(/^All 1 alert path\(s\) delivered/);
+    expect(harbour.verdict).toMatch(/^All 1 alert path delivered/);
 
     expect(failure(await t.api.runs.rerunFailed({ runId: rerun.id })).code).toBe('nothing-failed');
     expect(unwrap(await t.api.runs.list()).map((r) => r.id)).toEqual(
@@ -695,7 +726,15 @@ describe('run progress', () => {
       recipients: ['noc@west.test'],
       status: 'passed',
     });
-    expect(run.counts).toEqual({ total: 6, passed: 4, failed: 1, skipped: 1, cancelled: 0, pending: 0 });
+    expect(run.counts).toEqual({
+      total: 6,
+      passed: 4,
+      failed: 1,
+      skipped: 1,
+      cancelled: 0,
+      interrupted: 0,
+      pending: 0,
+    });
 
     const first = mine[0]!;
     expect(first.items).toEqual([]);
@@ -734,7 +773,7 @@ describe('run progress', () => {
       status: 'finished',
       startedBy: 'tester',
       siteIds: [site.id],
-      counts: { total: 6, passed: 4, failed: 1, skipped: 1, cancelled: 0, pending: 0 },
+      counts: { total: 6, passed: 4, failed: 1, skipped: 1, cancelled: 0, interrupted: 0, pending: 0 },
     });
     const { items, ...summary } = unwrap(await t.api.runs.get({ runId: run.id }));
     expect(summary).toEqual(listed);

@@ -32,7 +32,7 @@ let api: AlertDeskApi;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'alertdesk-nokeyring-'));
-  core = createCore({
+  core = await createCore({
     dataDir: dir,
     store: createConfStore(dir),
     secrets: basicText,

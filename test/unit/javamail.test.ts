@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatJavaMailProperties, parseJavaMailProperties } from '../../shared/javamail.ts';
+import { formatJavaMailProperties, holdsSecret, parseJavaMailProperties } from '../../shared/javamail.ts';
 
 const SEED_000 = `# Gmail-style SSL SMTP
 mail.smtp.host=smtp.gmail.com
@@ -68,6 +68,32 @@ describe('JavaMail properties (seed 000)', () => {
     expect(r.warnings.some((w) => /password/.test(w))).toBe(true);
     expect(r.warnings.some((w) => /trusts every certificate/.test(w))).toBe(true);
     expect(r.extraProperties).toEqual([['mail.smtp.ssl.trust', '*']]);
+  });
+
+  it('keeps no secret under any of the names configurations give it, in clear or as an extra property', () => {
+    const keys = [
+      'mail.smtp.passwd',
+      'mail.smtp.pwd',
+      'mail.smtps.password',
+      'mail.smtp.pass',
+      'mail.smtp.secret',
+      'mail.smtp.auth.secret',
+      'mail.smtp.sasl.oauth.token',
+      'mail.smtp.credentials',
+      'mail.imap.passwd',
+    ];
+    const r = parseJavaMailProperties(
+      [
+        'mail.smtp.host=x.test',
+        'mail.smtp.localhost=nvr01',
+        ...keys.map((k, i) => `${k}=s3cret-${i}-value`),
+      ].join('\n'),
+    );
+    expect(JSON.stringify(r)).not.toMatch(/s3cret-\d-value/);
+    expect(r.extraProperties).toEqual([['mail.smtp.localhost', 'nvr01']]);
+    expect(r.warnings.filter((w) => /holds a password or another secret/.test(w))).toHaveLength(keys.length);
+    for (const ordinary of ['mail.smtp.localhost', 'mail.smtp.ssl.protocols', 'mail.smtp.auth.mechanisms'])
+      expect(holdsSecret(ordinary), ordinary).toBe(false);
   });
 
   it('exports what it imported: fields and unknown keys survive a round trip', () => {

@@ -7,8 +7,14 @@ import { exportAudit, queryAudit } from './audit.ts';
 export function auditHandlers(ctx: Pick<CoreContext, 'db' | 'audit' | 'clock'>): Handlers['audit'] {
   const { db, audit, clock } = ctx;
   return {
-    query: ({ filter, offset, limit }) => queryAudit(db, filter, offset, limit),
-    exportCsv: ({ filter }) => {
+    query: ({ filter, offset, limit, sort }) => queryAudit(db, filter, offset, limit, sort),
+    integrity: () => audit.verify(),
+    exportCsv: async ({ filter }) => {
+      // Checked as it is exported: each row says whether it is as AlertDesk wrote it.
+      const integrity = await audit.verify();
+      const bad = new Set(integrity.badSeqs);
+      const after = integrity.firstBadSeq ?? Infinity;
+      const from = integrity.protectedFrom;
       const rows = exportAudit(db, filter);
       const csv = spreadsheetCsv(
         rows.map((e) => ({
@@ -23,16 +29,25 @@ export function auditHandlers(ctx: Pick<CoreContext, 'db' | 'audit' | 'clock'>):
           camera_id: e.cameraId ?? '',
           result: e.result,
           detail: e.detail,
+          integrity:
+            from === null || e.seq < from
+              ? 'not protected'
+              : bad.has(e.seq)
+                ? 'CHANGED OUTSIDE ALERTDESK'
+                : e.seq > after && integrity.badSeqs.length >= 1000
+                  ? 'not checked (after a break)'
+                  : 'ok',
         })),
       );
       audit.record({
         action: 'export',
         recordType: 'audit',
         recordLabel: 'audit log CSV',
-        detail: `${rows.length} events`,
+        result: integrity.state === 'broken' ? 'failed' : 'ok',
+        detail: `${rows.length} events; chain ${integrity.state}${integrity.firstBadSeq !== null ? ` from #${integrity.firstBadSeq}` : ''}`,
       });
       const stamp = fileStamp(clock.now());
-      return { filename: `alertdesk-audit-${stamp}.csv`, csv, rows: rows.length };
+      return { filename: `alertdesk-audit-${stamp}.csv`, csv, rows: rows.length, integrity };
     },
   };
 }

@@ -1,6 +1,7 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { makePrivateDir, PRIVATE_FILE, tighten } from '../store/data-folder.ts';
 
 /**
  * History that grows without bound — delivery attempts, audit events, bulk runs — lives in SQLite
@@ -153,7 +154,14 @@ const MIGRATIONS: string[] = [
   CREATE INDEX inbound_from ON inbound_messages(from_addr, received_at);
   CREATE INDEX inbound_token ON inbound_messages(token) WHERE token IS NOT NULL;
   `,
-  // 4 (arrival proof, issue 13): each delivery's token and overall second verdict; one verdict per recipient
+  // 4: the audit chain (audit-chain.ts): each event's id, so one carried over from the store after
+  // a crash is written once, and its MAC
+  `
+  ALTER TABLE audit ADD COLUMN event_id TEXT;
+  ALTER TABLE audit ADD COLUMN mac BLOB;
+  CREATE UNIQUE INDEX audit_event ON audit(event_id);
+  `,
+  // 5 (arrival proof, issue 13): each delivery's token and overall second verdict; one verdict per recipient
   `
   ALTER TABLE deliveries ADD COLUMN token TEXT;
   ALTER TABLE deliveries ADD COLUMN arrival TEXT;
@@ -179,7 +187,7 @@ const MIGRATIONS: string[] = [
   CREATE INDEX arrivals_token ON arrivals(token);
   CREATE INDEX arrivals_due ON arrivals(due_at) WHERE state = 'waiting';
   `,
-  // 5 (bench inbox, issue 13): what cameras on the bench sent; the raw messages are files beside the history
+  // 6 (bench inbox, issue 13): what cameras on the bench sent; the raw messages are files beside the history
   `
   CREATE TABLE bench_messages (
     id TEXT PRIMARY KEY,
@@ -245,24 +253,38 @@ export function openHistory(
   checkpoints: CheckpointPolicy = CHECKPOINTS,
 ): Db {
   const inMemory = file === ':memory:';
-  if (!inMemory) mkdirSync(dirname(file), { recursive: true });
+  if (!inMemory) makePrivateDir(dirname(file));
   const db = new DatabaseSync(file);
   db.exec(
     'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 1048576;',
   );
+  // SQLite creates its files 0644; the log and shared-memory files it makes later copy the
+  // database file's mode, so tightening these three once covers them all.
+  if (!inMemory) for (const f of [file, `${file}-wal`, `${file}-shm`]) tighten(f, PRIVATE_FILE);
   batches.set(db, {
     onError: onWriteError,
     wal: inMemory ? null : { ...checkpoints, file: `${file}-wal`, timer: null },
   });
-  const row = db.prepare('PRAGMA user_version').get() as { user_version: number };
-  for (let v = row.user_version; v < MIGRATIONS.length; v++) {
-    transaction(db, () => {
-      db.exec(MIGRATIONS[v]!);
-      db.exec(`PRAGMA user_version = ${v + 1}`);
-    });
-  }
-  commitWrites(db);
+  migrate(db);
   return db;
+}
+
+/**
+ * Brings the schema up to date in one write transaction, reading the version inside it: another
+ * connection migrating at the same moment (a script started beside the app) is waited for, and its
+ * work is then seen as done instead of being repeated halfway.
+ */
+function migrate(db: Db): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const { user_version: version } = db.prepare('PRAGMA user_version').get() as { user_version: number };
+    for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
+    if (version < MIGRATIONS.length) db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
+    db.exec('COMMIT');
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
 }
 
 /** Runs `work` (one statement, or several that may land apart) in this turn's write batch. */
@@ -290,6 +312,7 @@ export function transaction<T>(db: Db, work: () => T): T {
       savepoints.set(db, sp);
     }
     sp.open.run();
+    depth.set(db, (depth.get(db) ?? 0) + 1);
     try {
       const result = work();
       sp.release.run();
@@ -298,8 +321,25 @@ export function transaction<T>(db: Db, work: () => T): T {
       sp.undo.run();
       sp.release.run();
       throw error;
+    } finally {
+      const left = depth.get(db)! - 1;
+      depth.set(db, left);
+      if (left === 0 && durableSoon.delete(db)) commitWrites(db);
     }
   });
+}
+
+/** Open `transaction` calls per database, and those asked to commit as soon as they are closed. */
+const depth = new WeakMap<Db, number>();
+const durableSoon = new WeakSet<Db>();
+
+/**
+ * Commits the write batch now, so that what was written survives the process being killed the
+ * next moment (audit events, acknowledged replies). Inside a transaction, as soon as it closes.
+ */
+export function commitDurably(db: Db): void {
+  if ((depth.get(db) ?? 0) > 0) durableSoon.add(db);
+  else commitWrites(db);
 }
 
 /**
@@ -313,24 +353,52 @@ export function transaction<T>(db: Db, work: () => T): T {
  * `commitWrites`. A piece that fails is reported like a failed commit, and the others still land.
  */
 const soon = new WeakMap<Db, Array<() => void>>();
+/** Callbacks waiting for queued writes to be committed (see `writeSoon`'s `durable`). */
+const waiting = new WeakMap<Db, Array<() => void>>();
 
-/** Queues `work` (a transaction of its own) to run after the I/O waiting in this turn. */
-export function writeSoon(db: Db, work: () => void): void {
+/**
+ * Queues `work` (a transaction of its own) to run after the I/O waiting in this turn. `durable`
+ * runs once that write is committed: what must not be treated as known before it is on disk (an
+ * accepted message reported as sent) waits for it. One commit serves every such write of a turn.
+ */
+export function writeSoon(db: Db, work: () => void, durable?: () => void): void {
   let queue = soon.get(db);
   if (!queue) soon.set(db, (queue = []));
   queue.push(work);
+  if (durable) {
+    let callbacks = waiting.get(db);
+    if (!callbacks) waiting.set(db, (callbacks = []));
+    callbacks.push(durable);
+  }
   if (queue.length === 1) setImmediate(() => settle(db));
 }
 
-/** Runs the writes queued with `writeSoon` now. */
+/** Runs the writes queued with `writeSoon` now (and, when some wait for it, commits them). */
 export function settle(db: Db): void {
+  if (!db.isOpen) return;
   const queue = soon.get(db);
-  if (!queue?.length || !db.isOpen) return;
-  // Taken as it is: work queued while this runs waits for its own turn.
-  const work = queue.splice(0);
-  for (const piece of work) {
+  if (queue?.length) {
+    // Taken as it is: work queued while this runs waits for its own turn.
+    for (const piece of queue.splice(0)) {
+      try {
+        transaction(db, piece);
+      } catch (error) {
+        batches.get(db)?.onError(error);
+      }
+    }
+  }
+  const callbacks = waiting.get(db);
+  if (!callbacks?.length) return;
+  // Inside a transaction the commit waits for it to close (commitDurably), and so do they.
+  if ((depth.get(db) ?? 0) > 0) {
+    durableSoon.add(db);
+    return;
+  }
+  const ready = callbacks.splice(0);
+  commitBatch(db);
+  for (const callback of ready) {
     try {
-      transaction(db, piece);
+      callback();
     } catch (error) {
       batches.get(db)?.onError(error);
     }
@@ -340,6 +408,10 @@ export function settle(db: Db): void {
 /** Commits the writes of this turn now (before closing, or before another process reads the file). */
 export function commitWrites(db: Db): void {
   settle(db);
+  commitBatch(db);
+}
+
+function commitBatch(db: Db): void {
   if (!db.isOpen || !db.isTransaction) return;
   try {
     db.exec('COMMIT');

@@ -198,32 +198,42 @@ export class DeliveryHistory {
 
   /**
    * Appends an attempt and moves the delivery to its new state, in one transaction, after the I/O
-   * waiting in this turn (`writeSoon`): every read here sees it.
+   * waiting in this turn (`writeSoon`): every read here sees it. `durable` runs once it is committed.
    */
-  appendAttempt(deliveryId: string, attempt: AttemptRecord, state: DeliveryState, at: number): void {
-    writeSoon(this.db, () => {
-      this.insertAttempt.run(
-        deliveryId,
-        attempt.n,
-        attempt.startedAt,
-        attempt.durationMs,
-        attempt.outcome,
-        attempt.failure?.class ?? null,
-        attempt.failure ? JSON.stringify(attempt.failure) : null,
-        JSON.stringify(attempt.accepted),
-        JSON.stringify(attempt.rejected),
-        attempt.response,
-        JSON.stringify(attempt.timings),
-        attempt.tls ? JSON.stringify(attempt.tls) : null,
-        deflateRawSync(Buffer.from(JSON.stringify(attempt.transcript)), TRANSCRIPT_DEFLATE),
-      );
-      this.writeState(deliveryId, state, at);
-    });
+  appendAttempt(
+    deliveryId: string,
+    attempt: AttemptRecord,
+    state: DeliveryState,
+    at: number,
+    durable?: () => void,
+  ): void {
+    writeSoon(
+      this.db,
+      () => {
+        this.insertAttempt.run(
+          deliveryId,
+          attempt.n,
+          attempt.startedAt,
+          attempt.durationMs,
+          attempt.outcome,
+          attempt.failure?.class ?? null,
+          attempt.failure ? JSON.stringify(attempt.failure) : null,
+          JSON.stringify(attempt.accepted),
+          JSON.stringify(attempt.rejected),
+          attempt.response,
+          JSON.stringify(attempt.timings),
+          attempt.tls ? JSON.stringify(attempt.tls) : null,
+          deflateRawSync(Buffer.from(JSON.stringify(attempt.transcript)), TRANSCRIPT_DEFLATE),
+        );
+        this.writeState(deliveryId, state, at);
+      },
+      durable,
+    );
   }
 
   /** Moves the delivery to a new state without an attempt, in order with the attempts queued before. */
-  setState(deliveryId: string, s: DeliveryState, at: number): void {
-    writeSoon(this.db, () => this.writeState(deliveryId, s, at));
+  setState(deliveryId: string, s: DeliveryState, at: number, durable?: () => void): void {
+    writeSoon(this.db, () => this.writeState(deliveryId, s, at), durable);
   }
 
   private writeState(deliveryId: string, s: DeliveryState, at: number): void {

@@ -1,17 +1,12 @@
-import Papa from 'papaparse';
-import type { z } from 'zod';
-import { notFound } from '../../../shared/result.ts';
-import {
-  CAMERA_CSV_FIELDS,
-  CameraFields,
-  type CameraCsvField,
-  type CameraCsvImport,
-  type CameraInput,
-  type CameraParsed,
-} from '../../../shared/schemas.ts';
-import type { CsvImportPreview, CsvImportResult, CsvImportRowError } from '../../../shared/vault.ts';
+import type { CsvImportProgress } from '../../../shared/csv-import.ts';
+import { AppError, notFound } from '../../../shared/result.ts';
+import { CAMERA_CSV_FIELDS, type CameraCsvField } from '../../../shared/schemas.ts';
+import type { CsvImportPreview, CsvImportResult } from '../../../shared/vault.ts';
+import { plural } from '../../../shared/words.ts';
 import { fileStamp, spreadsheetCsv } from '../csv.ts';
 import type { AuditLog } from '../history/audit.ts';
+import type { CameraCsvInput, CsvInventory } from './camera-csv-check.ts';
+import type { CsvCheckMode, CsvCheckOutcome, CsvThread } from './camera-csv-thread.ts';
 import type { CameraService } from './cameras.ts';
 import type { Inventory, StoredCamera } from './inventory.ts';
 
@@ -20,12 +15,13 @@ export interface CameraCsvDeps {
   cameras: CameraService;
   audit: AuditLog;
   now: () => number;
+  /** Tells how far a preview or import has got (`csvImport` events). */
+  progress: (p: CsvImportProgress) => void;
+  /** Where files are checked (off the main thread when it has a script). */
+  csvThread: CsvThread;
 }
 
-export type CameraCsvInput = z.output<typeof CameraCsvImport>;
-
-const SAMPLE_ROWS = 20;
-const HEADER_LINE = 1;
+export type CsvCall = CameraCsvInput & { progressId?: string | undefined };
 
 /** The header each field gets on export; every one of them is recognised again on import. */
 const EXPORT_HEADERS: Record<CameraCsvField, string> = {
@@ -45,438 +41,92 @@ const EXPORT_HEADERS: Record<CameraCsvField, string> = {
   notes: 'Notes',
 };
 
-/** Names used in messages. */
-const LABELS: Record<CameraCsvField, string> = {
-  site: 'Site',
-  name: 'Camera name',
-  vendor: 'Vendor',
-  model: 'Model',
-  host: 'IP address / host',
-  serial: 'Serial/MAC',
-  location: 'Location',
-  connector: 'Connector',
-  smtpLogin: 'SMTP login',
-  appPasswordAccount: 'App password account',
-  recipients: 'Recipients',
-  subjectTemplate: 'Subject template',
-  heartbeatMinutes: 'Heartbeat minutes',
-  notes: 'Notes',
-};
-
-/** Header spellings seen in NVR/VMS exports and hand-made sheets, after `normalizeHeader`. */
-const SYNONYMS: Record<CameraCsvField, string[]> = {
-  site: ['site', 'site name'],
-  name: ['camera', 'camera name', 'name', 'device', 'device name'],
-  vendor: ['vendor', 'make', 'manufacturer', 'brand'],
-  model: ['model'],
-  host: ['ip', 'ip address', 'host', 'hostname', 'host name'],
-  serial: ['mac', 'serial', 'serial mac', 'mac serial', 'serial number', 'mac address'],
-  location: ['location'],
-  connector: ['connector', 'connector title', 'smtp connector'],
-  smtpLogin: ['login', 'smtp login', 'user', 'username', 'user name', 'smtp user'],
-  appPasswordAccount: ['app password account', 'account'],
-  recipients: ['recipients', 'recipient', 'email', 'e mail', 'emails', 'to'],
-  subjectTemplate: ['subject', 'subject template'],
-  heartbeatMinutes: ['heartbeat', 'heartbeat minutes', 'heartbeat interval'],
-  notes: ['notes', 'note', 'comment', 'comments'],
-};
-
-const GUESS = new Map<string, CameraCsvField>();
-for (const field of CAMERA_CSV_FIELDS) {
-  for (const spelling of [...SYNONYMS[field], normalizeHeader(field)]) GUESS.set(spelling, field);
-}
-
-/** Words that mark a column as holding passwords, including common non-English ones. */
-const SECRET_WORDS =
-  /\b(pass|password|passwd|passwort|passcode|passphrase|pwd|pw|secret|kennwort|wachtwoord|contrasena|contraseña|mot de passe|token|api key)\b/;
-
-/** "Serial/MAC", "heartbeat_minutes" and "smtpLogin" all become plain lower-case words. */
-function normalizeHeader(header: string): string {
-  return header
-    .replace(/([a-z])([A-Z])/g, '$1 $2')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
-}
-
-function looksSecret(header: string): boolean {
-  const n = normalizeHeader(header);
-  return !GUESS.has(n) && SECRET_WORDS.test(n);
-}
-
-/**
- * Undoes papaparse's `escapeFormulae` (a leading apostrophe before = + - @ tab CR), so a file
- * AlertDesk exported comes back as it was.
- */
-function unescapeFormula(value: string): string {
-  return /^'[=+\-@\t\r]/.test(value) ? value.slice(1) : value;
-}
-
-interface CsvRecord {
-  /** 1-based line of the file where the record starts (a quoted line break spans lines). */
-  line: number;
-  values: string[];
-  problem: string | null;
-}
-
-interface ParsedCsv {
-  delimiter: string;
-  headers: string[];
-  records: CsvRecord[];
-}
-
-function parseCsv(csv: string): ParsedCsv {
-  const text = csv.charCodeAt(0) === 0xfeff ? csv.slice(1) : csv;
-  const rows: CsvRecord[] = [];
-  let delimiter = ',';
-  let start = 0;
-  let line = 1;
-  Papa.parse<string[]>(text, {
-    delimitersToGuess: [',', ';', '\t'],
-    step: (result) => {
-      delimiter = result.meta.delimiter;
-      const breakChar = result.meta.linebreak === '\r' ? '\r' : '\n';
-      const problem = result.errors.find((e) => e.type === 'Quotes');
-      rows.push({
-        line,
-        values: result.data,
-        problem: problem
-          ? problem.code === 'MissingQuotes'
-            ? 'A quoted value is never closed (a " is missing), so everything after it was read as one value. Check the quotes on this line.'
-            : 'A quote inside a quoted value is not doubled; write "" for a quote inside quotes.'
-          : null,
-      });
-      const end = Math.min(result.meta.cursor, text.length);
-      for (let i = text.indexOf(breakChar, start); i !== -1 && i < end; i = text.indexOf(breakChar, i + 1))
-        line++;
-      start = end;
+/** What the check needs of the inventory, without secrets, and the lists it was taken from. */
+function snapshot(inventory: Inventory): { view: CsvInventory; lists: readonly unknown[] } {
+  const lists = [inventory.sites, inventory.connectors, inventory.cameras, inventory.appPasswords];
+  return {
+    lists,
+    view: {
+      sites: inventory.sites.map(({ id, name }) => ({ id, name })),
+      connectors: inventory.connectors.map(({ id, siteId, title }) => ({ id, siteId, title })),
+      cameras: inventory.cameras.map(({ id, siteId, name, serial }) => ({ id, siteId, name, serial })),
+      appPasswords: inventory.appPasswords.map(({ id, account, status }) => ({ id, account, status })),
     },
-  });
-  const [header, ...records] = rows;
-  return {
-    delimiter,
-    headers: header ? header.values.map((h) => h.trim()) : [],
-    records: records.filter((r) => r.problem !== null || r.values.some((v) => v.trim() !== '')),
   };
 }
 
-interface ColumnPlan {
-  /** Header → field, as shown to the user. */
-  mapping: Record<string, CameraCsvField | null>;
-  /** Field read from each column index. */
-  columns: Array<CameraCsvField | null>;
-  errors: CsvImportRowError[];
-}
-
-function planColumns(headers: string[], wanted: CameraCsvInput['mapping']): ColumnPlan {
-  const mapping: Record<string, CameraCsvField | null> = {};
-  const columns: Array<CameraCsvField | null> = [];
-  const errors: CsvImportRowError[] = [];
-  const taken = new Map<CameraCsvField, string>();
-  let secretRefused = false;
-  for (const header of headers) {
-    let field: CameraCsvField | null;
-    if (header === '') field = null;
-    else if (looksSecret(header)) {
-      // Refused even when the user maps it: a CSV file lying around must never be how a secret travels.
-      field = null;
-      if (!secretRefused) {
-        const names = headers.filter(looksSecret).map((h) => `"${h}"`);
-        errors.push({
-          line: HEADER_LINE,
-          field: null,
-          message: `${
-            names.length > 1
-              ? `The columns ${names.join(', ')} look like passwords and are ignored`
-              : `The column ${names.join('')} looks like a password and is ignored`
-          }: secrets are never imported from CSV. Enter them in the vault (App passwords) instead.`,
-        });
-        secretRefused = true;
-      }
-    } else if (wanted && Object.hasOwn(wanted, header)) field = wanted[header] ?? null;
-    else field = GUESS.get(normalizeHeader(header)) ?? null;
-
-    const first = field ? taken.get(field) : undefined;
-    if (field && first !== undefined) {
-      errors.push({
-        line: HEADER_LINE,
-        field,
-        message: `The columns "${first}" and "${header}" both hold ${LABELS[field]}; only "${first}" is used.`,
-      });
-      field = null;
-    }
-    if (field) taken.set(field, header);
-    columns.push(field);
-    // A repeated header text keeps the mapping of its first column.
-    if (!Object.hasOwn(mapping, header)) mapping[header] = field;
-  }
-  return { mapping, columns, errors };
-}
-
-interface RowPlan {
-  line: number;
-  camera: CameraParsed | null;
-  values: Partial<Record<CameraCsvField, string>>;
-}
-
-interface Validation {
-  delimiter: string;
-  headers: string[];
-  mapping: Record<string, CameraCsvField | null>;
-  rows: RowPlan[];
-  errors: CsvImportRowError[];
-}
-
-const SCHEMA_TO_CSV: Partial<Record<keyof CameraInput, CameraCsvField>> = {
-  siteId: 'site',
-  connectorId: 'connector',
-  appPasswordId: 'appPasswordAccount',
-};
-
-const lower = (v: string) => v.trim().toLowerCase();
-
-/** Checks every row the way a camera create would, plus duplicates among the rows of the file. */
-function validate(deps: CameraCsvDeps, input: CameraCsvInput): Validation {
-  const { inventory } = deps;
-  const parsed = parseCsv(input.csv);
-  const plan = planColumns(parsed.headers, input.mapping);
-  const errors: CsvImportRowError[] = [...plan.errors];
-  const base = { delimiter: parsed.delimiter, headers: parsed.headers, mapping: plan.mapping };
-
-  if (parsed.headers.length === 0) {
-    errors.push({ line: HEADER_LINE, field: null, message: 'The file is empty: it has no header row.' });
-    return { ...base, rows: [], errors };
-  }
-
-  if (parsed.records.length === 0) {
-    errors.push({
-      line: HEADER_LINE,
-      field: null,
-      message: 'The file has a header row but no cameras under it.',
-    });
-  }
-  const hasColumn = (f: CameraCsvField) => plan.columns.includes(f);
-  const defaultSite = input.defaultSiteId ? inventory.site(input.defaultSiteId) : undefined;
-  if (!hasColumn('name')) {
-    errors.push({
-      line: HEADER_LINE,
-      field: 'name',
-      message:
-        'The file has no column for the camera name: add a "Name" column, or choose which column holds it.',
-    });
-  }
-  if (input.defaultSiteId && !defaultSite) {
-    errors.push({
-      line: HEADER_LINE,
-      field: 'site',
-      message: 'The site chosen for the import no longer exists; choose another one.',
-    });
-  } else if (!hasColumn('site') && !defaultSite) {
-    errors.push({
-      line: HEADER_LINE,
-      field: 'site',
-      message: 'The file has no "Site" column: add one, or choose the site the cameras belong to.',
-    });
-  }
-  const blocked = errors.some((e) => e.field === 'name' || e.field === 'site');
-
-  const sitesByName = new Map(inventory.sites.map((s) => [lower(s.name), s]));
-  const existingNames = new Map(inventory.cameras.map((c) => [`${c.siteId}\n${lower(c.name)}`, c]));
-  const existingSerials = new Map(
-    inventory.cameras.filter((c) => c.serial.trim() !== '').map((c) => [lower(c.serial), c]),
+async function check(deps: CameraCsvDeps, input: CsvCall, mode: CsvCheckMode): Promise<CsvCheckOutcome> {
+  const id = input.progressId ?? null;
+  const { progressId: _id, ...csv } = input;
+  // At most ten progress events a second reach the window.
+  let last = 0;
+  const outcome = await deps.csvThread.check(
+    { mode, input: csv, inventory: snapshot(deps.inventory).view },
+    (p) => {
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      deps.progress({ id, ...p });
+    },
   );
-  const fileNames = new Map<string, number>();
-  const fileSerials = new Map<string, number>();
-  const rows: RowPlan[] = [];
+  return outcome;
+}
 
-  for (const record of parsed.records) {
-    const values: Partial<Record<CameraCsvField, string>> = {};
-    plan.columns.forEach((field, i) => {
-      if (field) values[field] = unescapeFormula(record.values[i] ?? '').trim();
-    });
-    const row: RowPlan = { line: record.line, camera: null, values };
-    rows.push(row);
-    if (blocked) continue;
+export async function previewCameraCsv(deps: CameraCsvDeps, input: CsvCall): Promise<CsvImportPreview> {
+  const outcome = await check(deps, input, 'preview');
+  deps.progress({ id: input.progressId ?? null, phase: 'done', rows: outcome.preview.rows });
+  return outcome.preview;
+}
 
-    const rowErrors: CsvImportRowError[] = [];
-    const fail = (field: CameraCsvField | null, message: string) =>
-      rowErrors.push({ line: record.line, field, message });
-
-    if (record.problem) {
-      // Its values are cut in the wrong places; checking them would only add confusing errors.
-      errors.push({ line: record.line, field: null, message: record.problem });
-      continue;
-    }
-    const extra = record.values.slice(parsed.headers.length).filter((v) => v.trim() !== '');
-    if (extra.length > 0) {
-      fail(
-        null,
-        `This line has ${record.values.length} values but the header has ${parsed.headers.length} columns; a value containing "${parsed.delimiter === '\t' ? 'tab' : parsed.delimiter}" must be put in double quotes.`,
-      );
-    }
-
-    const siteName = values.site ?? '';
-    const site = siteName ? sitesByName.get(lower(siteName)) : defaultSite;
-    if (!site) {
-      fail(
-        'site',
-        siteName
-          ? `There is no site named "${siteName}". Create the site first, or correct the name.`
-          : 'The site is empty and no site was chosen for the import.',
-      );
-    }
-
-    let connectorId: string | null = null;
-    const connectorTitle = values.connector ?? '';
-    if (connectorTitle && site) {
-      const matches = inventory.connectors.filter(
-        (c) => c.siteId === site.id && lower(c.title) === lower(connectorTitle),
-      );
-      if (matches.length === 1) connectorId = matches[0]!.id;
-      else if (matches.length > 1) {
-        fail(
-          'connector',
-          `"${site.name}" has ${matches.length} connectors titled "${connectorTitle}"; rename one so the camera can be linked.`,
-        );
-      } else {
-        const elsewhere = inventory.connectors.find((c) => lower(c.title) === lower(connectorTitle));
-        const elsewhereSite = elsewhere ? inventory.site(elsewhere.siteId) : undefined;
-        fail(
-          'connector',
-          `"${site.name}" has no connector titled "${connectorTitle}"${elsewhereSite ? ` (there is one at "${elsewhereSite.name}", but a camera can only use a connector of its own site)` : ''}.`,
-        );
-      }
-    }
-
-    let appPasswordId: string | null = null;
-    const account = values.appPasswordAccount ?? '';
-    if (account) {
-      const records = inventory.appPasswords.filter((r) => lower(r.account) === lower(account));
-      const live = records.filter((r) => r.status !== 'retired' && r.status !== 'revoked');
-      if (live.length === 1) appPasswordId = live[0]!.id;
-      else if (live.length > 1) {
-        fail(
-          'appPasswordAccount',
-          `${account} has ${live.length} current app-password records; link the camera to the right one by hand.`,
-        );
-      } else {
-        fail(
-          'appPasswordAccount',
-          records.length > 0
-            ? `Every app-password record of ${account} is retired or revoked; add the current app password in the vault first.`
-            : `There is no app-password record for ${account}; add it in the vault first (the secret is entered there, never in the CSV).`,
-        );
-      }
-    }
-
-    let heartbeatMinutes: number | null = null;
-    const heartbeat = values.heartbeatMinutes ?? '';
-    if (heartbeat) {
-      if (/^-?\d+([.,]\d+)?$/.test(heartbeat)) heartbeatMinutes = Number(heartbeat.replace(',', '.'));
-      else fail('heartbeatMinutes', `Heartbeat must be a number of minutes; "${heartbeat}" is not.`);
-    }
-
-    const candidate: CameraInput = {
-      // A stand-in keeps the other fields checked when the site is unknown (already reported).
-      siteId: site?.id ?? 'unknown-site',
-      name: values.name ?? '',
-      vendor: values.vendor ?? '',
-      model: values.model ?? '',
-      host: values.host ?? '',
-      serial: values.serial ?? '',
-      location: values.location ?? '',
-      connectorId,
-      smtpLogin: values.smtpLogin ?? '',
-      appPasswordId,
-      recipients: (values.recipients ?? '').split(/[;,\s]+/).filter((r) => r !== ''),
-      heartbeatMinutes,
-      notes: values.notes ?? '',
-    };
-    if (values.subjectTemplate) candidate.subjectTemplate = values.subjectTemplate;
-    const checked = CameraFields.safeParse(candidate);
-    if (!checked.success) {
-      for (const issue of checked.error.issues) {
-        const key = issue.path[0] as keyof CameraInput | undefined;
-        const field = key ? (SCHEMA_TO_CSV[key] ?? (key as CameraCsvField)) : null;
-        fail(field, issue.message);
-      }
-    }
-
-    // Rows with other errors still count: the user sees every clash of the file in one pass.
-    if (site) {
-      const name = values.name ?? '';
-      const nameKey = `${site.id}\n${lower(name)}`;
-      const sameName = name ? existingNames.get(nameKey) : undefined;
-      const earlierName = name ? fileNames.get(nameKey) : undefined;
-      if (sameName) fail('name', `"${site.name}" already has a camera named "${sameName.name}".`);
-      else if (earlierName !== undefined) {
-        fail('name', `Camera "${name}" at "${site.name}" is a duplicate of line ${earlierName}.`);
-      } else if (name) fileNames.set(nameKey, record.line);
-    }
-    const serial = values.serial ?? '';
-    const sameSerial = serial ? existingSerials.get(lower(serial)) : undefined;
-    const earlierSerial = serial ? fileSerials.get(lower(serial)) : undefined;
-    if (sameSerial) fail('serial', `Serial/MAC ${serial} is already recorded for "${sameSerial.name}".`);
-    else if (earlierSerial !== undefined)
-      fail('serial', `Serial/MAC ${serial} is a duplicate of line ${earlierSerial}.`);
-    else if (serial) fileSerials.set(lower(serial), record.line);
-    if (site && checked.success && rowErrors.length === 0) row.camera = checked.data;
-    errors.push(...rowErrors);
+export async function importCameraCsv(deps: CameraCsvDeps, input: CsvCall): Promise<CsvImportResult> {
+  const id = input.progressId ?? null;
+  const before = snapshot(deps.inventory).lists;
+  const outcome = await check(deps, input, 'import');
+  if (outcome.good.length === 0) {
+    deps.progress({ id, phase: 'done', rows: 0 });
+    return { imported: 0, errors: outcome.errors };
   }
-  return { ...base, rows, errors };
-}
-
-export function previewCameraCsv(deps: CameraCsvDeps, input: CameraCsvInput): CsvImportPreview {
-  const v = validate(deps, input);
-  return {
-    delimiter: v.delimiter,
-    headers: v.headers,
-    mapping: v.mapping,
-    rows: v.rows.length,
-    good: v.rows.filter((r) => r.camera).length,
-    errors: v.errors,
-    sample: v.rows.slice(0, SAMPLE_ROWS).map((r) => ({ ...r.values })),
-  };
-}
-
-export function importCameraCsv(deps: CameraCsvDeps, input: CameraCsvInput): CsvImportResult {
-  const v = validate(deps, input);
-  const good = v.rows.filter((r): r is RowPlan & { camera: CameraParsed } => r.camera !== null);
-  if (good.length === 0) return { imported: 0, errors: v.errors };
-
+  // Lists are replaced on every change: the same lists mean nothing changed while it was checked.
+  if (snapshot(deps.inventory).lists.some((list, i) => list !== before[i])) {
+    throw new AppError(
+      'inventory-changed',
+      'Sites, connectors, cameras or app passwords changed while the file was being checked. Import it again.',
+    );
+  }
+  deps.progress({ id, phase: 'saving', rows: outcome.good.length });
   const at = new Date(deps.now()).toISOString();
-  const created: StoredCamera[] = good.map((r) => ({
+  const created: StoredCamera[] = outcome.good.map((r) => ({
     id: crypto.randomUUID(),
     ...r.camera,
     createdAt: at,
     updatedAt: at,
   }));
-  // One write for the whole file: a failure leaves the store exactly as it was.
-  deps.inventory.commit({ cameras: [...deps.inventory.cameras, ...created] });
-
-  const badLines = [...new Set(v.rows.filter((r) => !r.camera).map((r) => r.line))];
-  deps.audit.record({
-    action: 'import',
-    recordType: 'camera',
-    recordLabel: 'camera CSV',
-    detail: `${created.length} of ${v.rows.length} row(s) imported${
-      badLines.length > 0
-        ? `; ${badLines.length} refused (line${badLines.length > 1 ? 's' : ''} ${badLines.slice(0, 50).join(', ')}${badLines.length > 50 ? ', …' : ''})`
-        : ''
-    }`,
-  });
-  for (const c of created) {
-    deps.audit.record({
-      action: 'create',
+  const badLines = outcome.refusedLines;
+  const total = outcome.preview.rows;
+  // One write for the whole file, its audit events with it: a failure leaves the store as it was.
+  deps.inventory.commit({ cameras: [...deps.inventory.cameras, ...created] }, [
+    {
+      action: 'import',
       recordType: 'camera',
+      recordLabel: 'camera CSV',
+      detail: `${created.length} of ${plural(total, 'row')} imported${
+        badLines.length > 0
+          ? `; ${badLines.length} refused (line${badLines.length > 1 ? 's' : ''} ${badLines.slice(0, 50).join(', ')}${badLines.length > 50 ? ', …' : ''})`
+          : ''
+      }`,
+    },
+    ...created.map((c) => ({
+      action: 'create' as const,
+      recordType: 'camera' as const,
       recordId: c.id,
       recordLabel: c.name,
       siteId: c.siteId,
       cameraId: c.id,
       detail: 'CSV import',
-    });
-  }
-  return { imported: created.length, errors: v.errors };
+    })),
+  ]);
+  deps.progress({ id, phase: 'done', rows: created.length });
+  return { imported: created.length, errors: outcome.errors };
 }
 
 export function exportCameraCsv(
@@ -521,7 +171,7 @@ export function exportCameraCsv(
     recordType: 'camera',
     recordLabel: 'camera CSV',
     siteId: site?.id ?? null,
-    detail: `${cameras.length} camera(s)${site ? ` of "${site.name}"` : ''}`,
+    detail: `${plural(cameras.length, 'camera')}${site ? ` of "${site.name}"` : ''}`,
   });
   return { filename: `alertdesk-cameras-${fileStamp(deps.now())}.csv`, csv, rows: cameras.length };
 }

@@ -1,20 +1,19 @@
 import type { CameraParsed } from '../../../shared/schemas.ts';
 import { AppError, notFound } from '../../../shared/result.ts';
+import { plural } from '../../../shared/words.ts';
 import type { Camera } from '../../../shared/vault.ts';
-import type { AuditLog } from '../history/audit.ts';
 import type { Inventory, StoredCamera } from './inventory.ts';
+import { cameraEvent } from '../history/audit.ts';
 
 type CameraUpdateParsed = CameraParsed & { id: string };
 
 /** Every device that sends alert mail, per site; one table across all sites. */
 export class CameraService {
   private readonly inventory: Inventory;
-  private readonly audit: AuditLog;
   private readonly now: () => number;
 
-  constructor(inventory: Inventory, audit: AuditLog, now: () => number) {
+  constructor(inventory: Inventory, now: () => number) {
     this.inventory = inventory;
-    this.audit = audit;
     this.now = now;
   }
 
@@ -38,15 +37,16 @@ export class CameraService {
     this.check(input, null);
     const at = new Date(this.now()).toISOString();
     const camera: StoredCamera = { id: crypto.randomUUID(), ...input, createdAt: at, updatedAt: at };
-    this.inventory.commit({ cameras: [...this.inventory.cameras, camera] });
-    this.audit.record({
-      action: 'create',
-      recordType: 'camera',
-      recordId: camera.id,
-      recordLabel: camera.name,
-      siteId: camera.siteId,
-      cameraId: camera.id,
-    });
+    this.inventory.commit({ cameras: [...this.inventory.cameras, camera] }, [
+      {
+        action: 'create',
+        recordType: 'camera',
+        recordId: camera.id,
+        recordLabel: camera.name,
+        siteId: camera.siteId,
+        cameraId: camera.id,
+      },
+    ]);
     return camera;
   }
 
@@ -54,35 +54,38 @@ export class CameraService {
     const existing = this.get(input.id);
     this.check(input, existing.id);
     const updated: StoredCamera = { ...existing, ...input, updatedAt: new Date(this.now()).toISOString() };
-    this.inventory.commit({
-      cameras: this.inventory.cameras.map((c) => (c.id === updated.id ? updated : c)),
-    });
     const changed = Object.keys(input).filter(
       (k) => JSON.stringify(existing[k as keyof Camera]) !== JSON.stringify(updated[k as keyof Camera]),
     );
-    this.audit.record({
-      action: 'update',
-      recordType: 'camera',
-      recordId: updated.id,
-      recordLabel: updated.name,
-      siteId: updated.siteId,
-      cameraId: updated.id,
-      detail: changed.length ? `changed: ${changed.join(', ')}` : 'no change',
-    });
+    this.inventory.commit(
+      { cameras: this.inventory.cameras.map((c) => (c.id === updated.id ? updated : c)) },
+      [
+        {
+          action: 'update',
+          recordType: 'camera',
+          recordId: updated.id,
+          recordLabel: updated.name,
+          siteId: updated.siteId,
+          cameraId: updated.id,
+          detail: changed.length ? `changed: ${changed.join(', ')}` : 'no change',
+        },
+      ],
+    );
     return updated;
   }
 
   remove(id: string): { id: string } {
     const c = this.get(id);
-    this.inventory.commit({ cameras: this.inventory.cameras.filter((x) => x.id !== id) });
-    this.audit.record({
-      action: 'delete',
-      recordType: 'camera',
-      recordId: id,
-      recordLabel: c.name,
-      siteId: c.siteId,
-      cameraId: id,
-    });
+    this.inventory.commit({ cameras: this.inventory.cameras.filter((x) => x.id !== id) }, [
+      {
+        action: 'delete',
+        recordType: 'camera',
+        recordId: id,
+        recordLabel: c.name,
+        siteId: c.siteId,
+        cameraId: id,
+      },
+    ]);
     return { id };
   }
 
@@ -106,7 +109,7 @@ export class CameraService {
       if (elsewhere.length > 0) {
         throw new AppError(
           'invalid-input',
-          `${elsewhere.length} selected camera(s) are at another site than the connector "${connector.title}". Select cameras of one site, or choose a connector of their site.`,
+          `${plural(elsewhere.length, 'selected camera')} ${elsewhere.length === 1 ? 'is' : 'are'} at another site than the connector "${connector.title}". Select cameras of one site, or choose a connector of their site.`,
           'connectorId',
         );
       }
@@ -124,7 +127,6 @@ export class CameraService {
       }
       return next;
     });
-    this.inventory.commit({ cameras });
     const what = [
       input.connectorId !== undefined
         ? `connector ${input.connectorId ? this.inventory.connector(input.connectorId)!.title : 'none'}`
@@ -135,25 +137,11 @@ export class CameraService {
     ]
       .filter(Boolean)
       .join('; ');
-    for (const c of targets) {
-      this.audit.record({
-        action: 'update',
-        recordType: 'camera',
-        recordId: c.id,
-        recordLabel: c.name,
-        siteId: c.siteId,
-        cameraId: c.id,
-        detail: `bulk edit: ${what}`,
-      });
-    }
-    return { updated: targets.length };
-  }
-
-  /** Detaches cameras from a connector that is being deleted. */
-  detachConnector(connectorId: string): StoredCamera[] {
-    return this.inventory.cameras.map((c) =>
-      c.connectorId === connectorId ? { ...c, connectorId: null } : c,
+    this.inventory.commit(
+      { cameras },
+      targets.map((c) => cameraEvent(c, `bulk edit: ${what}`)),
     );
+    return { updated: targets.length };
   }
 
   private check(input: CameraParsed, selfId: string | null): void {

@@ -8,28 +8,13 @@ import { diagnoseHandlers } from '../mail/diagnose-handlers.ts';
 export function connectorHandlers(
   ctx: Pick<CoreContext, 'inventory' | 'connectors' | 'cameras' | 'audit' | 'options' | 'emit'>,
 ): Handlers['connectors'] {
-  const { inventory, connectors, cameras, audit } = ctx;
+  const { connectors } = ctx;
   return {
     list: (input) => connectors.list(input?.siteId),
     get: ({ id }) => connectors.get(id),
     create: (input) => connectors.create(input),
     update: (input) => connectors.update(input),
-    remove: ({ id }) => {
-      const detached = inventory.cameras.filter((c) => c.connectorId === id);
-      if (detached.length > 0) inventory.commit({ cameras: cameras.detachConnector(id) });
-      for (const c of detached) {
-        audit.record({
-          action: 'update',
-          recordType: 'camera',
-          recordId: c.id,
-          recordLabel: c.name,
-          siteId: c.siteId,
-          cameraId: c.id,
-          detail: 'connector deleted; camera has no connector now',
-        });
-      }
-      return connectors.remove(id);
-    },
+    remove: ({ id }) => connectors.remove(id),
     setState: ({ id, state }) => connectors.setState(id, state),
     inspectCertificate: ({ pem }) => inspectCertificate(pem, 'pem'),
     importProperties: ({ text }) => parseJavaMailProperties(text),

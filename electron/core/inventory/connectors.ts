@@ -4,10 +4,12 @@ import { FAILURE_CATALOG } from '../../../shared/failures.ts';
 import { formatJavaMailProperties } from '../../../shared/javamail.ts';
 import { DEFAULT_PORTS } from '../../../shared/presets.ts';
 import { AppError, notFound } from '../../../shared/result.ts';
+import { plural } from '../../../shared/words.ts';
 import type { ConnectorParsed } from '../../../shared/schemas.ts';
-import type { SecretBox } from '../adapters.ts';
+import type { PlacedSecrets } from '../adapters.ts';
 import { inspectCertificate, normalizePem } from '../certificates.ts';
-import type { AuditLog } from '../history/audit.ts';
+import { cameraEvent, type AuditLog } from '../history/audit.ts';
+import { secretPlace } from '../secrets/keyring.ts';
 import type { RouteConnector } from '../mail/engine.ts';
 import type { Inventory, StoredConnector } from './inventory.ts';
 
@@ -35,10 +37,10 @@ export class ConnectorService {
 
   private readonly inventory: Inventory;
   private readonly audit: AuditLog;
-  private readonly secrets: SecretBox;
+  private readonly secrets: PlacedSecrets;
   private readonly now: () => number;
 
-  constructor(inventory: Inventory, audit: AuditLog, secrets: SecretBox, now: () => number) {
+  constructor(inventory: Inventory, audit: AuditLog, secrets: PlacedSecrets, now: () => number) {
     this.inventory = inventory;
     this.audit = audit;
     this.secrets = secrets;
@@ -75,24 +77,26 @@ export class ConnectorService {
     const site = this.inventory.site(input.siteId);
     if (!site) throw new AppError('invalid-input', 'Choose an existing site for the connector.', 'siteId');
     const at = new Date(this.now()).toISOString();
-    const fields = await this.prepare(input, null);
+    const id = crypto.randomUUID();
+    const fields = await this.prepare(input, null, id);
     const connector: StoredConnector = {
-      id: crypto.randomUUID(),
+      id,
       ...fields,
       state: 'STOPPED',
       lastTest: null,
       createdAt: at,
       updatedAt: at,
     };
-    this.inventory.commit({ connectors: [...this.inventory.connectors, connector] });
-    this.audit.record({
-      action: 'create',
-      recordType: 'connector',
-      recordId: connector.id,
-      recordLabel: connector.title,
-      siteId: connector.siteId,
-      detail: `${connector.host}:${connector.port} ${connector.security}, auth ${connector.auth}${connector.passwordSealed ? ', password stored' : ''}${connector.allowPlainLogin ? ', login without encryption allowed' : ''}`,
-    });
+    this.inventory.commit({ connectors: [...this.inventory.connectors, connector] }, [
+      {
+        action: 'create',
+        recordType: 'connector',
+        recordId: connector.id,
+        recordLabel: connector.title,
+        siteId: connector.siteId,
+        detail: `${connector.host}:${connector.port} ${connector.security}, auth ${connector.auth}${connector.passwordSealed ? ', password stored' : ''}${connector.allowPlainLogin ? ', login without encryption allowed' : ''}`,
+      },
+    ]);
     return this.view(connector);
   }
 
@@ -101,7 +105,24 @@ export class ConnectorService {
     if (!this.inventory.site(input.siteId)) {
       throw new AppError('invalid-input', 'Choose an existing site for the connector.', 'siteId');
     }
-    const fields = await this.prepare(input, existing);
+    if (input.siteId !== existing.siteId) {
+      // A camera sends through a connector of its own site: moving the connector away would leave
+      // its cameras pointing at another site's connector.
+      const users = this.inventory.cameras.filter((c) => c.connectorId === existing.id);
+      if (users.length > 0) {
+        throw new AppError(
+          'in-use',
+          `${users.length} camera(s) send through this connector (${users
+            .slice(0, 3)
+            .map((c) => c.name)
+            .join(
+              ', ',
+            )}${users.length > 3 ? ', …' : ''}). Give them another connector first, or move the whole site's cameras with it.`,
+          'siteId',
+        );
+      }
+    }
+    const fields = await this.prepare(input, existing, existing.id);
     const passwordChanged = fields.passwordSealed !== existing.passwordSealed;
     const connectionChanged =
       passwordChanged ||
@@ -112,9 +133,6 @@ export class ConnectorService {
       lastTest: connectionChanged ? null : existing.lastTest,
       updatedAt: new Date(this.now()).toISOString(),
     };
-    this.inventory.commit({
-      connectors: this.inventory.connectors.map((c) => (c.id === updated.id ? updated : c)),
-    });
     const changed = Object.keys(fields).filter(
       (k) =>
         k !== 'passwordSealed' &&
@@ -122,27 +140,42 @@ export class ConnectorService {
           JSON.stringify(updated[k as keyof StoredConnector]),
     );
     if (passwordChanged) changed.push(fields.passwordSealed ? 'password (replaced)' : 'password (cleared)');
-    this.audit.record({
-      action: 'update',
-      recordType: 'connector',
-      recordId: updated.id,
-      recordLabel: updated.title,
-      siteId: updated.siteId,
-      detail: changed.length ? `changed: ${changed.join(', ')}` : 'no change',
-    });
+    this.inventory.commit(
+      { connectors: this.inventory.connectors.map((c) => (c.id === updated.id ? updated : c)) },
+      [
+        {
+          action: 'update',
+          recordType: 'connector',
+          recordId: updated.id,
+          recordLabel: updated.title,
+          siteId: updated.siteId,
+          detail: changed.length ? `changed: ${changed.join(', ')}` : 'no change',
+        },
+      ],
+    );
     return this.view(updated);
   }
 
+  /** Deletes a connector; its cameras are left without one, in the same write. */
   remove(id: string): { id: string } {
     const c = this.stored(id);
-    this.inventory.commit({ connectors: this.inventory.connectors.filter((x) => x.id !== id) });
-    this.audit.record({
-      action: 'delete',
-      recordType: 'connector',
-      recordId: id,
-      recordLabel: c.title,
-      siteId: c.siteId,
-    });
+    const detached = this.inventory.cameras.filter((x) => x.connectorId === id);
+    this.inventory.commit(
+      {
+        connectors: this.inventory.connectors.filter((x) => x.id !== id),
+        ...(detached.length
+          ? {
+              cameras: this.inventory.cameras.map((x) =>
+                x.connectorId === id ? { ...x, connectorId: null } : x,
+              ),
+            }
+          : {}),
+      },
+      [
+        ...detached.map((x) => cameraEvent(x, 'connector deleted; camera has no connector now')),
+        { action: 'delete', recordType: 'connector', recordId: id, recordLabel: c.title, siteId: c.siteId },
+      ],
+    );
     return { id };
   }
 
@@ -150,15 +183,16 @@ export class ConnectorService {
     const c = this.stored(id);
     if (c.state === state) return this.view(c);
     const updated = { ...c, state, updatedAt: new Date(this.now()).toISOString() };
-    this.inventory.commit({ connectors: this.inventory.connectors.map((x) => (x.id === id ? updated : x)) });
-    this.audit.record({
-      action: state === 'RUN' ? 'start' : 'stop',
-      recordType: 'connector',
-      recordId: id,
-      recordLabel: c.title,
-      siteId: c.siteId,
-      detail,
-    });
+    this.inventory.commit({ connectors: this.inventory.connectors.map((x) => (x.id === id ? updated : x)) }, [
+      {
+        action: state === 'RUN' ? 'start' : 'stop',
+        recordType: 'connector',
+        recordId: id,
+        recordLabel: c.title,
+        siteId: c.siteId,
+        detail,
+      },
+    ]);
     return this.view(updated);
   }
 
@@ -173,30 +207,34 @@ export class ConnectorService {
       deliveryId: detail.id,
       failureClass: detail.failureClass,
       summary: ok
-        ? `Accepted by ${c.host} for ${detail.accepted.length} recipient(s)`
+        ? `Accepted by ${c.host} for ${plural(detail.accepted.length, 'recipient')}`
         : (detail.failure?.explanation ?? FAILURE_CATALOG[detail.failureClass ?? 'unexpected'].title),
     };
     const startNow = ok && c.state === 'STOPPED';
     const updated: StoredConnector = { ...c, lastTest, state: startNow ? 'RUN' : c.state };
-    this.inventory.commit({ connectors: this.inventory.connectors.map((x) => (x.id === id ? updated : x)) });
-    this.audit.record({
-      action: 'test',
-      recordType: 'connector',
-      recordId: id,
-      recordLabel: c.title,
-      siteId: c.siteId,
-      result: ok ? 'ok' : 'failed',
-      detail: ok ? lastTest.summary : `${detail.failureClass}: ${lastTest.summary}`,
-    });
-    if (startNow)
-      this.audit.record({
-        action: 'start',
+    this.inventory.commit({ connectors: this.inventory.connectors.map((x) => (x.id === id ? updated : x)) }, [
+      {
+        action: 'test',
         recordType: 'connector',
         recordId: id,
         recordLabel: c.title,
         siteId: c.siteId,
-        detail: 'after a passing test e-mail',
-      });
+        result: ok ? 'ok' : 'failed',
+        detail: ok ? lastTest.summary : `${detail.failureClass}: ${lastTest.summary}`,
+      },
+      ...(startNow
+        ? [
+            {
+              action: 'start' as const,
+              recordType: 'connector' as const,
+              recordId: id,
+              recordLabel: c.title,
+              siteId: c.siteId,
+              detail: 'after a passing test e-mail',
+            },
+          ]
+        : []),
+    ]);
   }
 
   exportProperties(id: string): { filename: string; text: string } {
@@ -244,6 +282,7 @@ export class ConnectorService {
   private async prepare(
     input: ConnectorParsed,
     existing: StoredConnector | null,
+    id: string,
   ): Promise<Omit<StoredConnector, 'id' | 'state' | 'lastTest' | 'createdAt' | 'updatedAt'>> {
     let trustedCertificatePem: string | null = null;
     if (input.trustedCertificatePem && input.trustedCertificatePem.trim() !== '') {
@@ -255,6 +294,7 @@ export class ConnectorService {
       input.clearPassword,
       existing?.passwordSealed ?? null,
       'password',
+      secretPlace.connectorPassword(id),
     );
     let pop: StoredConnector['pop'] = null;
     if (input.pop) {
@@ -266,6 +306,7 @@ export class ConnectorService {
           clearPassword,
           existing?.pop?.passwordSealed ?? null,
           'pop.password',
+          secretPlace.popPassword(id),
         ),
       };
     }
@@ -284,6 +325,7 @@ export class ConnectorService {
     clear: boolean,
     current: string | null,
     field: string,
+    place: string,
   ): Promise<string | null> {
     if (clear) return null;
     if (password === undefined || password === '') return current;
@@ -295,7 +337,7 @@ export class ConnectorService {
         field,
       );
     }
-    return this.secrets.seal(normalizePassword(password));
+    return this.secrets.seal(normalizePassword(password), place);
   }
 }
 

@@ -3,6 +3,8 @@ import { DEFAULT_SETTINGS, type Settings } from '../../../shared/schemas.ts';
 import type { WatchedMailbox } from '../../../shared/inbound.ts';
 import type { AppPasswordRecord, Camera } from '../../../shared/vault.ts';
 import type { DocumentStore } from '../adapters.ts';
+import type { AuditEntry, AuditInput, AuditLog } from '../history/audit.ts';
+import type { StoredKeyring } from '../secrets/keyring.ts';
 
 /** A connector as stored: secrets sealed by the secret box, the certificate as PEM. */
 export interface StoredConnector extends Omit<Connector, 'hasPassword' | 'trustedCertificate' | 'pop'> {
@@ -41,6 +43,13 @@ export interface InventoryState {
   settings: Settings;
   /** Random key, sealed by the secret box, for the reuse digests of app passwords. */
   vaultPepper: string | null;
+  /** The data folder's master key, sealed by the secret box (keyring.ts). */
+  keyring: StoredKeyring | null;
+  /**
+   * The audit events of the last change, written in the same atomic file write as the change. They
+   * are copied into the audit log right after; a crash in between is mended at the next opening.
+   */
+  auditOutbox: AuditEntry[];
 }
 
 const KEYS: Array<keyof InventoryState> = [
@@ -51,6 +60,8 @@ const KEYS: Array<keyof InventoryState> = [
   'mailboxes',
   'settings',
   'vaultPepper',
+  'keyring',
+  'auditOutbox',
 ];
 export const STORE_FORMAT_VERSION = 1;
 
@@ -61,6 +72,9 @@ export const STORE_FORMAT_VERSION = 1;
  */
 export class Inventory {
   private state: InventoryState;
+  private audit: AuditLog | null = null;
+  /** Events in the store's outbox not yet known to be in the audit log. */
+  private unwritten: AuditEntry[] = [];
 
   private readonly store: DocumentStore;
 
@@ -84,7 +98,23 @@ export class Inventory {
       mailboxes: (store.get('mailboxes') as StoredMailbox[] | undefined) ?? [],
       settings: { ...DEFAULT_SETTINGS, ...(store.get('settings') as Partial<Settings> | undefined) },
       vaultPepper: (store.get('vaultPepper') as string | undefined) ?? null,
+      keyring: (store.get('keyring') as StoredKeyring | undefined) ?? null,
+      auditOutbox: (store.get('auditOutbox') as AuditEntry[] | undefined) ?? [],
     };
+  }
+
+  /**
+   * From now on changes are audited through this log; events a crash kept from reaching it
+   * (still in the store's outbox) are written first.
+   */
+  attachAudit(audit: AuditLog): void {
+    this.audit = audit;
+    this.unwritten = [...this.state.auditOutbox];
+    this.flushAudit(true);
+  }
+
+  get keyring(): StoredKeyring | null {
+    return this.state.keyring;
   }
 
   get sites(): readonly StoredSite[] {
@@ -135,11 +165,35 @@ export class Inventory {
     return indexed(this.state.connectors).get(id);
   }
 
-  commit(change: Partial<InventoryState>): void {
+  /**
+   * Stores a change and the audit events that describe it together: the events travel in the same
+   * atomic file write (the outbox), then go to the audit log. Either both land or neither does.
+   */
+  commit(change: Partial<Omit<InventoryState, 'auditOutbox'>>, events: readonly AuditInput[] = []): void {
+    if (events.length > 0 && !this.audit) throw new Error('inventory: no audit log attached yet');
+    const stamped = this.audit ? events.map((e) => this.audit!.stamp(e)) : [];
+    const outbox = [...this.unwritten, ...stamped];
     const entries: Record<string, unknown> = { formatVersion: STORE_FORMAT_VERSION };
-    for (const key of KEYS) if (change[key] !== undefined) entries[key] = change[key];
+    for (const key of KEYS)
+      if (change[key as keyof typeof change] !== undefined) entries[key] = change[key as keyof typeof change];
+    // An empty outbox is written too: it says the events of the previous change reached the log.
+    if (outbox.length > 0 || this.state.auditOutbox.length > 0) entries.auditOutbox = outbox;
     this.store.setMany(entries);
-    this.state = { ...this.state, ...change };
+    this.state = { ...this.state, ...change, auditOutbox: outbox };
+    this.unwritten = outbox;
+    this.flushAudit(false);
+  }
+
+  private flushAudit(replay: boolean): void {
+    if (!this.audit || this.unwritten.length === 0) return;
+    try {
+      this.audit.append(this.unwritten, replay);
+      this.unwritten = [];
+    } catch (error) {
+      // The change is stored and its events are safe in the outbox beside it: they are written
+      // with the next change, or at the next opening. The change itself must not read as failed.
+      if (replay) throw error;
+    }
   }
 }
 

@@ -4,21 +4,21 @@ import type { CoreContext } from '../context.ts';
 /** The `settings` calls: app-wide settings, audited; a new retention prunes the history at once. */
 export function settingsHandlers({
   inventory,
-  audit,
   prune,
 }: Pick<CoreContext, 'inventory' | 'audit' | 'prune'>): Handlers['settings'] {
   return {
     get: () => inventory.settings,
     update: (input) => {
-      inventory.commit({ settings: { ...inventory.settings, ...input } });
-      audit.record({
-        action: 'update',
-        recordType: 'inventory',
-        recordLabel: 'settings',
-        detail: Object.entries(input)
-          .map(([k, v]) => `${k}=${String(v)}`)
-          .join(', '),
-      });
+      inventory.commit({ settings: { ...inventory.settings, ...input } }, [
+        {
+          action: 'update',
+          recordType: 'inventory',
+          recordLabel: 'settings',
+          detail: Object.entries(input)
+            .map(([k, v]) => `${k}=${String(v)}`)
+            .join(', '),
+        },
+      ]);
       prune();
       return inventory.settings;
     },

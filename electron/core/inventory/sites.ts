@@ -2,23 +2,17 @@ import type { z } from 'zod';
 import type { Site, SiteRemoval } from '../../../shared/domain.ts';
 import { AppError, notFound } from '../../../shared/result.ts';
 import type { SiteFields, SiteRemove, SiteUpdate } from '../../../shared/schemas.ts';
-import type { AuditLog } from '../history/audit.ts';
+import { plural } from '../../../shared/words.ts';
 import type { Inventory, StoredSite } from './inventory.ts';
+import { cameraEvent } from '../history/audit.ts';
 
 export class SiteService {
   private readonly inventory: Inventory;
-  private readonly audit: AuditLog;
   private readonly now: () => number;
   private readonly cameraCount: (siteId: string) => number;
 
-  constructor(
-    inventory: Inventory,
-    audit: AuditLog,
-    now: () => number,
-    cameraCount: (siteId: string) => number = () => 0,
-  ) {
+  constructor(inventory: Inventory, now: () => number, cameraCount: (siteId: string) => number = () => 0) {
     this.inventory = inventory;
-    this.audit = audit;
     this.now = now;
     this.cameraCount = cameraCount;
   }
@@ -49,14 +43,9 @@ export class SiteService {
       createdAt: at,
       updatedAt: at,
     };
-    this.inventory.commit({ sites: [...this.inventory.sites, site] });
-    this.audit.record({
-      action: 'create',
-      recordType: 'site',
-      recordId: site.id,
-      recordLabel: site.name,
-      siteId: site.id,
-    });
+    this.inventory.commit({ sites: [...this.inventory.sites, site] }, [
+      { action: 'create', recordType: 'site', recordId: site.id, recordLabel: site.name, siteId: site.id },
+    ]);
     return this.get(site.id);
   }
 
@@ -73,19 +62,20 @@ export class SiteService {
           : at
         : null;
     const updated: StoredSite = { ...existing, ...fields, handedOverAt, updatedAt: at };
-    this.inventory.commit({ sites: this.inventory.sites.map((s) => (s.id === id ? updated : s)) });
     const changed = Object.keys(fields).filter(
       (k) =>
         JSON.stringify(existing[k as keyof StoredSite]) !== JSON.stringify(updated[k as keyof StoredSite]),
     );
-    this.audit.record({
-      action: 'update',
-      recordType: 'site',
-      recordId: id,
-      recordLabel: updated.name,
-      siteId: id,
-      detail: changed.length ? `changed: ${changed.join(', ')}` : 'no change',
-    });
+    this.inventory.commit({ sites: this.inventory.sites.map((s) => (s.id === id ? updated : s)) }, [
+      {
+        action: 'update',
+        recordType: 'site',
+        recordId: id,
+        recordLabel: updated.name,
+        siteId: id,
+        detail: changed.length ? `changed: ${changed.join(', ')}` : 'no change',
+      },
+    ]);
     return this.get(id);
   }
 
@@ -136,23 +126,39 @@ export class SiteService {
       connectors = connectors.filter((c) => c.siteId !== site.id);
       cameras = cameras.filter((c) => c.siteId !== site.id);
     }
-    this.inventory.commit({
-      sites: this.inventory.sites.filter((s) => s.id !== site.id),
-      connectors,
-      cameras,
-    });
+    // Cameras elsewhere that still send through a deleted connector (stores older than the check
+    // that keeps a connector at its cameras' site) are left without one rather than dangling.
+    const gone = new Set(own.filter(() => input.connectors === 'delete').map((c) => c.id));
+    const stranded = cameras.filter((c) => c.connectorId !== null && gone.has(c.connectorId));
+    if (stranded.length) {
+      cameras = cameras.map((c) =>
+        c.connectorId !== null && gone.has(c.connectorId) ? { ...c, connectorId: null } : c,
+      );
+    }
     const moved = input.connectors === 'move';
-    this.audit.record({
-      action: 'delete',
-      recordType: 'site',
-      recordId: site.id,
-      recordLabel: site.name,
-      siteId: site.id,
-      detail:
-        own.length || ownCameras.length
-          ? `${own.length} connector(s) and ${ownCameras.length} camera(s) ${moved ? 'moved' : 'deleted'}`
-          : '',
-    });
+    this.inventory.commit(
+      {
+        sites: this.inventory.sites.filter((s) => s.id !== site.id),
+        connectors,
+        cameras,
+      },
+      [
+        {
+          action: 'delete',
+          recordType: 'site',
+          recordId: site.id,
+          recordLabel: site.name,
+          siteId: site.id,
+          detail:
+            own.length || ownCameras.length
+              ? `${plural(own.length, 'connector')} and ${plural(ownCameras.length, 'camera')} ${moved ? 'moved' : 'deleted'}`
+              : '',
+        },
+        ...stranded.map((c) =>
+          cameraEvent(c, `connector deleted with the site "${site.name}"; camera has no connector now`),
+        ),
+      ],
+    );
     return {
       siteId: site.id,
       connectorsDeleted: moved ? 0 : own.length,

@@ -453,6 +453,8 @@ export class DeliveryEngine {
     const retry = failure !== null && failure.retryable && item.attempt < maxAttempts && !job.signal?.aborted;
     const delayMs = retry ? (connector!.retryDelaysSec[item.attempt - 1] ?? 0) * 1000 : 0;
     const status: DeliveryStatus = !failure ? 'sent' : retry ? 'retrying' : 'failed';
+    // A final outcome is reported (and the delivery finished) only once it is committed: an
+    // accepted message the app has called sent is never lost to a crash (see writeSoon).
     this.update(
       item,
       {
@@ -470,6 +472,7 @@ export class DeliveryEngine {
       },
       finishedAt,
       record,
+      retry ? undefined : () => this.finished(item),
     );
 
     if (retry) {
@@ -480,8 +483,6 @@ export class DeliveryEngine {
         },
         () => this.finalCancelled(item, 'Cancelled before the retry.'),
       );
-    } else {
-      this.finished(item);
     }
     return session;
   }
@@ -489,21 +490,32 @@ export class DeliveryEngine {
   /**
    * Moves a delivery to its next state in memory and tells the listeners. SQLite is written with
    * an attempt (one transaction: the attempt and the delivery row) and with a final state, not for
-   * the passing "sending" state.
+   * the passing "sending" state. A final state is told (and `then` runs) once it is committed.
    */
-  private update(item: Pending, change: Partial<DeliveryOutcome>, at: number, attempt?: AttemptRecord): void {
+  private update(
+    item: Pending,
+    change: Partial<DeliveryOutcome>,
+    at: number,
+    attempt?: AttemptRecord,
+    then?: () => void,
+  ): void {
     const r = item.record;
     Object.assign(r, change, { updatedAt: new Date(at).toISOString() });
     const final = r.status === 'sent' || r.status === 'failed' || r.status === 'cancelled';
-    if (attempt) this.deps.history.appendAttempt(item.id, attempt, stateOf(r), at);
-    else if (final) this.deps.history.setState(item.id, stateOf(r), at);
-    this.publish(item);
+    const known = () => {
+      this.publish(item);
+      then?.();
+    };
+    if (attempt) this.deps.history.appendAttempt(item.id, attempt, stateOf(r), at, final ? known : undefined);
+    else if (final) this.deps.history.setState(item.id, stateOf(r), at, known);
+    if (!final) known();
   }
 
   private finalCancelled(item: Pending, why: string): void {
     this.deps.logger.info('delivery cancelled', { id: item.id, why });
-    this.update(item, { status: 'cancelled', nextAttemptAt: null }, this.deps.clock.now());
-    this.finished(item);
+    this.update(item, { status: 'cancelled', nextAttemptAt: null }, this.deps.clock.now(), undefined, () =>
+      this.finished(item),
+    );
   }
 
   private finished(item: Pending): void {

@@ -2,6 +2,7 @@ import type { Handlers } from '../../../shared/contract.ts';
 import { AppError } from '../../../shared/result.ts';
 import type { CoreContext } from '../context.ts';
 import { arrivalColumns } from '../arrival/arrival-words.ts';
+import { OUTCOME_LABEL, plural } from '../../../shared/words.ts';
 import { spreadsheetCsv } from '../csv.ts';
 
 const slug = (text: string) =>
@@ -35,7 +36,7 @@ export function runHandlers(ctx: Pick<CoreContext, 'runs' | 'audit' | 'options'>
           connector: i.connectorTitle,
           account: i.account,
           recipients: i.recipients.join('; '),
-          result: i.status,
+          result: OUTCOME_LABEL[i.status],
           failure_class: i.failureClass ?? '',
           explanation: i.explanation ?? '',
           server_reply: i.reply ?? '',
@@ -50,25 +51,25 @@ export function runHandlers(ctx: Pick<CoreContext, 'runs' | 'audit' | 'options'>
         recordId: runId,
         recordLabel: `handover report CSV: ${report.site.name}`,
         siteId,
-        detail: `${report.items.length} row(s)`,
+        detail: plural(report.items.length, 'row'),
       });
       return { filename: reportName(report.site.name, report.run.startedAt, 'csv'), csv };
     },
-    reportPdf: async ({ runId, siteId }) => {
+    reportPdf: async ({ runId, siteId, paper }) => {
       const report = runs.report(runId, siteId);
       if (!options.printer)
         throw new AppError(
           'unavailable',
           'PDF printing is not available here; use Print on the report page.',
         );
-      const pdf = await options.printer.pdf(runId, siteId);
+      const pdf = await options.printer.pdf(runId, siteId, paper);
       audit.record({
         action: 'export',
         recordType: 'inventory',
         recordId: runId,
         recordLabel: `handover report PDF: ${report.site.name}`,
         siteId,
-        detail: `${pdf.length} bytes`,
+        detail: `${pdf.length} bytes, ${paper === 'letter' ? 'Letter' : 'A4'}`,
       });
       return {
         filename: reportName(report.site.name, report.run.startedAt, 'pdf'),

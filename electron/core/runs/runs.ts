@@ -27,6 +27,7 @@ import type {
 } from '../../../shared/runs.ts';
 import type { RunOptionsParsed } from '../../../shared/schemas.ts';
 import { renderSubject } from '../../../shared/subject.ts';
+import { plural } from '../../../shared/words.ts';
 import type { Clock, HostLookup, Logger } from '../adapters.ts';
 import type { ArrivalPort } from '../arrival/arrival.ts';
 import { settle, transaction, write, writeSoon, type Db } from '../history/db.ts';
@@ -43,6 +44,7 @@ import {
 import { targetFor, type DeliveryEngine, type DeliveryOutcome } from '../mail/engine.ts';
 import { SmtpSession } from '../mail/session.ts';
 import { Transcript } from '../mail/transcript.ts';
+import { buildReport, countItems, isCounted, noCounts } from './report.ts';
 
 /** Jobs queued before the event loop gets a turn (and the first SMTP sessions open). */
 const SUBMIT_BATCH = 64;
@@ -114,7 +116,13 @@ interface RunRow {
 /** "Quay 2" before "Quay 10". */
 const NATURAL = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-const FINAL: ReadonlySet<RunItemStatus> = new Set(['passed', 'failed', 'cancelled', 'skipped']);
+const FINAL: ReadonlySet<RunItemStatus> = new Set([
+  'passed',
+  'failed',
+  'cancelled',
+  'skipped',
+  'interrupted',
+]);
 
 function itemOf(r: ItemRow): RunItem {
   return {
@@ -312,7 +320,7 @@ export class RunService {
       recordType: 'inventory',
       recordId: runId,
       recordLabel: `handover run: ${scopeLabel}`,
-      detail: `${items.length} item(s), ${attachments.length} snapshot(s)${rerun ? `, re-run of the failures of ${rerun.of}` : ''}`,
+      detail: `${plural(items.length, 'item')}, ${plural(attachments.length, 'snapshot')}${rerun ? `, re-run of the failures of ${rerun.of}` : ''}`,
     });
 
     const run: ActiveRun = {
@@ -334,7 +342,13 @@ export class RunService {
   cancel(runId: string): RunSummary {
     const run = this.active.get(runId);
     if (!run) {
-      this.summary(runId); // an unknown run is not-found, not "finished"
+      const summary = this.summary(runId); // an unknown run is not-found, not "finished"
+      if (summary.status === 'interrupted') {
+        throw new AppError(
+          'not-running',
+          'This run was interrupted when AlertDesk stopped: nothing of it is being sent any more. Re-run it to test the cameras it did not finish.',
+        );
+      }
       throw new AppError('not-running', 'This run has already finished.');
     }
     run.controller.abort();
@@ -343,7 +357,11 @@ export class RunService {
 
   async rerunFailed(runId: string): Promise<RunSummary> {
     const previous = this.detail(runId);
-    const failed = previous.items.filter((i) => i.status === 'failed' || i.status === 'cancelled');
+    if (this.active.has(runId))
+      throw new AppError('still-running', 'This run is still going: wait for it to finish, or cancel it.');
+    const failed = previous.items.filter(
+      (i) => i.status === 'failed' || i.status === 'cancelled' || i.status === 'interrupted',
+    );
     if (failed.length === 0)
       throw new AppError(
         'nothing-failed',
@@ -401,48 +419,20 @@ export class RunService {
   }
 
   report(runId: string, siteId: string): HandoverReport {
-    const run = this.detail(runId);
-    const items = run.items.filter((i) => i.siteId === siteId);
-    if (items.length === 0)
-      throw new AppError('not-found', 'This run tested nothing at that site.', 'siteId');
-    const site = this.d.inventory.site(siteId);
-    const counts = countItems(items);
-    const ready = counts.passed === counts.total;
-    const requireArrival = this.optionsOf(runId).requireArrival ?? false;
-    const arrivalCounts = Object.fromEntries(ARRIVAL_STATES.map((s) => [s, 0])) as Record<
-      ArrivalState,
-      number
-    >;
-    for (const i of items) if (i.arrival) arrivalCounts[i.arrival.overall]++;
-    const verdict = ready
-      ? requireArrival
-        ? `All ${counts.total} alert path(s) delivered and arrived in the Inbox: the site's e-mail alerts are ready for handover.`
-        : `All ${counts.total} alert path(s) delivered: the site's e-mail alerts are ready for handover.`
-      : run.status === 'running'
-        ? `The run is still in progress (${counts.total - counts.pending} of ${counts.total} done).`
-        : `${counts.failed + counts.cancelled + counts.skipped} of ${counts.total} alert path(s) did not deliver: fix them and re-run the failures before handover.`;
-    return {
-      runId,
-      generatedAt: new Date(this.d.clock.now()).toISOString(),
+    const report = buildReport(this.detail(runId), siteId, this.d.inventory.site(siteId), {
+      generatedAt: this.d.clock.now(),
       integrator: this.d.osUser,
-      site: {
-        id: siteId,
-        name: site?.name ?? items[0]!.siteName,
-        customer: site?.customer ?? '',
-        address: site?.address ?? '',
-        contact: site?.contact ?? '',
-      },
-      run: {
-        startedAt: run.startedAt,
-        finishedAt: run.finishedAt,
-        status: run.status,
-        note: run.note,
-        snapshots: run.snapshots,
-      },
-      counts,
-      verdict,
-      ready,
-      items,
+    });
+    const requireArrival = this.optionsOf(runId).requireArrival ?? false;
+    const arrivalCounts = Object.fromEntries(ARRIVAL_STATES.map((s) => [s, 0])) as Record<ArrivalState, number>;
+    for (const i of report.items) if (i.arrival) arrivalCounts[i.arrival.overall]++;
+    return {
+      ...report,
+      ...(report.ready && requireArrival
+        ? {
+            verdict: `All ${plural(report.counts.total, 'alert path')} delivered and arrived in the Inbox: the site's e-mail alerts are ready for handover.`,
+          }
+        : {}),
       requireArrival,
       arrivalCounts,
     };
@@ -466,11 +456,10 @@ export class RunService {
 
   private counts(runId: string): RunCounts {
     const rows = this.sql.counts.all(runId) as Array<{ status: RunItemStatus; n: number }>;
-    const counts: RunCounts = { total: 0, passed: 0, failed: 0, skipped: 0, cancelled: 0, pending: 0 };
+    const counts = noCounts();
     for (const { status, n } of rows) {
       counts.total += n;
-      if (status === 'passed' || status === 'failed' || status === 'skipped' || status === 'cancelled')
-        counts[status] += n;
+      if (isCounted(status)) counts[status] += n;
       else counts.pending += n;
     }
     return counts;
@@ -716,10 +705,16 @@ export class RunService {
     if (c.appPasswordId) {
       const record = inv.appPassword(c.appPasswordId);
       passwordSealed = record?.secretSealed ?? null;
-      if (record && !record.secretSealed)
+      if (!record)
+        skipReason = `The app-password record linked to this camera no longer exists: record the app password of ${account} again.`;
+      else if (!record.secretSealed)
         skipReason = `The app password of ${record.account} was destroyed; record the current one first.`;
     } else if (connector && account.toLowerCase() === connector.username.toLowerCase()) {
       passwordSealed = connector.passwordSealed;
+    } else if (connector) {
+      // No server was asked: without the camera's own app password there is nothing to log in with
+      // (the connector's password belongs to another login).
+      skipReason = missingAppPassword(account, connector.username);
     }
     const recipients = c.recipients.length ? c.recipients : options.fallbackRecipients;
     if (!connector) skipReason = 'The camera has no connector: choose the connector it sends through.';
@@ -770,10 +765,12 @@ export class RunService {
 
   private label(options: RunOptionsParsed, items: PlannedItem[], rerun: boolean): string {
     const names = [...new Set(items.map((i) => i.site.name))];
+    // A title, not a list: past three sites it says how many.
+    const sites = names.length <= 3 ? names.join(', ') : plural(names.length, 'site');
     const where =
       options.scope.siteIds.length && !options.scope.cameraIds.length && !options.scope.connectorIds.length
-        ? names.join(', ')
-        : `${items.length} item(s) at ${names.join(', ')}`;
+        ? sites
+        : `${plural(items.length, 'camera')} at ${sites}`;
     return rerun ? `Re-run of failures — ${where}` : where;
   }
 
@@ -802,7 +799,7 @@ export class RunService {
     if (samples.length < options.snapshots) {
       throw new AppError(
         'invalid-input',
-        `Only ${samples.length} sample snapshot(s) are installed.`,
+        `Only ${plural(samples.length, 'sample snapshot')} ${samples.length === 1 ? 'is' : 'are'} installed.`,
         'snapshots',
       );
     }
@@ -844,7 +841,7 @@ export class RunService {
     for (const c of connectors) {
       if (c.state === 'STOPPED')
         warnings.push(
-          `"${c.title}" is STOPPED: its ${c.cameras} camera(s) will fail as connector-stopped. Start it, or test it first.`,
+          `"${c.title}" is STOPPED: its ${plural(c.cameras, 'camera')} will fail as connector-stopped. Start it, or test it first.`,
         );
       if (c.sizeLimit && messageBytes > c.sizeLimit) {
         warnings.push(
@@ -913,21 +910,9 @@ export class RunService {
   }
 }
 
-export function countItems(items: RunItem[]): RunCounts {
-  const counts: RunCounts = {
-    total: items.length,
-    passed: 0,
-    failed: 0,
-    skipped: 0,
-    cancelled: 0,
-    pending: 0,
-  };
-  for (const i of items) {
-    if (i.status === 'passed' || i.status === 'failed' || i.status === 'skipped' || i.status === 'cancelled')
-      counts[i.status]++;
-    else counts.pending++;
-  }
-  return counts;
+/** Why a camera with its own SMTP login but no app-password record was not tested. */
+export function missingAppPassword(account: string, connectorLogin: string): string {
+  return `This camera logs in as ${account}, but its own app password is not recorded in AlertDesk${connectorLogin ? ` (the connector's password is for ${connectorLogin})` : ''}: record it, then re-run. No server was contacted.`;
 }
 
 function kb(n: number): string {

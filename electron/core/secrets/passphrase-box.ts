@@ -7,11 +7,12 @@ import {
   timingSafeEqual,
   type KeyObject,
 } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { AppError } from '../../../shared/result.ts';
 import type { SecretBox } from '../adapters.ts';
+import { makePrivateDir, PRIVATE_FILE } from '../store/data-folder.ts';
 
 const scryptAsync = promisify(scrypt) as (
   password: string,
@@ -99,8 +100,9 @@ export class PassphraseSecretBox implements SecretBox {
         salt: salt.toString('base64'),
         check: aesGcmSeal(key, Buffer.from(CHECK_VALUE)).toString('base64'),
       };
-      mkdirSync(dirname(keyFilePath), { recursive: true });
-      writeFileSync(keyFilePath, JSON.stringify(file, null, 2), { mode: 0o600 });
+      makePrivateDir(dirname(keyFilePath));
+      // 'wx': never replace a key file, which would make every secret sealed with it unreadable.
+      writeFileSync(keyFilePath, JSON.stringify(file, null, 2), { mode: PRIVATE_FILE, flag: 'wx' });
       return new PassphraseSecretBox(key);
     }
     const file = JSON.parse(readFileSync(keyFilePath, 'utf8')) as KeyFile;

@@ -1,5 +1,6 @@
 import Conf from 'conf';
 import type { DocumentStore } from '../adapters.ts';
+import { PRIVATE_FILE } from './data-folder.ts';
 
 /**
  * Document store on `conf` (the library electron-store is built on), used by tests and scripts.
@@ -12,6 +13,7 @@ export function createConfStore(dataDir: string): DocumentStore {
     configName: 'alertdesk',
     projectName: 'alertdesk',
     clearInvalidConfig: false,
+    configFileMode: PRIVATE_FILE,
   });
   return storeOnConf(conf);
 }

@@ -1,10 +1,12 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { AppError, notFound } from '../../../shared/result.ts';
+import { plural } from '../../../shared/words.ts';
 import type { AppPasswordFields, AppPasswordUpdate } from '../../../shared/schemas.ts';
 import type { AppPasswordRecord, Finding } from '../../../shared/vault.ts';
-import type { Clipboard, SecretBox } from '../adapters.ts';
-import type { AuditLog } from '../history/audit.ts';
+import type { Clipboard, PlacedSecrets } from '../adapters.ts';
+import { secretPlace } from '../secrets/keyring.ts';
+import { cameraEvent, type AuditInput, type AuditLog } from '../history/audit.ts';
 import type { Inventory, StoredAppPassword } from '../inventory/inventory.ts';
 import { secretFormatWarning, secretLengthWarning } from './format.ts';
 
@@ -20,7 +22,7 @@ const OUTLOOK_DOMAINS = /@(outlook|hotmail|live|msn)\.[a-z.]+$/i;
 export class AppPasswordService {
   private readonly inventory: Inventory;
   private readonly audit: AuditLog;
-  private readonly secrets: SecretBox;
+  private readonly secrets: PlacedSecrets;
   private readonly now: () => number;
   private readonly osUser: string;
   private readonly clipboard: Clipboard | undefined;
@@ -32,7 +34,7 @@ export class AppPasswordService {
   constructor(options: {
     inventory: Inventory;
     audit: AuditLog;
-    secrets: SecretBox;
+    secrets: PlacedSecrets;
     now: () => number;
     sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
     osUser: string;
@@ -75,16 +77,18 @@ export class AppPasswordService {
     input: z.output<typeof AppPasswordFields>,
     replacesId: string | null = null,
   ): Promise<AppPasswordRecord> {
-    const sealed = await this.seal(input.secret);
-    const record = this.newRecord(input, sealed, replacesId);
-    this.inventory.commit({ appPasswords: [...this.inventory.appPasswords, record] });
-    this.audit.record({
-      action: 'create',
-      recordType: 'app-password',
-      recordId: record.id,
-      recordLabel: `${record.account} · ${record.label}`,
-      detail: `${record.provider}${secretFormatWarning(input.provider, input.secret) ? ' (format warning)' : ''}`,
-    });
+    const id = crypto.randomUUID();
+    const sealed = await this.seal(input.secret, id);
+    const record = this.newRecord(id, input, sealed, replacesId);
+    this.inventory.commit({ appPasswords: [...this.inventory.appPasswords, record] }, [
+      {
+        action: 'create',
+        recordType: 'app-password',
+        recordId: record.id,
+        recordLabel: `${record.account} · ${record.label}`,
+        detail: `${record.provider}${secretFormatWarning(input.provider, input.secret) ? ' (format warning)' : ''}`,
+      },
+    ]);
     return this.get(record.id);
   }
 
@@ -94,21 +98,23 @@ export class AppPasswordService {
     const updated: StoredAppPassword = { ...existing, ...fields, status: input.status ?? existing.status };
     if (updated.status === 'retired' && existing.status !== 'retired')
       updated.retiredAt = new Date(this.now()).toISOString();
-    this.inventory.commit({
-      appPasswords: this.inventory.appPasswords.map((r) => (r.id === id ? updated : r)),
-    });
     const changed = Object.keys(fields).filter(
       (k) =>
         JSON.stringify(existing[k as keyof StoredAppPassword]) !==
         JSON.stringify(updated[k as keyof StoredAppPassword]),
     );
-    this.audit.record({
-      action: 'update',
-      recordType: 'app-password',
-      recordId: id,
-      recordLabel: `${updated.account} · ${updated.label}`,
-      detail: changed.length ? `changed: ${changed.join(', ')}` : 'no change',
-    });
+    this.inventory.commit(
+      { appPasswords: this.inventory.appPasswords.map((r) => (r.id === id ? updated : r)) },
+      [
+        {
+          action: 'update',
+          recordType: 'app-password',
+          recordId: id,
+          recordLabel: `${updated.account} · ${updated.label}`,
+          detail: changed.length ? `changed: ${changed.join(', ')}` : 'no change',
+        },
+      ],
+    );
     return this.get(id);
   }
 
@@ -118,7 +124,7 @@ export class AppPasswordService {
     if (users.length > 0) {
       throw new AppError(
         'in-use',
-        `${users.length} camera(s) use this app password (${users
+        `${plural(users.length, 'camera')} ${users.length === 1 ? 'uses' : 'use'} this app password (${users
           .slice(0, 3)
           .map((c) => c.name)
           .join(
@@ -127,14 +133,15 @@ export class AppPasswordService {
         'id',
       );
     }
-    this.inventory.commit({ appPasswords: this.inventory.appPasswords.filter((x) => x.id !== id) });
-    this.audit.record({
-      action: 'delete',
-      recordType: 'app-password',
-      recordId: id,
-      recordLabel: `${r.account} · ${r.label}`,
-      detail: 'record and secret destroyed',
-    });
+    this.inventory.commit({ appPasswords: this.inventory.appPasswords.filter((x) => x.id !== id) }, [
+      {
+        action: 'delete',
+        recordType: 'app-password',
+        recordId: id,
+        recordLabel: `${r.account} · ${r.label}`,
+        detail: 'record and secret destroyed',
+      },
+    ]);
     return { id };
   }
 
@@ -147,7 +154,7 @@ export class AppPasswordService {
         `The secret of this record was destroyed${r.secretDestroyedAt ? ` on ${r.secretDestroyedAt.slice(0, 10)}` : ''}.`,
       );
     }
-    return this.secrets.open(r.secretSealed);
+    return this.secrets.open(r.secretSealed, secretPlace.appPassword(id));
   }
 
   async reveal(id: string): Promise<{ secret: string }> {
@@ -216,12 +223,16 @@ export class AppPasswordService {
     }
   }
 
-  /** Marks a verification result; an auth failure on an active record makes it suspected-revoked. */
+  /**
+   * Marks a verification result; an auth failure on an active record makes it suspected-revoked.
+   * `events`: the verification's audit events, stored together with the result.
+   */
   applyVerification(
     id: string,
     ok: boolean,
     failureClass: string | null,
     message: string,
+    events: readonly AuditInput[] = [],
   ): StoredAppPassword {
     const r = this.stored(id);
     const revokedLike =
@@ -236,9 +247,10 @@ export class AppPasswordService {
       status,
       lastVerified: { at: new Date(this.now()).toISOString(), ok, failureClass, message },
     };
-    this.inventory.commit({
-      appPasswords: this.inventory.appPasswords.map((x) => (x.id === id ? updated : x)),
-    });
+    this.inventory.commit(
+      { appPasswords: this.inventory.appPasswords.map((x) => (x.id === id ? updated : x)) },
+      events,
+    );
     return updated;
   }
 
@@ -261,8 +273,10 @@ export class AppPasswordService {
         'id',
       );
     }
-    const sealed = await this.seal(secret);
+    const newId = crypto.randomUUID();
+    const sealed = await this.seal(secret, newId);
     const record = this.newRecord(
+      newId,
       { account: old.account, provider: old.provider, label: label ?? old.label, notes: old.notes, secret },
       sealed,
       old.id,
@@ -279,32 +293,23 @@ export class AppPasswordService {
     const cameras = this.inventory.cameras.map((c) =>
       c.appPasswordId === old.id ? { ...c, appPasswordId: record.id, updatedAt: at } : c,
     );
-    this.inventory.commit({ appPasswords, cameras });
-    this.audit.record({
-      action: 'rotate',
-      recordType: 'app-password',
-      recordId: old.id,
-      recordLabel: `${old.account} · ${old.label}`,
-      detail: `replaced by ${record.id}${verified ? ' (new secret verified)' : ' (not verified)'}; ${moved.length} camera(s) moved; old secret destroyed after ${this.inventory.settings.retiredSecretRetentionDays} days`,
-    });
-    this.audit.record({
-      action: 'create',
-      recordType: 'app-password',
-      recordId: record.id,
-      recordLabel: `${record.account} · ${record.label}`,
-      detail: `rotation of ${old.id}`,
-    });
-    for (const c of moved) {
-      this.audit.record({
-        action: 'update',
-        recordType: 'camera',
-        recordId: c.id,
-        recordLabel: c.name,
-        siteId: c.siteId,
-        cameraId: c.id,
-        detail: `app password rotated to ${record.id}`,
-      });
-    }
+    this.inventory.commit({ appPasswords, cameras }, [
+      {
+        action: 'rotate',
+        recordType: 'app-password',
+        recordId: old.id,
+        recordLabel: `${old.account} · ${old.label}`,
+        detail: `replaced by ${record.id}${verified ? ' (new secret verified)' : ' (not verified)'}; ${plural(moved.length, 'camera')} moved; old secret destroyed after ${this.inventory.settings.retiredSecretRetentionDays} days`,
+      },
+      {
+        action: 'create',
+        recordType: 'app-password',
+        recordId: record.id,
+        recordLabel: `${record.account} · ${record.label}`,
+        detail: `rotation of ${old.id}`,
+      },
+      ...moved.map((c) => cameraEvent(c, `app password rotated to ${record.id}`)),
+    ]);
     return this.get(record.id);
   }
 
@@ -321,20 +326,20 @@ export class AppPasswordService {
     if (expired.length === 0) return 0;
     const at = new Date(this.now()).toISOString();
     const ids = new Set(expired.map((r) => r.id));
-    this.inventory.commit({
-      appPasswords: this.inventory.appPasswords.map((r) =>
-        ids.has(r.id) ? { ...r, secretSealed: null, secretDigest: null, secretDestroyedAt: at } : r,
-      ),
-    });
-    for (const r of expired) {
-      this.audit.record({
-        action: 'delete',
-        recordType: 'app-password',
+    this.inventory.commit(
+      {
+        appPasswords: this.inventory.appPasswords.map((r) =>
+          ids.has(r.id) ? { ...r, secretSealed: null, secretDigest: null, secretDestroyedAt: at } : r,
+        ),
+      },
+      expired.map((r) => ({
+        action: 'delete' as const,
+        recordType: 'app-password' as const,
         recordId: r.id,
         recordLabel: `${r.account} · ${r.label}`,
         detail: `secret destroyed ${this.inventory.settings.retiredSecretRetentionDays} days after retirement`,
-      });
-    }
+      })),
+    );
     return expired.length;
   }
 
@@ -344,8 +349,10 @@ export class AppPasswordService {
     const staleMs = this.inventory.settings.verifyStaleDays * DAY;
     const now = this.now();
     const cams = this.inventory.cameras;
-    const camerasOf = (ids: string[]) =>
-      cams.filter((c) => c.appPasswordId && ids.includes(c.appPasswordId)).map((c) => c.id);
+    const byRecord = new Map<string, string[]>();
+    for (const c of cams)
+      if (c.appPasswordId) byRecord.set(c.appPasswordId, [...(byRecord.get(c.appPasswordId) ?? []), c.id]);
+    const camerasOf = (ids: string[]) => ids.flatMap((id) => byRecord.get(id) ?? []);
     const out: Finding[] = [];
     const push = (f: Omit<Finding, 'cameraIds'> & { cameraIds?: string[] }) => {
       if (f.recordIds.length > 0 || (f.cameraIds?.length ?? 0) > 0)
@@ -356,7 +363,7 @@ export class AppPasswordService {
     push({
       kind: 'suspected-revoked',
       severity: 'critical',
-      title: `${suspected.length} app password(s) suspected revoked`,
+      title: `${plural(suspected.length, 'app password')} suspected revoked`,
       detail:
         'The last verification was rejected. Cameras using them are probably not sending alerts: create new app passwords and rotate.',
       recordIds: suspected.map((r) => r.id),
@@ -365,7 +372,7 @@ export class AppPasswordService {
     push({
       kind: 'never-verified',
       severity: 'warning',
-      title: `${never.length} record(s) never verified`,
+      title: `${plural(never.length, 'record')} never verified`,
       detail: 'Nobody has checked that these app passwords work. Verify them (no e-mail is sent).',
       recordIds: never.map((r) => r.id),
     });
@@ -375,7 +382,7 @@ export class AppPasswordService {
     push({
       kind: 'stale-verification',
       severity: 'warning',
-      title: `${stale.length} record(s) not verified for ${this.inventory.settings.verifyStaleDays} days`,
+      title: `${plural(stale.length, 'record')} not verified for ${plural(this.inventory.settings.verifyStaleDays, 'day')}`,
       detail: 'App passwords are revoked silently when the account password changes. Verify them again.',
       recordIds: stale.map((r) => r.id),
     });
@@ -383,7 +390,7 @@ export class AppPasswordService {
     push({
       kind: 'reused-secret',
       severity: 'warning',
-      title: `${reused.length} record(s) share a secret with another record`,
+      title: `${plural(reused.length, 'record')} ${reused.length === 1 ? 'shares' : 'share'} a secret with another record`,
       detail: 'One app password per camera makes revoking one camera possible without breaking the others.',
       recordIds: reused.map((r) => r.id),
     });
@@ -391,7 +398,7 @@ export class AppPasswordService {
     push({
       kind: 'camera-without-record',
       severity: 'info',
-      title: `${orphans.length} camera(s) without an app-password record`,
+      title: `${plural(orphans.length, 'camera')} without an app-password record`,
       detail: 'When such a camera is replaced, nobody knows which password to enter. Record it.',
       recordIds: [],
       cameraIds: orphans.map((c) => c.id),
@@ -400,7 +407,7 @@ export class AppPasswordService {
     push({
       kind: 'outlook-account',
       severity: 'critical',
-      title: `${outlook.length} record(s) at Outlook.com`,
+      title: `${plural(outlook.length, 'record')} at Outlook.com: SMTP login blocked`,
       detail:
         'Personal Outlook.com accounts stopped accepting basic authentication and app passwords for SMTP in September 2024. Move these cameras to another provider or a relay.',
       recordIds: outlook.map((r) => r.id),
@@ -409,7 +416,7 @@ export class AppPasswordService {
     push({
       kind: 'office365-account',
       severity: 'warning',
-      title: `${o365.length} record(s) at Office 365`,
+      title: `${plural(o365.length, 'record')} at Office 365`,
       detail:
         'Microsoft turns basic SMTP AUTH off by default for existing tenants at the end of December 2026. Check SMTP AUTH is enabled for these mailboxes, or plan a relay.',
       recordIds: o365.map((r) => r.id),
@@ -417,8 +424,8 @@ export class AppPasswordService {
     return out;
   }
 
-  /** Seals a secret and computes its reuse digest. */
-  async seal(secret: string): Promise<{ sealed: string; digest: string; length: number }> {
+  /** Seals a secret for one record and computes its reuse digest. */
+  async seal(secret: string, recordId: string): Promise<{ sealed: string; digest: string; length: number }> {
     const status = await this.secrets.status();
     if (!status.available) {
       throw new AppError(
@@ -428,19 +435,20 @@ export class AppPasswordService {
       );
     }
     return {
-      sealed: await this.secrets.seal(secret),
+      sealed: await this.secrets.seal(secret, secretPlace.appPassword(recordId)),
       digest: await this.digest(secret),
       length: secret.length,
     };
   }
 
   private newRecord(
+    id: string,
     input: z.output<typeof AppPasswordFields>,
     sealed: { sealed: string; digest: string; length: number },
     replacesId: string | null,
   ): StoredAppPassword {
     return {
-      id: crypto.randomUUID(),
+      id,
       account: input.account,
       provider: input.provider,
       label: input.label,
@@ -462,10 +470,15 @@ export class AppPasswordService {
   private async digest(secret: string): Promise<string> {
     if (!this.pepper) {
       if (this.inventory.vaultPepper) {
-        this.pepper = Buffer.from(await this.secrets.open(this.inventory.vaultPepper), 'base64');
+        this.pepper = Buffer.from(
+          await this.secrets.open(this.inventory.vaultPepper, secretPlace.vaultPepper),
+          'base64',
+        );
       } else {
         const pepper = randomBytes(32);
-        this.inventory.commit({ vaultPepper: await this.secrets.seal(pepper.toString('base64')) });
+        this.inventory.commit({
+          vaultPepper: await this.secrets.seal(pepper.toString('base64'), secretPlace.vaultPepper),
+        });
         this.pepper = pepper;
       }
     }

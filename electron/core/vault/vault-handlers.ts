@@ -1,9 +1,12 @@
 import type { Handlers } from '../../../shared/contract.ts';
 import { AppError } from '../../../shared/result.ts';
 import type { CoreContext } from '../context.ts';
+import { integrityFindings } from './integrity-findings.ts';
 
 /** The `vault` calls: app-password records, reveal and copy, verification and rotation. */
-export function vaultHandlers(ctx: Pick<CoreContext, 'vault' | 'verifier' | 'audit'>): Handlers['vault'] {
+export function vaultHandlers(
+  ctx: Pick<CoreContext, 'vault' | 'verifier' | 'audit' | 'misplacedSecrets'>,
+): Handlers['vault'] {
   const { vault, verifier, audit } = ctx;
   return {
     list: () => vault.list(),
@@ -40,6 +43,6 @@ export function vaultHandlers(ctx: Pick<CoreContext, 'vault' | 'verifier' | 'aud
       }
       return vault.rotate(id, secret, label, verified);
     },
-    findings: () => vault.findings(),
+    findings: () => [...integrityFindings(audit.integrity(), ctx.misplacedSecrets), ...vault.findings()],
   };
 }

@@ -1,7 +1,8 @@
 import type { BlastRadius, VerifyOutcome, VerifyProgress, VerifyReport } from '../../../shared/vault.ts';
 import { AppError } from '../../../shared/result.ts';
+import { plural } from '../../../shared/words.ts';
 import type { HostLookup } from '../adapters.ts';
-import type { AuditLog } from '../history/audit.ts';
+import { auditRef, type AuditLog } from '../history/audit.ts';
 import type { Inventory, StoredAppPassword } from '../inventory/inventory.ts';
 import type { ConnectorService } from '../inventory/connectors.ts';
 import { classify } from '../mail/classify.ts';
@@ -190,6 +191,7 @@ export class VerifyService {
 
   private async run(runId: string, records: StoredAppPassword[], signal: AbortSignal): Promise<VerifyReport> {
     const outcomes: VerifyOutcome[] = [];
+    const lines: Array<{ ok: boolean; text: string }> = [];
     const queue = [...records];
     this.emit({ runId, done: 0, total: records.length, last: null, report: null });
     const worker = async () => {
@@ -215,18 +217,40 @@ export class VerifyService {
           statusAfter: after.status,
         };
         outcomes.push(outcome);
-        this.audit.record({
-          action: 'verify',
-          recordType: 'app-password',
-          recordId: record.id,
-          recordLabel: `${record.account} · ${record.label}`,
-          result: result.ok ? 'ok' : 'failed',
-          detail: `${result.failureClass ?? (result.ok ? 'login accepted' : 'not checked')}: ${result.message}${before !== after.status ? ` (status ${before} → ${after.status})` : ''}`,
+        const line = `${result.failureClass ?? (result.ok ? 'login accepted' : 'not checked')}: ${result.message}${before !== after.status ? ` (status ${before} → ${after.status})` : ''}`;
+        lines.push({
+          ok: result.ok,
+          text: `${record.account} · ${record.label} ${auditRef(record.id)}: ${line}`,
         });
+        if (records.length === 1)
+          this.audit.record({
+            action: 'verify',
+            recordType: 'app-password',
+            recordId: record.id,
+            recordLabel: `${record.account} · ${record.label}`,
+            result: result.ok ? 'ok' : 'failed',
+            detail: line,
+          });
         this.emit({ runId, done: outcomes.length, total: records.length, last: outcome, report: null });
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, records.length) }, worker));
+    // Verifying many records is one act: one audit event, with every record's outcome in its detail
+    // (failures first), instead of hundreds of near-identical rows.
+    if (records.length > 1) {
+      const accepted = outcomes.filter((o) => o.ok).length;
+      this.audit.record({
+        action: 'verify',
+        recordType: 'app-password',
+        recordLabel: `${plural(records.length, 'app password')} verified together`,
+        result: accepted === outcomes.length && !signal.aborted ? 'ok' : 'failed',
+        detail: [
+          `${accepted} accepted, ${outcomes.length - accepted} rejected or not checked${signal.aborted ? `, ${records.length - outcomes.length} not verified (cancelled)` : ''}.`,
+          ...lines.filter((l) => !l.ok).map((l) => l.text),
+          ...lines.filter((l) => l.ok).map((l) => l.text),
+        ].join('\n'),
+      });
+    }
     const report: VerifyReport = {
       runId,
       outcomes,
@@ -276,7 +300,7 @@ export class VerifyService {
         recordIds: ids,
         cameras,
         sites,
-        message: `All ${list.length} app passwords of ${shown} were rejected together. The account password was probably changed or 2-step verification was turned off — either revokes every app password of the account. ${cameras.length} camera(s) at ${sites.length} site(s) are no longer sending alerts: create new app passwords and rotate each record.`,
+        message: `All ${list.length} app passwords of ${shown} were rejected together. The account password was probably changed or 2-step verification was turned off — either revokes every app password of the account. ${plural(cameras.length, 'camera')} at ${plural(sites.length, 'site')} ${cameras.length === 1 ? 'is' : 'are'} no longer sending alerts: create new app passwords and rotate each record.`,
       });
     }
     return out;

@@ -1,7 +1,8 @@
 import { useEffect } from 'react';
 import { api } from '../api.ts';
-import { ToastProvider } from '../components/ui.tsx';
+import { ToastOutlet, ToastProvider } from '../components/ui.tsx';
 import { ConnectorsPage } from '../features/connectors/ConnectorsPage.tsx';
+import { OverviewPage } from '../features/overview/OverviewPage.tsx';
 import { DeliveriesPage } from '../features/deliveries/DeliveriesPage.tsx';
 import { AuditPage } from '../features/audit/AuditPage.tsx';
 import { BackupPage } from '../features/backup/BackupPage.tsx';
@@ -15,6 +16,7 @@ import { useQuery } from './hooks.ts';
 import { navigate, useRoute } from './router.ts';
 
 const NAV = [
+  { page: 'overview', label: 'Overview', icon: '◐' },
   { page: 'sites', label: 'Sites', icon: '⌂' },
   { page: 'connectors', label: 'Connectors', icon: '⇄' },
   { page: 'cameras', label: 'Cameras', icon: '◎' },
@@ -30,7 +32,7 @@ export function App() {
   const route = useRoute();
   const info = useQuery(() => api.app.info(), []);
   useEffect(() => {
-    if (!window.location.hash) navigate('sites');
+    if (!window.location.hash) navigate('overview');
   }, []);
   const secret = info.data?.secretStorage;
   if (route.page === 'report' && route.id && route.params.get('print') === '1') {
@@ -49,16 +51,20 @@ export function App() {
             <span className="brand-mark" aria-hidden>
               ◉
             </span>
-            AlertDesk
+            <span className="nav-label">AlertDesk</span>
           </div>
           <ul>
             {NAV.map((item) => (
               <li key={item.page}>
-                <a href={`#/${item.page}`} aria-current={route.page === item.page ? 'page' : undefined}>
+                <a
+                  href={`#/${item.page}`}
+                  title={item.label}
+                  aria-current={route.page === item.page ? 'page' : undefined}
+                >
                   <span className="nav-icon" aria-hidden>
                     {item.icon}
                   </span>
-                  {item.label}
+                  <span className="nav-label">{item.label}</span>
                 </a>
               </li>
             ))}
@@ -67,12 +73,17 @@ export function App() {
             {secret ? (
               <div
                 className={`secret-status ${secret.available ? 'ok' : 'bad'}`}
-                title={secret.reason ?? undefined}
+                title={
+                  secret.reason ??
+                  (secret.available ? `Secrets encrypted (${secret.backend})` : 'No secure password storage')
+                }
               >
-                {secret.available ? `Secrets encrypted (${secret.backend})` : 'No secure password storage'}
+                <span className="nav-label">
+                  {secret.available ? `Secrets encrypted (${secret.backend})` : 'No secure password storage'}
+                </span>
               </div>
             ) : null}
-            {info.data ? <div className="version">v{info.data.version}</div> : null}
+            {info.data ? <div className="version nav-label">v{info.data.version}</div> : null}
           </div>
         </nav>
         <main className="content">
@@ -81,27 +92,32 @@ export function App() {
               <strong>Passwords cannot be saved on this computer.</strong> {secret.reason}
             </div>
           ) : null}
-          {route.page === 'connectors' ? (
-            <ConnectorsPage route={route} />
-          ) : route.page === 'cameras' ? (
-            <CamerasPage route={route} />
-          ) : route.page === 'vault' ? (
-            <VaultPage />
-          ) : route.page === 'deliveries' ? (
-            <DeliveriesPage route={route} />
-          ) : route.page === 'audit' ? (
-            <AuditPage route={route} />
-          ) : route.page === 'runs' ? (
-            <RunsPage route={route} />
-          ) : route.page === 'report' && route.id ? (
-            <ReportPage runId={route.id} siteId={route.rest[0] ?? ''} printMode={false} />
-          ) : route.page === 'bench' ? (
-            <BenchPage />
-          ) : route.page === 'backup' ? (
-            <BackupPage />
-          ) : (
-            <SitesPage />
-          )}
+          <div className="content-page">
+            {route.page === 'sites' ? (
+              <SitesPage route={route} />
+            ) : route.page === 'connectors' ? (
+              <ConnectorsPage route={route} />
+            ) : route.page === 'cameras' ? (
+              <CamerasPage route={route} />
+            ) : route.page === 'vault' ? (
+              <VaultPage route={route} />
+            ) : route.page === 'deliveries' ? (
+              <DeliveriesPage route={route} />
+            ) : route.page === 'audit' ? (
+              <AuditPage route={route} />
+            ) : route.page === 'runs' ? (
+              <RunsPage route={route} />
+            ) : route.page === 'report' && route.id ? (
+              <ReportPage runId={route.id} siteId={route.rest[0] ?? ''} printMode={false} />
+            ) : route.page === 'bench' ? (
+              <BenchPage />
+            ) : route.page === 'backup' ? (
+              <BackupPage />
+            ) : (
+              <OverviewPage route={route} />
+            )}
+          </div>
+          <ToastOutlet />
         </main>
       </div>
     </ToastProvider>

@@ -11,7 +11,7 @@ export interface Route {
 
 function parse(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?');
-  const [page = 'sites', id = null, ...rest] = path.split('/').filter(Boolean);
+  const [page = 'overview', id = null, ...rest] = path.split('/').filter(Boolean);
   return { page, id, rest, params: new URLSearchParams(query) };
 }
 
@@ -27,4 +27,15 @@ export function useRoute(): Route {
 
 export function navigate(path: string): void {
   window.location.hash = `#/${path.replace(/^\//, '')}`;
+}
+
+/** The path of `route` with some query parameters changed (null removes one): filters that link. */
+export function routeWith(route: Route, changes: Record<string, string | null>, id = route.id): string {
+  const params = new URLSearchParams(route.params);
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === null || value === '') params.delete(key);
+    else params.set(key, value);
+  }
+  const query = params.toString();
+  return `${route.page}${id ? `/${id}` : ''}${query ? `?${query}` : ''}`;
 }

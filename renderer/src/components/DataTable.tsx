@@ -9,7 +9,7 @@ import {
 } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { naturalSort } from './sort.ts';
-import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 
 declare module '@tanstack/react-table' {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
@@ -17,6 +17,10 @@ declare module '@tanstack/react-table' {
     /** CSS grid track for the column, e.g. 'minmax(180px, 2fr)'. */
     width?: string;
     align?: 'start' | 'end';
+    /** Stays in view when the table scrolls sideways (status and name columns). */
+    pin?: boolean;
+    /** Hidden while the table is narrower than this many pixels (its value stays in the row's detail). */
+    hideBelow?: number;
   }
 }
 
@@ -98,12 +102,24 @@ export function DataTable<T>(props: DataTableProps<T>) {
     const index = searchIndexOf(props.data, props.columns);
     return props.data.filter((_, i) => index[i]!.includes(needle));
   }, [props.data, props.columns, needle]);
+  const sectionRef = useRef<HTMLElement>(null);
+  const width = useWidth(sectionRef);
+  const columnVisibility = useMemo(
+    () =>
+      Object.fromEntries(
+        props.columns.map((c) => [
+          columnId(c),
+          !(c.meta?.hideBelow && width > 0 && width < c.meta.hideBelow),
+        ]),
+      ),
+    [props.columns, width],
+  );
   const table = useReactTable<T>({
     data,
     columns: props.columns,
     getRowId: props.getRowId,
     defaultColumn: { sortingFn: naturalSort as SortingFn<T> },
-    state: { sorting },
+    state: { sorting, columnVisibility },
     onSortingChange: setSorting,
     getCoreRowModel: getCoreRowModel(),
     getSortedRowModel: getSortedRowModel(),
@@ -117,19 +133,22 @@ export function DataTable<T>(props: DataTableProps<T>) {
     overscan: 12,
   });
   const selection = props.selection;
-  const template = useMemo(
-    () =>
-      (selection ? '40px ' : '') + props.columns.map((c) => c.meta?.width ?? 'minmax(120px, 1fr)').join(' '),
-    [props.columns, selection],
-  );
+  const visible = table.getVisibleLeafColumns();
+  const [sizes, setSizes] = useColumnSizes(props.label);
+  const track = (id: string, def: string) => (sizes[id] ? `${sizes[id]}px` : def);
+  const template =
+    (selection ? '40px ' : '') +
+    visible.map((c) => track(c.id, c.columnDef.meta?.width ?? 'minmax(120px, 1fr)')).join(' ');
   // Every row shares one width so the grid tracks line up with the header; below the sum of the
   // columns' minimum widths the table scrolls sideways instead of squeezing.
-  const minWidth = useMemo(
-    () =>
-      (selection ? 40 : 0) +
-      props.columns.reduce((sum, c) => sum + minTrack(c.meta?.width ?? 'minmax(120px, 1fr)'), 0),
-    [props.columns, selection],
-  );
+  const minWidth =
+    (selection ? 40 : 0) +
+    visible.reduce(
+      (sum, c) => sum + (sizes[c.id] ?? minTrack(c.columnDef.meta?.width ?? 'minmax(120px, 1fr)')),
+      0,
+    );
+  const headRef = useRef<HTMLDivElement>(null);
+  const pinLeft = usePinOffsets(headRef, template, width);
   const visibleIds = rows.map((r) => r.id);
   const allSelected =
     selection !== undefined && visibleIds.length > 0 && visibleIds.every((id) => selection.selected.has(id));
@@ -150,7 +169,7 @@ export function DataTable<T>(props: DataTableProps<T>) {
   const total = props.totalCount ?? props.data.length;
 
   return (
-    <section className="table-card" aria-label={props.label}>
+    <section className="table-card" aria-label={props.label} ref={sectionRef}>
       <div className="table-toolbar">
         <input
           className="search"
@@ -173,8 +192,9 @@ export function DataTable<T>(props: DataTableProps<T>) {
         role="table"
         aria-label={props.label}
         aria-rowcount={rows.length}
+        onMouseOver={showClippedText}
       >
-        <div className="table-head" role="rowgroup" style={{ minWidth }}>
+        <div className="table-head" role="rowgroup" style={{ minWidth }} ref={headRef}>
           {table.getHeaderGroups().map((group) => (
             <div
               key={group.id}
@@ -183,7 +203,7 @@ export function DataTable<T>(props: DataTableProps<T>) {
               style={{ gridTemplateColumns: template }}
             >
               {selection ? (
-                <div role="columnheader" className="cell check">
+                <div role="columnheader" className="cell check pin" style={{ left: 0 }}>
                   <input
                     type="checkbox"
                     aria-label="Select all shown rows"
@@ -195,12 +215,15 @@ export function DataTable<T>(props: DataTableProps<T>) {
               {group.headers.map((header) => {
                 const sorted = header.column.getIsSorted();
                 const canSort = header.column.getCanSort();
+                const meta = header.column.columnDef.meta;
                 return (
                   <div
                     key={header.id}
                     role="columnheader"
+                    data-column={header.column.id}
                     aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : 'none'}
-                    className={`cell ${header.column.columnDef.meta?.align === 'end' ? 'end' : ''}`}
+                    className={cellClass(meta)}
+                    style={pinStyle(meta, pinLeft, header.column.id)}
                   >
                     {canSort ? (
                       <button
@@ -216,6 +239,13 @@ export function DataTable<T>(props: DataTableProps<T>) {
                     ) : (
                       flexRender(header.column.columnDef.header, header.getContext())
                     )}
+                    <ColumnResizer
+                      onResize={(px) => setSizes({ ...sizes, [header.column.id]: px })}
+                      onReset={() => {
+                        const { [header.column.id]: _dropped, ...rest } = sizes;
+                        setSizes(rest);
+                      }}
+                    />
                   </div>
                 );
               })}
@@ -257,7 +287,12 @@ export function DataTable<T>(props: DataTableProps<T>) {
                   }}
                 >
                   {selection ? (
-                    <div role="cell" className="cell check" onClick={(e) => e.stopPropagation()}>
+                    <div
+                      role="cell"
+                      className="cell check pin"
+                      style={{ left: 0 }}
+                      onClick={(e) => e.stopPropagation()}
+                    >
                       <input
                         type="checkbox"
                         aria-label={`Select ${row.id}`}
@@ -270,7 +305,8 @@ export function DataTable<T>(props: DataTableProps<T>) {
                     <div
                       key={cell.id}
                       role="cell"
-                      className={`cell ${cell.column.columnDef.meta?.align === 'end' ? 'end' : ''}`}
+                      className={cellClass(cell.column.columnDef.meta)}
+                      style={pinStyle(cell.column.columnDef.meta, pinLeft, cell.column.id)}
                     >
                       {flexRender(cell.column.columnDef.cell, cell.getContext())}
                     </div>
@@ -283,4 +319,120 @@ export function DataTable<T>(props: DataTableProps<T>) {
       </div>
     </section>
   );
+}
+
+type Meta = { align?: 'start' | 'end'; pin?: boolean } | undefined;
+
+function cellClass(meta: Meta): string {
+  return `cell${meta?.align === 'end' ? ' end' : ''}${meta?.pin ? ' pin' : ''}`;
+}
+
+function pinStyle(meta: Meta, pinLeft: Record<string, number>, id: string) {
+  return meta?.pin && pinLeft[id] !== undefined ? { left: pinLeft[id] } : undefined;
+}
+
+function columnId<T>(c: ColumnDef<T, unknown>): string {
+  if (c.id) return c.id;
+  return 'accessorKey' in c && typeof c.accessorKey === 'string' ? c.accessorKey.replace(/\./g, '_') : '';
+}
+
+/** The width of an element, followed as it changes (the window, the sidebar, a side panel). */
+export function useWidth(ref: React.RefObject<HTMLElement | null>): number {
+  const [width, setWidth] = useState(0);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    setWidth(el.clientWidth);
+    const observer = new ResizeObserver(([entry]) => setWidth(Math.round(entry!.contentRect.width)));
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [ref]);
+  return width;
+}
+
+/**
+ * Where each pinned column starts, measured from the header once the grid has laid it out: pinned
+ * cells stick at that offset while the rest of the row scrolls under them.
+ */
+function usePinOffsets(
+  headRef: React.RefObject<HTMLDivElement | null>,
+  template: string,
+  width: number,
+): Record<string, number> {
+  const [offsets, setOffsets] = useState<Record<string, number>>({});
+  useLayoutEffect(() => {
+    const head = headRef.current;
+    if (!head) return;
+    const next: Record<string, number> = {};
+    for (const cell of head.querySelectorAll<HTMLElement>('[role="columnheader"][data-column].pin'))
+      next[cell.dataset.column!] = cell.offsetLeft;
+    setOffsets((current) => (JSON.stringify(current) === JSON.stringify(next) ? current : next));
+  }, [headRef, template, width]);
+  return offsets;
+}
+
+/** Column widths the user dragged, per table, kept across sessions. */
+function useColumnSizes(label: string): [Record<string, number>, (next: Record<string, number>) => void] {
+  const key = `alertdesk.columns.${label}`;
+  const [sizes, setSizes] = useState<Record<string, number>>(() => {
+    try {
+      return JSON.parse(localStorage.getItem(key) ?? '{}') as Record<string, number>;
+    } catch {
+      return {};
+    }
+  });
+  return [
+    sizes,
+    (next) => {
+      setSizes(next);
+      try {
+        localStorage.setItem(key, JSON.stringify(next));
+      } catch {
+        // storage full or denied: the widths last for this session
+      }
+    },
+  ];
+}
+
+/**
+ * The drag handle on a header's right edge; double-click gives the column its own width back. A
+ * pointer-only aid, hidden from assistive technology (the columns keep working widths without it).
+ */
+function ColumnResizer(p: { onResize: (px: number) => void; onReset: () => void }) {
+  return (
+    <span
+      className="col-resizer"
+      aria-hidden
+      title="Drag to resize; double-click for the usual width"
+      onClick={(e) => e.stopPropagation()}
+      onDoubleClick={(e) => {
+        e.stopPropagation();
+        p.onReset();
+      }}
+      onPointerDown={(e) => {
+        e.preventDefault();
+        e.stopPropagation();
+        const cell = (e.currentTarget.parentElement as HTMLElement).getBoundingClientRect();
+        const startX = e.clientX;
+        const handle = e.currentTarget;
+        handle.setPointerCapture(e.pointerId);
+        const move = (m: PointerEvent) =>
+          p.onResize(Math.max(56, Math.round(cell.width + m.clientX - startX)));
+        const up = () => {
+          handle.removeEventListener('pointermove', move);
+          handle.removeEventListener('pointerup', up);
+        };
+        handle.addEventListener('pointermove', move);
+        handle.addEventListener('pointerup', up);
+      }}
+    />
+  );
+}
+
+/** A cell whose text is cut off shows all of it on hover. */
+export function showClippedText(e: React.MouseEvent<HTMLElement>): void {
+  const cell = (e.target as HTMLElement).closest<HTMLElement>('.cell');
+  if (!cell) return;
+  if (cell.scrollWidth > cell.clientWidth + 1) cell.title = cell.textContent ?? '';
+  else cell.removeAttribute('title');
 }

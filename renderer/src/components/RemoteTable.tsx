@@ -1,12 +1,17 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { showClippedText, useWidth } from './DataTable.tsx';
 
 export interface RemoteColumn<T, C extends string = string> {
   id: C;
   header: string;
   width: string;
   sortable?: boolean;
+  /** The first click sorts descending (times: newest first). */
+  descFirst?: boolean;
   align?: 'end';
+  /** Hidden while the table is narrower than this many pixels (the row's detail still has it). */
+  hideBelow?: number;
   render: (row: T) => ReactNode;
 }
 
@@ -114,12 +119,15 @@ export function RemoteTable<T, C extends string = string>(p: Props<T, C>) {
     // eslint-disable-next-line react-hooks/exhaustive-deps -- only a new version triggers a refresh
   }, [p.version]);
 
-  const template = p.columns.map((c) => c.width).join(' ');
-  const minWidth = p.columns.reduce((s, c) => s + minTrack(c.width), 0);
+  const sectionRef = useRef<HTMLElement>(null);
+  const width = useWidth(sectionRef);
+  const columns = p.columns.filter((c) => !(c.hideBelow && width > 0 && width < c.hideBelow));
+  const template = columns.map((c) => c.width).join(' ');
+  const minWidth = columns.reduce((s, c) => s + minTrack(c.width), 0);
   const rowAt = (index: number) => pages.get(Math.floor(index / PAGE))?.[index % PAGE];
 
   return (
-    <section className="table-card" aria-label={p.label}>
+    <section className="table-card" aria-label={p.label} ref={sectionRef}>
       <div className="table-toolbar">
         {p.toolbar}
         <span className="table-count" aria-live="polite">
@@ -139,10 +147,11 @@ export function RemoteTable<T, C extends string = string>(p: Props<T, C>) {
         role="table"
         aria-label={p.label}
         aria-rowcount={total ?? 0}
+        onMouseOver={showClippedText}
       >
         <div className="table-head" role="rowgroup" style={{ minWidth }}>
           <div className="table-row head" role="row" style={{ gridTemplateColumns: template }}>
-            {p.columns.map((c) => {
+            {columns.map((c) => {
               const sorted = p.sort.column === c.id ? p.sort.direction : null;
               return (
                 <div
@@ -163,7 +172,7 @@ export function RemoteTable<T, C extends string = string>(p: Props<T, C>) {
                               ? 'asc'
                               : sorted === 'asc'
                                 ? 'desc'
-                                : c.id === 'createdAt'
+                                : c.descFirst || c.id === 'createdAt'
                                   ? 'desc'
                                   : 'asc',
                         })
@@ -218,12 +227,12 @@ export function RemoteTable<T, C extends string = string>(p: Props<T, C>) {
                   }}
                 >
                   {row
-                    ? p.columns.map((c) => (
+                    ? columns.map((c) => (
                         <div key={c.id} role="cell" className={`cell ${c.align === 'end' ? 'end' : ''}`}>
                           {c.render(row)}
                         </div>
                       ))
-                    : p.columns.map((c) => (
+                    : columns.map((c) => (
                         <div key={c.id} role="cell" className="cell">
                           <span className="placeholder" />
                         </div>

@@ -4,12 +4,7 @@
  * in the system locale.
  */
 
-const pluralRules = new Intl.PluralRules(undefined);
-
-/** `plural(3, 'camera')` → "3 cameras"; irregular words give their plural: `plural(2, 'reply', 'replies')`. */
-export function plural(count: number, one: string, other = `${one}s`): string {
-  return `${count.toLocaleString()} ${pluralRules.select(count) === 'one' ? one : other}`;
-}
+export { plural } from '../../../shared/words.ts';
 
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'short' });
 const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [

@@ -154,7 +154,13 @@ interface Toast {
 }
 
 const ToastContext = createContext<(tone: Toast['tone'], text: string) => void>(() => undefined);
+const ToastList = createContext<Toast[]>([]);
 
+/**
+ * Toasts say what just happened. They are cleared when the page changes (news of a save on one
+ * page means nothing on the next), and they are shown by a ToastOutlet placed in the layout, not
+ * floated over it, so they never hide a table row.
+ */
 export function ToastProvider({ children }: { children: ReactNode }) {
   const [toasts, setToasts] = useState<Toast[]>([]);
   const push = useCallback((tone: Toast['tone'], text: string) => {
@@ -162,58 +168,40 @@ export function ToastProvider({ children }: { children: ReactNode }) {
     setToasts((t) => [...t.filter((x) => x.text !== text), { id, tone, text }].slice(-3));
     setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), tone === 'bad' ? 8000 : 3500);
   }, []);
+  useEffect(() => {
+    // Another page, not another filter or panel of the same page.
+    const pageOf = (hash: string) => hash.replace(/^#\/?/, '').split(/[/?]/)[0];
+    let page = pageOf(window.location.hash);
+    const onChange = () => {
+      const next = pageOf(window.location.hash);
+      if (next !== page) setToasts([]);
+      page = next;
+    };
+    window.addEventListener('hashchange', onChange);
+    return () => window.removeEventListener('hashchange', onChange);
+  }, []);
   return (
     <ToastContext.Provider value={push}>
-      {children}
-      <div className="toasts" aria-live="polite">
-        {toasts.map((t) => (
-          <div key={t.id} className={`toast ${t.tone}`} role="status">
-            {t.text}
-          </div>
-        ))}
-      </div>
+      <ToastList.Provider value={toasts}>{children}</ToastList.Provider>
     </ToastContext.Provider>
   );
 }
 
+/** Where the toasts appear: a strip at the foot of the page that takes its own room. */
+export function ToastOutlet() {
+  const toasts = useContext(ToastList);
+  return (
+    <div className={`toasts${toasts.length ? ' shown' : ''}`} aria-live="polite">
+      {toasts.map((t) => (
+        <div key={t.id} className={`toast ${t.tone}`} role="status">
+          {t.text}
+        </div>
+      ))}
+    </div>
+  );
+}
+
 export const useToast = () => useContext(ToastContext);
-
-export function formatTime(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  return d.toLocaleString(undefined, {
-    year: 'numeric',
-    month: 'short',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  });
-}
-
-/** Time only for today, the date otherwise: short enough for a table cell. */
-export function formatWhen(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  const today = new Date();
-  return d.toDateString() === today.toDateString()
-    ? d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
-    : d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
-}
-
-/** Compact date and time for table cells: "Nov 21 14:05:09". */
-export function formatStamp(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  const date = d.toLocaleDateString(undefined, { month: 'short', day: '2-digit' });
-  const time = d.toLocaleTimeString(undefined, {
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hour12: false,
-  });
-  return `${date} ${time}`;
-}
 
 export function formatMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '—';

@@ -44,26 +44,40 @@ function shortReason(arrival: DeliveryArrival): string {
   return '';
 }
 
-/** A report row's arrival verdict (with folder and delay) and its SPF/DKIM/DMARC results. */
-export function ReportArrivalCells({ item }: { item: RunItem }) {
-  const arrival = item.arrival ?? null;
-  const landed = arrival?.recipients.find((r) => r.arrivedAt) ?? null;
-  return (
-    <>
-      <td className="arrival-cell">
-        <ArrivalBadge state={arrival?.overall} />
-        {landed ? (
-          <div className="small muted">
-            {landed.folder}
-            {landed.minutesAfter !== null
-              ? `, ${landed.minutesAfter < 1 ? '<1' : landed.minutesAfter} min`
-              : ''}
-          </div>
-        ) : arrival ? (
-          <div className="small muted">{shortReason(arrival)}</div>
-        ) : null}
-      </td>
-      <td>{landed ? <AuthChips auth={landed.auth} /> : <span className="muted">—</span>}</td>
-    </>
-  );
-}
+const landedOf = (item: RunItem) => item.arrival?.recipients.find((r) => r.arrivedAt) ?? null;
+
+/** The report's two arrival columns: the verdict (with folder and delay) and SPF/DKIM/DMARC. */
+export const ARRIVAL_COLUMNS = [
+  {
+    head: 'Arrival',
+    width: 'w-arrival',
+    className: 'arrival-cell',
+    cell: (item: RunItem) => {
+      const arrival = item.arrival ?? null;
+      const landed = landedOf(item);
+      return (
+        <>
+          <ArrivalBadge state={arrival?.overall} />
+          {landed ? (
+            <div className="small muted">
+              {landed.folder}
+              {landed.minutesAfter !== null
+                ? `, ${landed.minutesAfter < 1 ? '<1' : landed.minutesAfter} min`
+                : ''}
+            </div>
+          ) : arrival ? (
+            <div className="small muted">{shortReason(arrival)}</div>
+          ) : null}
+        </>
+      );
+    },
+  },
+  {
+    head: 'SPF · DKIM · DMARC',
+    width: 'w-auth',
+    cell: (item: RunItem) => {
+      const landed = landedOf(item);
+      return landed ? <AuthChips auth={landed.auth} /> : <span className="muted">—</span>;
+    },
+  },
+];

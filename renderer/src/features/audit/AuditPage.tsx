@@ -1,11 +1,14 @@
 import { useCallback, useMemo, useState } from 'react';
+import type { AuditSortColumn } from '../../../../shared/schemas.ts';
+import type { AuditIntegrity } from '../../../../shared/audit-integrity.ts';
 import type { AuditEvent } from '../../../../shared/vault.ts';
 import { api, call, errorMessage } from '../../api.ts';
-import { useDebounced } from '../../app/hooks.ts';
+import { useDebounced, useQuery } from '../../app/hooks.ts';
 import { navigate, type Route } from '../../app/router.ts';
-import { RemoteTable, type RemoteColumn } from '../../components/RemoteTable.tsx';
+import { RemoteTable, type RemoteColumn, type RemoteSort } from '../../components/RemoteTable.tsx';
 import { FilterSelect } from '../../components/fields.tsx';
-import { Badge, Notice, PageHeader, formatStamp, useToast } from '../../components/ui.tsx';
+import { When, plural } from '../../components/format.tsx';
+import { Badge, Notice, PageHeader, SidePanel, useToast } from '../../components/ui.tsx';
 import { download } from '../deliveries/DeliveriesPage.tsx';
 
 const ACTIONS = [
@@ -30,6 +33,8 @@ export function AuditPage({ route }: { route: Route }) {
   const [action, setAction] = useState('');
   const [recordType, setRecordType] = useState('');
   const [search, setSearch] = useState('');
+  const [sort, setSort] = useState<RemoteSort<AuditSortColumn>>({ column: 'at', direction: 'desc' });
+  const [open, setOpen] = useState<AuditEvent | null>(null);
   const debounced = useDebounced(search, 250);
   const filter = useMemo(
     () => ({
@@ -40,18 +45,49 @@ export function AuditPage({ route }: { route: Route }) {
     }),
     [action, recordType, recordId, debounced],
   );
+  const integrity = useQuery(() => api.audit.integrity(), []);
+  const bad = useMemo(() => new Set(integrity.data?.badSeqs ?? []), [integrity.data]);
   const fetchPage = useCallback(
-    async (offset: number, limit: number) => call(api.audit.query({ filter, offset, limit })),
-    [filter],
+    async (offset: number, limit: number) => call(api.audit.query({ filter, offset, limit, sort })),
+    [filter, sort],
   );
 
-  const columns: Array<RemoteColumn<AuditEvent>> = [
-    { id: 'at', header: 'Time', width: '150px', render: (e) => formatStamp(e.at) },
-    { id: 'osUser', header: 'User', width: '110px', render: (e) => e.osUser },
+  const columns: Array<RemoteColumn<AuditEvent, AuditSortColumn | 'detail' | 'seq'>> = [
+    {
+      id: 'seq',
+      header: '#',
+      width: '64px',
+      hideBelow: 1150,
+      render: (e) =>
+        bad.has(e.seq) ? (
+          <span className="bad-text" title="This event is not as AlertDesk wrote it">
+            #{e.seq} ⚠
+          </span>
+        ) : (
+          <span className="muted">#{e.seq}</span>
+        ),
+    },
+    {
+      id: 'at',
+      header: 'Time',
+      width: '130px',
+      sortable: true,
+      descFirst: true,
+      render: (e) => <When iso={e.at} />,
+    },
+    {
+      id: 'osUser',
+      header: 'User',
+      width: '110px',
+      sortable: true,
+      hideBelow: 1150,
+      render: (e) => e.osUser,
+    },
     {
       id: 'action',
       header: 'Action',
-      width: '100px',
+      width: '108px',
+      sortable: true,
       render: (e) => (
         <Badge
           tone={
@@ -62,19 +98,43 @@ export function AuditPage({ route }: { route: Route }) {
         </Badge>
       ),
     },
-    { id: 'recordType', header: 'Record', width: '130px', render: (e) => e.recordType },
-    { id: 'recordLabel', header: 'Name', width: 'minmax(180px, 1.2fr)', render: (e) => e.recordLabel },
+    {
+      id: 'recordType',
+      header: 'Record',
+      width: '130px',
+      sortable: true,
+      hideBelow: 1250,
+      render: (e) => e.recordType,
+    },
+    {
+      id: 'recordLabel',
+      header: 'Name',
+      width: 'minmax(180px, 1.2fr)',
+      sortable: true,
+      render: (e) => e.recordLabel,
+    },
     {
       id: 'result',
       header: 'Result',
-      width: '90px',
+      width: '96px',
+      sortable: true,
       render: (e) => <span className={e.result === 'ok' ? 'ok-text' : 'bad-text'}>{e.result}</span>,
     },
     {
       id: 'detail',
       header: 'Detail',
       width: 'minmax(240px, 2fr)',
-      render: (e) => <span title={e.detail}>{e.detail}</span>,
+      render: (e) => {
+        const lines = e.detail.split('\n');
+        return (
+          <span>
+            {lines[0]}
+            {lines.length > 1 ? (
+              <span className="muted"> · {plural(lines.length - 1, 'record')}, open for all</span>
+            ) : null}
+          </span>
+        );
+      },
     },
   ];
 
@@ -82,7 +142,13 @@ export function AuditPage({ route }: { route: Route }) {
     try {
       const out = await call(api.audit.exportCsv({ filter }));
       download(out.filename, out.csv);
-      toast('ok', `Exported ${out.rows} events to ${out.filename}.`);
+      integrity.reload();
+      if (out.integrity.state === 'broken')
+        toast(
+          'bad',
+          `Exported ${out.rows} events to ${out.filename}; the log was changed outside AlertDesk from event #${out.integrity.firstBadSeq} (marked in the file).`,
+        );
+      else toast('ok', `Exported ${out.rows} events to ${out.filename}.`);
     } catch (e) {
       toast('bad', errorMessage(e));
     }
@@ -94,6 +160,7 @@ export function AuditPage({ route }: { route: Route }) {
         title="Audit log"
         description="Who did what to which record, when, with what result. Events are append-only: nothing here can be edited or deleted."
       />
+      {integrity.data ? <IntegrityBanner integrity={integrity.data} /> : null}
       {recordId ? (
         <Notice level="info">
           Showing the events of one record.{' '}
@@ -106,11 +173,13 @@ export function AuditPage({ route }: { route: Route }) {
         label="Audit log"
         columns={columns}
         fetchPage={fetchPage}
-        queryKey={JSON.stringify(filter)}
+        queryKey={JSON.stringify([filter, sort])}
         version={0}
-        sort={{ column: 'at', direction: 'desc' }}
-        onSortChange={() => undefined}
+        sort={sort}
+        onSortChange={(next) => next.column !== 'detail' && setSort(next as RemoteSort<AuditSortColumn>)}
         getRowId={(e) => String(e.seq)}
+        onRowClick={setOpen}
+        selectedId={open ? String(open.seq) : null}
         toolbar={
           <>
             <input
@@ -144,6 +213,52 @@ export function AuditPage({ route }: { route: Route }) {
         }
         empty="No events match."
       />
+      {open ? <AuditEventPanel event={open} onClose={() => setOpen(null)} /> : null}
     </div>
+  );
+}
+
+/** One event in full: a verification of many records lists every record's outcome here. */
+function AuditEventPanel({ event: e, onClose }: { event: AuditEvent; onClose: () => void }) {
+  return (
+    <SidePanel
+      title={`${e.action} · ${e.recordType}`}
+      subtitle={
+        <span>
+          <When iso={e.at} /> by {e.osUser} ·{' '}
+          <span className={e.result === 'ok' ? 'ok-text' : 'bad-text'}>{e.result}</span>
+        </span>
+      }
+      onClose={onClose}
+    >
+      <section className="form-section">
+        <h3>{e.recordLabel || e.recordType}</h3>
+        <ul className="audit-detail">
+          {e.detail.split('\n').map((line, i) => (
+            <li key={i}>{line}</li>
+          ))}
+        </ul>
+      </section>
+    </SidePanel>
+  );
+}
+
+/** Whether the log is as AlertDesk wrote it: a break names its first event; intact says so quietly. */
+function IntegrityBanner({ integrity }: { integrity: AuditIntegrity }) {
+  if (integrity.state === 'broken')
+    return (
+      <Notice level="error">
+        <strong>The audit log was changed outside AlertDesk, from event #{integrity.firstBadSeq}.</strong>{' '}
+        {integrity.message}
+      </Notice>
+    );
+  if (integrity.state === 'unprotected') return <Notice level="warning">{integrity.message}</Notice>;
+  return (
+    <p className="audit-integrity muted small" data-testid="audit-integrity">
+      ✓ Tamper-evident: {integrity.message}
+      {integrity.protectedFrom !== null && integrity.protectedFrom > 1
+        ? ` Events before #${integrity.protectedFrom} were written before the log was protected.`
+        : ''}
+    </p>
   );
 }

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { draftFields, useDraft } from '../../app/draft.ts';
 import type { Connector, Site } from '../../../../shared/domain.ts';
 import { renderSubject, sampleValues, SUBJECT_VARIABLES } from '../../../../shared/subject.ts';
+import type { CameraHealth } from '../../../../shared/health.ts';
 import type { AppPasswordRecord, Camera } from '../../../../shared/vault.ts';
 import { api, call, errorMessage, fieldErrors } from '../../api.ts';
 import {
@@ -12,7 +13,10 @@ import {
   listError,
   splitAddresses,
 } from '../../components/fields.tsx';
-import { Badge, Notice, SidePanel, formatTime, useToast } from '../../components/ui.tsx';
+import { When, plural } from '../../components/format.tsx';
+import { HealthSection } from '../../components/health.tsx';
+import { navigate } from '../../app/router.ts';
+import { Badge, Notice, SidePanel, useToast } from '../../components/ui.tsx';
 
 interface Draft {
   siteId: string;
@@ -66,6 +70,16 @@ const draftOf = (c: Camera | null, siteId: string): Draft =>
         notes: '',
       };
 
+/**
+ * A camera that logs in with its own account but whose app password is not recorded: it cannot be
+ * tested, and the panel, the run and the report offer to record it.
+ */
+export function needsRecord(camera: Camera, connectors: Connector[]): boolean {
+  if (camera.appPasswordId || !camera.smtpLogin || !camera.connectorId) return false;
+  const connector = connectors.find((c) => c.id === camera.connectorId);
+  return connector !== undefined && connector.username.toLowerCase() !== camera.smtpLogin.toLowerCase();
+}
+
 const STATUS_TONE = { active: 'ok', 'suspected-revoked': 'bad', revoked: 'bad', retired: 'muted' } as const;
 
 export function CameraPanel(p: {
@@ -74,6 +88,7 @@ export function CameraPanel(p: {
   connectors: Connector[];
   records: AppPasswordRecord[];
   defaultSiteId: string;
+  health?: CameraHealth | undefined;
   onClose: () => void;
   onSaved: () => void;
 }) {
@@ -135,7 +150,7 @@ export function CameraPanel(p: {
       const { total } = await call(api.vault.verify({ scope: 'camera', id: p.camera!.id }));
       toast(
         'info',
-        `Verifying ${total} app password(s) without sending; the result appears under App passwords.`,
+        `Verifying ${plural(total, 'app password')} without sending; the result appears under App passwords.`,
       );
     } catch (e) {
       toast('bad', errorMessage(e));
@@ -157,9 +172,13 @@ export function CameraPanel(p: {
       wide
       title={p.camera ? p.camera.name : 'New camera'}
       subtitle={
-        p.camera
-          ? `${site?.name ?? ''} · updated ${formatTime(p.camera.updatedAt)}`
-          : 'A device that sends alert e-mail'
+        p.camera ? (
+          <span>
+            {site?.name ?? ''} · updated <When iso={p.camera.updatedAt} />
+          </span>
+        ) : (
+          'A device that sends alert e-mail'
+        )
       }
       onClose={p.onClose}
       footer={
@@ -184,6 +203,23 @@ export function CameraPanel(p: {
         </>
       }
     >
+      {p.health && p.camera ? (
+        <HealthSection level={p.health.level} reasons={p.health.reasons} lastResult={p.health.lastResult}>
+          {needsRecord(p.camera, p.connectors) ? (
+            <button
+              type="button"
+              className="btn small"
+              onClick={() =>
+                navigate(
+                  `vault?new=1&account=${encodeURIComponent(p.camera!.smtpLogin)}&camera=${p.camera!.id}`,
+                )
+              }
+            >
+              Record its app password…
+            </button>
+          ) : null}
+        </HealthSection>
+      ) : null}
       {summary ? <Notice level="error">{summary}</Notice> : null}
       <form
         className="form-grid"
@@ -235,9 +271,14 @@ export function CameraPanel(p: {
             record ? (
               <span>
                 <Badge tone={STATUS_TONE[record.status]}>{record.status}</Badge>{' '}
-                {record.lastVerified
-                  ? `verified ${formatTime(record.lastVerified.at)} — ${record.lastVerified.ok ? 'accepted' : record.lastVerified.failureClass}`
-                  : 'never verified'}
+                {record.lastVerified ? (
+                  <>
+                    verified <When iso={record.lastVerified.at} /> —{' '}
+                    {record.lastVerified.ok ? 'accepted' : record.lastVerified.failureClass}
+                  </>
+                ) : (
+                  'never verified'
+                )}
               </span>
             ) : (
               'Record the app password this camera uses, so it can be re-entered when the camera is replaced.'

@@ -1,12 +1,21 @@
 import { createColumnHelper } from '@tanstack/react-table';
 import { useMemo, useState } from 'react';
 import type { Connector } from '../../../../shared/domain.ts';
+import type { CameraHealth } from '../../../../shared/health.ts';
 import type { AppPasswordRecord, Camera } from '../../../../shared/vault.ts';
 import { api, call, errorMessage, fieldErrors } from '../../api.ts';
 import { useQuery } from '../../app/hooks.ts';
-import { navigate, type Route } from '../../app/router.ts';
+import { navigate, routeWith, type Route } from '../../app/router.ts';
 import { DataTable } from '../../components/DataTable.tsx';
 import { FilterSelect, SelectField, TextField, listError, splitAddresses } from '../../components/fields.tsx';
+import { plural } from '../../components/format.tsx';
+import {
+  HealthFilter,
+  healthColumn,
+  healthParam,
+  lastResultColumn,
+  useCameraHealth,
+} from '../../components/health.tsx';
 import { Badge, Dialog, DialogActions, Notice, PageHeader, useToast } from '../../components/ui.tsx';
 import { download } from '../deliveries/DeliveriesPage.tsx';
 import { CameraPanel } from './CameraForm.tsx';
@@ -17,6 +26,7 @@ interface Row extends Camera {
   siteName: string;
   connectorTitle: string;
   record: AppPasswordRecord | undefined;
+  health: CameraHealth | undefined;
 }
 
 const col = createColumnHelper<Row>();
@@ -28,7 +38,9 @@ export function CamerasPage({ route }: { route: Route }) {
   const sites = useQuery(() => api.sites.list(), []);
   const connectors = useQuery(() => api.connectors.list(), []);
   const records = useQuery(() => api.vault.list(), []);
+  const health = useCameraHealth();
   const siteFilter = route.params.get('site') ?? '';
+  const healthFilter = healthParam(route);
   const [recordFilter, setRecordFilter] = useState('');
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [editing, setEditing] = useState<Camera | 'new' | null>(null);
@@ -40,6 +52,7 @@ export function CamerasPage({ route }: { route: Route }) {
     cameras.reload();
     records.reload();
     sites.reload();
+    health.reload();
   };
   const siteName = useMemo(() => new Map((sites.data ?? []).map((s) => [s.id, s.name])), [sites.data]);
   const connectorTitle = useMemo(
@@ -54,44 +67,35 @@ export function CamerasPage({ route }: { route: Route }) {
         siteName: siteName.get(c.siteId) ?? '—',
         connectorTitle: c.connectorId ? (connectorTitle.get(c.connectorId) ?? '—') : '',
         record: c.appPasswordId ? recordById.get(c.appPasswordId) : undefined,
+        health: health.byId.get(c.id),
       })),
-    [cameras.data, siteName, connectorTitle, recordById],
+    [cameras.data, siteName, connectorTitle, recordById, health.byId],
   );
   const shown = rows.filter(
     (c) =>
       (!siteFilter || c.siteId === siteFilter) &&
+      (!healthFilter || c.health?.level === healthFilter) &&
       (!recordFilter || (recordFilter === 'missing' ? !c.record : c.record?.status === recordFilter)),
   );
 
   const columns = useMemo(
     () => [
+      healthColumn<Row>((c) => c.health),
       col.accessor('name', {
         header: 'Camera',
-        meta: { width: 'minmax(150px, 1.4fr)' },
+        meta: { width: 'minmax(140px, 1.3fr)', pin: true },
         cell: (c) => <strong>{c.getValue()}</strong>,
       }),
       col.accessor('siteName', { header: 'Site', meta: { width: 'minmax(120px, 1fr)' } }),
-      col.accessor((c) => [c.vendor, c.model].filter(Boolean).join(' '), {
-        id: 'model',
-        header: 'Vendor / model',
-        meta: { width: 'minmax(130px, 1fr)' },
+      lastResultColumn<Row>((c) => c.health?.lastResult, 'minmax(170px, 1.2fr)'),
+      col.accessor('connectorTitle', {
+        header: 'Connector',
+        meta: { width: 'minmax(120px, 1fr)', hideBelow: 1060 },
       }),
-      col.accessor('host', {
-        header: 'Address',
-        meta: { width: '130px' },
-        cell: (c) => <span className="mono">{c.getValue()}</span>,
-      }),
-      col.accessor('serial', {
-        header: 'Serial / MAC',
-        meta: { width: '150px' },
-        cell: (c) => <span className="mono">{c.getValue()}</span>,
-      }),
-      col.accessor('location', { header: 'Location', meta: { width: 'minmax(110px, 1fr)' } }),
-      col.accessor('connectorTitle', { header: 'Connector', meta: { width: 'minmax(120px, 1fr)' } }),
       col.accessor((c) => (c.record ? `${c.record.account} ${c.record.status}` : 'none'), {
         id: 'record',
         header: 'App password',
-        meta: { width: 'minmax(150px, 1.1fr)' },
+        meta: { width: '150px', hideBelow: 1180 },
         cell: (c) => {
           const r = c.row.original.record;
           return r ? (
@@ -101,10 +105,29 @@ export function CamerasPage({ route }: { route: Route }) {
           );
         },
       }),
+      col.accessor('host', {
+        header: 'Address',
+        meta: { width: '130px', hideBelow: 1320 },
+        cell: (c) => <span className="mono">{c.getValue()}</span>,
+      }),
+      col.accessor((c) => [c.vendor, c.model].filter(Boolean).join(' '), {
+        id: 'model',
+        header: 'Vendor / model',
+        meta: { width: 'minmax(130px, 1fr)', hideBelow: 1480 },
+      }),
+      col.accessor('location', {
+        header: 'Location',
+        meta: { width: 'minmax(110px, 1fr)', hideBelow: 1560 },
+      }),
       col.accessor((c) => c.recipients.join(', '), {
         id: 'recipients',
         header: 'Recipients',
-        meta: { width: 'minmax(150px, 1.2fr)' },
+        meta: { width: 'minmax(150px, 1.2fr)', hideBelow: 1680 },
+      }),
+      col.accessor('serial', {
+        header: 'Serial / MAC',
+        meta: { width: '150px', hideBelow: 1800 },
+        cell: (c) => <span className="mono">{c.getValue()}</span>,
       }),
     ],
     [],
@@ -171,7 +194,10 @@ export function CamerasPage({ route }: { route: Route }) {
         columns={columns}
         getRowId={(c) => c.id}
         searchPlaceholder="Search name, address, serial, location, login…"
-        initialSorting={[{ id: 'siteName', desc: false }]}
+        initialSorting={[
+          { id: 'health', desc: false },
+          { id: 'siteName', desc: false },
+        ]}
         selection={{ selected, onChange: setSelected }}
         selectedId={editing && editing !== 'new' ? editing.id : null}
         onRowClick={(c) => setEditing(c)}
@@ -180,10 +206,11 @@ export function CamerasPage({ route }: { route: Route }) {
             <FilterSelect
               label="Filter by site"
               value={siteFilter}
-              onChange={(v) => navigate(v ? `cameras?site=${v}` : 'cameras')}
+              onChange={(v) => navigate(routeWith(route, { site: v }))}
               all={{ value: '', label: 'All sites' }}
               options={(sites.data ?? []).map((s) => ({ value: s.id, label: s.name }))}
             />
+            <HealthFilter value={healthFilter} onChange={(v) => navigate(routeWith(route, { health: v }))} />
             <FilterSelect
               label="Filter by app password"
               value={recordFilter}
@@ -208,6 +235,7 @@ export function CamerasPage({ route }: { route: Route }) {
           sites={sites.data ?? []}
           connectors={connectors.data ?? []}
           records={records.data ?? []}
+          health={editing === 'new' ? undefined : health.byId.get(editing.id)}
           defaultSiteId={siteFilter || sites.data?.[0]?.id || ''}
           onClose={() => setEditing(null)}
           onSaved={() => {
@@ -272,7 +300,7 @@ function BulkEditDialog(p: {
           ...(mode !== 'keep' ? { recipients: splitAddresses(recipients), recipientsMode: mode } : {}),
         }),
       );
-      toast('ok', `${result.updated} camera(s) updated.`);
+      toast('ok', `${plural(result.updated, 'camera')} updated.`);
       p.onDone();
     } catch (e) {
       setErrors(fieldErrors(e));
@@ -282,14 +310,14 @@ function BulkEditDialog(p: {
 
   return (
     <Dialog
-      title={`Edit ${p.ids.length} camera(s)`}
+      title={`Edit ${plural(p.ids.length, 'camera')}`}
       onClose={p.onClose}
       footer={
         <DialogActions
           onCancel={p.onClose}
           onAction={() => void apply()}
           disabled={connector === 'keep' && mode === 'keep'}
-          action={<>Apply to {p.ids.length} camera(s)</>}
+          action={<>Apply to {plural(p.ids.length, 'camera')}</>}
         />
       }
     >

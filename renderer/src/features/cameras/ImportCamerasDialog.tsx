@@ -1,8 +1,11 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
+import type { CsvImportProgress } from '../../../../shared/csv-import.ts';
 import type { Site } from '../../../../shared/domain.ts';
 import { CAMERA_CSV_FIELDS, type CameraCsvField } from '../../../../shared/schemas.ts';
 import type { CsvImportPreview, CsvImportResult } from '../../../../shared/vault.ts';
 import { api, call, errorMessage } from '../../api.ts';
+import { plural } from '../../components/format.tsx';
+import { useEvent } from '../../app/hooks.ts';
 import { Dialog, Notice, useToast } from '../../components/ui.tsx';
 
 const FIELD_LABEL: Record<CameraCsvField, string> = {
@@ -38,12 +41,23 @@ export function ImportCamerasDialog(p: {
   const [result, setResult] = useState<CsvImportResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-
-  const request = (text: string, map = mapping) => ({
-    csv: text,
-    ...(map ? { mapping: map } : {}),
-    ...(siteId ? { defaultSiteId: siteId } : {}),
+  // A big file takes seconds to read and check: the core tells how far it got.
+  const [progress, setProgress] = useState<CsvImportProgress | null>(null);
+  const progressId = useRef<string | null>(null);
+  useEvent('csvImport', (p) => {
+    if (p.id === progressId.current) setProgress(p.phase === 'done' ? null : p);
   });
+
+  const request = (text: string, map = mapping) => {
+    progressId.current = crypto.randomUUID();
+    setProgress(null);
+    return {
+      csv: text,
+      progressId: progressId.current,
+      ...(map ? { mapping: map } : {}),
+      ...(siteId ? { defaultSiteId: siteId } : {}),
+    };
+  };
 
   async function load(file: File) {
     setError(null);
@@ -52,22 +66,31 @@ export function ImportCamerasDialog(p: {
     setCsv(text);
     setFileName(file.name);
     setMapping(undefined);
+    setPreview(null);
+    setBusy(true);
     try {
       const pv = await call(api.cameras.previewImport(request(text, undefined)));
       setPreview(pv);
       setMapping(pv.mapping as Record<string, CameraCsvField | null>);
     } catch (e) {
       setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+      setProgress(null);
     }
   }
 
   async function remap(next: Record<string, CameraCsvField | null>) {
     setMapping(next);
     if (csv === null) return;
+    setBusy(true);
     try {
       setPreview(await call(api.cameras.previewImport(request(csv, next))));
     } catch (e) {
       setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+      setProgress(null);
     }
   }
 
@@ -79,13 +102,14 @@ export function ImportCamerasDialog(p: {
       setResult(r);
       toast(
         r.imported ? 'ok' : 'bad',
-        `${r.imported} camera(s) imported${r.errors.length ? `, ${r.errors.length} problem(s) listed` : ''}.`,
+        `${plural(r.imported, 'camera')} imported${r.errors.length ? `, ${plural(r.errors.length, 'problem')} listed` : ''}.`,
       );
       p.onImported();
     } catch (e) {
       setError(errorMessage(e));
     } finally {
       setBusy(false);
+      setProgress(null);
     }
   }
 
@@ -113,6 +137,7 @@ export function ImportCamerasDialog(p: {
       }
     >
       {error ? <Notice level="error">{error}</Notice> : null}
+      {busy ? <ImportProgress progress={progress} /> : null}
       <div className="row">
         <label className="btn">
           Choose CSV file…
@@ -201,7 +226,7 @@ export function ImportCamerasDialog(p: {
             </>
           ) : null}
           <Notice level={preview.errors.length ? 'warning' : 'success'}>
-            {preview.rows} row(s): {preview.good} ready to import, {preview.rows - preview.good} with
+            {plural(preview.rows, 'row')}: {preview.good} ready to import, {preview.rows - preview.good} with
             problems. Rows with problems are not imported; nothing is half-written.
           </Notice>
           {preview.errors.length ? (
@@ -219,7 +244,7 @@ export function ImportCamerasDialog(p: {
       {result ? (
         <>
           <Notice level={result.errors.length ? 'warning' : 'success'}>
-            {result.imported} camera(s) imported.
+            {plural(result.imported, 'camera')} imported.
           </Notice>
           {result.errors.length ? (
             <ul className="row-errors" aria-label="Rows not imported">
@@ -234,5 +259,30 @@ export function ImportCamerasDialog(p: {
         </>
       ) : null}
     </Dialog>
+  );
+}
+
+/** Where a preview or import has got: reading (bytes), checking (rows), saving. */
+function ImportProgress({ progress }: { progress: CsvImportProgress | null }) {
+  const fmt = (n: number) => n.toLocaleString();
+  let label = 'Reading the file…';
+  let value: number | undefined;
+  let max: number | undefined;
+  if (progress?.phase === 'reading' && progress.totalBytes) {
+    label = `Reading the file… ${fmt(progress.rows)} rows so far`;
+    value = progress.bytes ?? 0;
+    max = progress.totalBytes;
+  } else if (progress?.phase === 'checking') {
+    label = `Checking rows… ${fmt(progress.rows)} of ${fmt(progress.totalRows ?? progress.rows)}`;
+    value = progress.rows;
+    max = progress.totalRows ?? progress.rows;
+  } else if (progress?.phase === 'saving') {
+    label = `Saving ${fmt(progress.rows)} cameras…`;
+  }
+  return (
+    <div className="csv-progress" role="status" data-testid="csv-progress">
+      <progress aria-label="Import progress" {...(max ? { value, max } : {})} />
+      <span>{label}</span>
+    </div>
   );
 }

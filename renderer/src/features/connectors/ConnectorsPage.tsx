@@ -1,27 +1,38 @@
 import { createColumnHelper } from '@tanstack/react-table';
 import { useMemo, useState } from 'react';
 import type { Connector, Site } from '../../../../shared/domain.ts';
-import { FAILURE_CATALOG, isFailureClass } from '../../../../shared/failures.ts';
+import type { ConnectorHealth } from '../../../../shared/health.ts';
 import { AUTH_LABELS } from '../../../../shared/presets.ts';
 import { api, call, errorMessage, fieldErrors } from '../../api.ts';
 import { useEvent, useQuery } from '../../app/hooks.ts';
-import { navigate, type Route } from '../../app/router.ts';
+import { navigate, routeWith, type Route } from '../../app/router.ts';
 import { DataTable } from '../../components/DataTable.tsx';
 import { FilterSelect } from '../../components/fields.tsx';
-import { Badge, Dialog, Notice, PageHeader, SidePanel, formatWhen, useToast } from '../../components/ui.tsx';
+import {
+  HealthFilter,
+  HealthSection,
+  healthColumn,
+  healthParam,
+  lastResultColumn,
+  useConnectorHealth,
+} from '../../components/health.tsx';
+import { Badge, Dialog, Notice, PageHeader, SidePanel, useToast } from '../../components/ui.tsx';
 import { ConnectorForm } from './ConnectorForm.tsx';
 import { DiagnosePanel } from './DiagnosePanel.tsx';
 import { TestEmailPanel } from './TestEmailPanel.tsx';
 import { draftOf, emptyDraft, inputOf, withSecurity, type ConnectorDraft } from './draft.ts';
 
-const col = createColumnHelper<Connector & { siteName: string }>();
+type Row = Connector & { siteName: string; health: ConnectorHealth | undefined };
+const col = createColumnHelper<Row>();
 type Tab = 'settings' | 'test' | 'diagnose';
 const SECURITY_SHORT = { tls: 'SSL/TLS', starttls: 'STARTTLS', none: 'None' } as const;
 
 export function ConnectorsPage({ route }: { route: Route }) {
   const connectors = useQuery(() => api.connectors.list(), []);
   const sites = useQuery(() => api.sites.list(), []);
+  const health = useConnectorHealth();
   const siteFilter = route.params.get('site') ?? 'all';
+  const healthFilter = healthParam(route);
   const [stateFilter, setStateFilter] = useState<'all' | 'RUN' | 'STOPPED'>('all');
   const [checked, setChecked] = useState<Set<string>>(new Set());
   // A finished test e-mail changes the connector's last test (and may start it): refresh the table.
@@ -31,76 +42,68 @@ export function ConnectorsPage({ route }: { route: Route }) {
   });
 
   const siteName = useMemo(() => new Map((sites.data ?? []).map((s) => [s.id, s.name])), [sites.data]);
-  const rows = useMemo(
-    () => (connectors.data ?? []).map((c) => ({ ...c, siteName: siteName.get(c.siteId) ?? '—' })),
-    [connectors.data, siteName],
+  const rows = useMemo<Row[]>(
+    () =>
+      (connectors.data ?? []).map((c) => ({
+        ...c,
+        siteName: siteName.get(c.siteId) ?? '—',
+        health: health.byId.get(c.id),
+      })),
+    [connectors.data, siteName, health.byId],
   );
   const shown = rows.filter(
     (c) =>
-      (siteFilter === 'all' || c.siteId === siteFilter) && (stateFilter === 'all' || c.state === stateFilter),
+      (siteFilter === 'all' || c.siteId === siteFilter) &&
+      (stateFilter === 'all' || c.state === stateFilter) &&
+      (!healthFilter || c.health?.level === healthFilter),
   );
 
   const columns = useMemo(
     () => [
+      healthColumn<Row>((c) => c.health),
       col.accessor('title', {
         header: 'Connector',
-        meta: { width: 'minmax(150px, 1.6fr)' },
+        meta: { width: 'minmax(150px, 1.4fr)', pin: true },
         cell: (c) => <strong>{c.getValue()}</strong>,
       }),
-      col.accessor('siteName', { header: 'Site', meta: { width: 'minmax(140px, 1.2fr)' } }),
+      col.accessor('siteName', { header: 'Site', meta: { width: 'minmax(130px, 1.1fr)' } }),
+      lastResultColumn<Row>((c) => c.health?.lastResult),
+      col.accessor('state', {
+        header: 'State',
+        meta: { width: '116px' },
+        cell: (c) => <Badge tone={c.getValue() === 'RUN' ? 'ok' : 'muted'}>{c.getValue()}</Badge>,
+      }),
       col.accessor((c) => `${c.host}:${c.port}`, {
         id: 'server',
         header: 'Server',
-        meta: { width: 'minmax(170px, 1.4fr)' },
+        meta: { width: 'minmax(160px, 1.3fr)', hideBelow: 1080 },
         cell: (c) => <span className="mono">{c.getValue()}</span>,
       }),
       col.accessor('security', {
         header: 'Security',
-        meta: { width: '100px' },
+        meta: { width: '104px', hideBelow: 1240 },
         cell: (c) => SECURITY_SHORT[c.getValue()],
       }),
       col.accessor('auth', {
         header: 'Auth',
-        meta: { width: '110px' },
+        meta: { width: '104px', hideBelow: 1340 },
         cell: (c) => AUTH_LABELS[c.getValue()],
       }),
-      col.accessor('username', { header: 'Login', meta: { width: 'minmax(150px, 1.2fr)' } }),
-      col.accessor('state', {
-        header: 'State',
-        meta: { width: '100px' },
-        cell: (c) => <Badge tone={c.getValue() === 'RUN' ? 'ok' : 'muted'}>{c.getValue()}</Badge>,
+      col.accessor('username', {
+        header: 'Login',
+        meta: { width: 'minmax(150px, 1.1fr)', hideBelow: 1480 },
       }),
-      col.accessor(
-        (c) => (c.lastTest ? (c.lastTest.ok ? 'passed' : (c.lastTest.failureClass ?? 'failed')) : 'never'),
-        {
-          id: 'lastTest',
-          header: 'Last test',
-          meta: { width: 'minmax(172px, 1fr)' },
-          cell: (c) => {
-            const t = c.row.original.lastTest;
-            if (!t) return <span className="muted">never tested</span>;
-            return t.ok ? (
-              <Badge tone="ok">passed {formatWhen(t.at)}</Badge>
-            ) : (
-              <Badge tone="bad">
-                {t.failureClass && isFailureClass(t.failureClass)
-                  ? FAILURE_CATALOG[t.failureClass].title
-                  : 'failed'}
-              </Badge>
-            );
-          },
-        },
-      ),
     ],
     [],
   );
 
   const open = route.id;
   const selected = open && open !== 'new' ? rows.find((c) => c.id === open) : undefined;
-  const close = () => navigate(siteFilter === 'all' ? 'connectors' : `connectors?site=${siteFilter}`);
+  const close = () => navigate(routeWith(route, { tab: null }, null));
   const reload = () => {
     connectors.reload();
     sites.reload();
+    health.reload();
   };
 
   return (
@@ -145,24 +148,31 @@ export function ConnectorsPage({ route }: { route: Route }) {
         columns={columns}
         getRowId={(c) => c.id}
         searchPlaceholder="Search connectors, hosts, logins…"
-        initialSorting={[{ id: 'siteName', desc: false }]}
+        initialSorting={[
+          { id: 'health', desc: false },
+          { id: 'siteName', desc: false },
+        ]}
         selectedId={open && open !== 'new' ? open : null}
         selection={{ selected: checked, onChange: setChecked }}
-        onRowClick={(c) => navigate(`connectors/${c.id}${siteFilter !== 'all' ? `?site=${siteFilter}` : ''}`)}
+        onRowClick={(c) => navigate(routeWith(route, { tab: null }, c.id))}
         filters={
           <>
             <FilterSelect
               label="Filter by site"
               value={siteFilter}
-              onChange={(v) => navigate(v === 'all' ? 'connectors' : `connectors?site=${v}`)}
+              onChange={(v) => navigate(routeWith(route, { site: v === 'all' ? null : v }, null))}
               all={{ value: 'all', label: 'All sites' }}
               options={(sites.data ?? []).map((s) => ({ value: s.id, label: s.name }))}
+            />
+            <HealthFilter
+              value={healthFilter}
+              onChange={(v) => navigate(routeWith(route, { health: v }, null))}
             />
             <FilterSelect
               label="Filter by state"
               value={stateFilter}
               onChange={setStateFilter}
-              all={{ value: 'all', label: 'RUN and STOPPED' }}
+              all={{ value: 'all', label: 'Any state' }}
               options={[
                 { value: 'RUN', label: 'RUN' },
                 { value: 'STOPPED', label: 'STOPPED' },
@@ -190,6 +200,7 @@ export function ConnectorsPage({ route }: { route: Route }) {
         <ConnectorPanel
           key={selected.id}
           connector={selected}
+          health={selected.health}
           sites={sites.data ?? []}
           defaultSiteId={selected.siteId}
           onClose={close}
@@ -203,6 +214,7 @@ export function ConnectorsPage({ route }: { route: Route }) {
 
 function ConnectorPanel(p: {
   connector: Connector | null;
+  health?: ConnectorHealth | undefined;
   sites: Site[];
   defaultSiteId: string;
   onClose: () => void;
@@ -344,6 +356,9 @@ function ConnectorPanel(p: {
             Diagnose
           </button>
         </div>
+      ) : null}
+      {p.health && tab === 'settings' ? (
+        <HealthSection level={p.health.level} reasons={p.health.reasons} lastResult={p.health.lastResult} />
       ) : null}
       {tab === 'settings' || !c ? (
         <>

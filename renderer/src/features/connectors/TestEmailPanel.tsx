@@ -14,7 +14,7 @@ import {
   splitAddresses,
 } from '../../components/fields.tsx';
 import { Notice } from '../../components/ui.tsx';
-import { DeliveryResult } from '../deliveries/DeliveryResult.tsx';
+import { DeliveryResult, isFinal } from '../deliveries/DeliveryResult.tsx';
 
 interface Base64Attachment {
   kind: 'base64';
@@ -59,7 +59,7 @@ export function TestEmailPanel({ connector }: { connector: Connector }) {
   // detail, so a retry already shows why the first try failed.
   useEvent('delivery', ({ delivery: d }) => {
     if (d.id !== deliveryId) return;
-    const final = d.status === 'sent' || d.status === 'failed' || d.status === 'cancelled';
+    const final = isFinal(d.status);
     void api.deliveries.get({ id: d.id }).then((r) => {
       setDelivery(r.ok ? r.value : d);
       if (final) setSending(false);

@@ -12,6 +12,8 @@ import { useDebounced, useEvent, useQuery } from '../../app/hooks.ts';
 import { navigate, type Route } from '../../app/router.ts';
 import { RemoteTable, type RemoteColumn, type RemoteSort } from '../../components/RemoteTable.tsx';
 import { FilterSelect, NumberField } from '../../components/fields.tsx';
+import { MoreFilters } from '../../components/Popover.tsx';
+import { When } from '../../components/format.tsx';
 import {
   Badge,
   Dialog,
@@ -20,8 +22,6 @@ import {
   PageHeader,
   SidePanel,
   formatMs,
-  formatStamp,
-  formatTime,
   useToast,
 } from '../../components/ui.tsx';
 import { ARRIVAL_LABELS, ARRIVAL_STATES, type ArrivalState } from '../../../../shared/arrival.ts';
@@ -129,9 +129,10 @@ export function DeliveriesPage({ route }: { route: Route }) {
     {
       id: 'createdAt',
       header: 'Time',
-      width: '150px',
+      width: '120px',
       sortable: true,
-      render: (d) => formatStamp(d.createdAt),
+      descFirst: true,
+      render: (d) => <When iso={d.createdAt} />,
     },
     {
       id: 'status',
@@ -172,6 +173,7 @@ export function DeliveriesPage({ route }: { route: Route }) {
       id: 'connectorTitle',
       header: 'Connector',
       width: 'minmax(110px, 1fr)',
+      hideBelow: 1240,
       sortable: true,
       render: (d) => d.connectorTitle,
     },
@@ -186,6 +188,7 @@ export function DeliveriesPage({ route }: { route: Route }) {
       id: 'subject',
       header: 'Subject',
       width: 'minmax(140px, 1.4fr)',
+      hideBelow: 1400,
       sortable: true,
       render: (d) => d.subject,
     },
@@ -193,6 +196,7 @@ export function DeliveriesPage({ route }: { route: Route }) {
       id: 'attemptCount',
       header: 'Tries',
       width: '76px',
+      hideBelow: 1100,
       sortable: true,
       align: 'end',
       render: (d) => d.attemptCount,
@@ -272,39 +276,16 @@ export function DeliveriesPage({ route }: { route: Route }) {
               options={(sites.data ?? []).map((s) => ({ value: s.id, label: s.name }))}
             />
             <FilterSelect
-              label="Filter by connector"
-              value={connectorId}
-              onChange={(v) => setParam('connector', v)}
-              all={{ value: '', label: 'All connectors' }}
-              options={siteConnectors.map((c) => ({ value: c.id, label: c.title }))}
-            />
-            <FilterSelect
-              label="Filter by camera"
-              value={cameraId}
-              onChange={(v) => setParam('camera', v)}
-              all={{ value: '', label: siteId ? 'All cameras' : 'All cameras (choose a site to list them)' }}
-              options={(cameras.data ?? [])
-                .filter((c) => siteId && c.siteId === siteId)
-                .map((c) => ({ value: c.id, label: c.name }))}
-            />
-            <FilterSelect
               label="Filter by status"
               value={status}
               onChange={setStatus}
               all={{ value: '', label: 'Any status' }}
               options={[
                 { value: 'in-progress', label: 'In progress' },
-                ...DELIVERY_STATUSES.filter((s) => s === 'sent' || s === 'failed' || s === 'cancelled').map(
-                  (s) => ({ value: s, label: STATUS_LABEL[s] }),
-                ),
+                ...DELIVERY_STATUSES.filter(
+                  (s) => s === 'sent' || s === 'failed' || s === 'cancelled' || s === 'interrupted',
+                ).map((s) => ({ value: s, label: STATUS_LABEL[s] })),
               ]}
-            />
-            <FilterSelect
-              label="Filter by failure class"
-              value={failureClass}
-              onChange={setFailureClass}
-              all={{ value: '', label: 'Any failure' }}
-              options={FAILURE_CLASSES.map((c) => ({ value: c, label: FAILURE_CATALOG[c].title }))}
             />
             <FilterSelect
               label="Filter by arrival"
@@ -313,27 +294,55 @@ export function DeliveriesPage({ route }: { route: Route }) {
               all={{ value: '', label: 'Any arrival' }}
               options={ARRIVAL_STATES.map((s) => ({ value: s, label: ARRIVAL_LABELS[s] }))}
             />
-            <label className="inline-field">
-              From{' '}
-              <input
-                type="date"
-                className="filter-input"
-                value={from}
-                onChange={(e) => setFrom(e.target.value)}
-                aria-label="From date"
+            <MoreFilters active={[connectorId, cameraId, failureClass, from, to].filter(Boolean).length}>
+              <FilterSelect
+                label="Filter by connector"
+                value={connectorId}
+                onChange={(v) => setParam('connector', v)}
+                all={{ value: '', label: 'All connectors' }}
+                options={siteConnectors.map((c) => ({ value: c.id, label: c.title }))}
               />
-            </label>
-            <label className="inline-field">
-              To{' '}
-              <input
-                type="date"
-                className="filter-input"
-                value={to}
-                onChange={(e) => setTo(e.target.value)}
-                aria-label="To date"
-                aria-invalid={Boolean(rangeError)}
+              <FilterSelect
+                label="Filter by camera"
+                value={cameraId}
+                onChange={(v) => setParam('camera', v)}
+                all={{
+                  value: '',
+                  label: siteId ? 'All cameras' : 'All cameras (choose a site to list them)',
+                }}
+                options={(cameras.data ?? [])
+                  .filter((c) => siteId && c.siteId === siteId)
+                  .map((c) => ({ value: c.id, label: c.name }))}
               />
-            </label>
+              <FilterSelect
+                label="Filter by failure class"
+                value={failureClass}
+                onChange={setFailureClass}
+                all={{ value: '', label: 'Any failure' }}
+                options={FAILURE_CLASSES.map((c) => ({ value: c, label: FAILURE_CATALOG[c].title }))}
+              />
+              <label className="inline-field">
+                From{' '}
+                <input
+                  type="date"
+                  className="filter-input"
+                  value={from}
+                  onChange={(e) => setFrom(e.target.value)}
+                  aria-label="From date"
+                />
+              </label>
+              <label className="inline-field">
+                To{' '}
+                <input
+                  type="date"
+                  className="filter-input"
+                  value={to}
+                  onChange={(e) => setTo(e.target.value)}
+                  aria-label="To date"
+                  aria-invalid={Boolean(rangeError)}
+                />
+              </label>
+            </MoreFilters>
           </>
         }
         actions={
@@ -352,6 +361,36 @@ export function DeliveriesPage({ route }: { route: Route }) {
         />
       ) : null}
     </div>
+  );
+}
+
+/** An interrupted delivery's way forward: its run's unfinished cameras again, or a new test e-mail. */
+function SendAgain({ delivery }: { delivery: DeliverySummary }) {
+  const toast = useToast();
+  if (!delivery.runId)
+    return (
+      <button
+        type="button"
+        className="btn primary"
+        onClick={() => navigate(`connectors/${delivery.connectorId}?tab=test`)}
+      >
+        Send a test again
+      </button>
+    );
+  const runId = delivery.runId;
+  return (
+    <button
+      type="button"
+      className="btn primary"
+      onClick={() =>
+        void call(api.runs.rerunFailed({ runId })).then(
+          (next) => navigate(`runs/${next.id}`),
+          (e: unknown) => toast('bad', errorMessage(e)),
+        )
+      }
+    >
+      Re-run unfinished cameras
+    </button>
   );
 }
 
@@ -376,7 +415,7 @@ export function DeliveryPanel({ summary, onClose }: { summary: DeliverySummary; 
       subtitle={
         <span>
           {KIND_LABEL[d.kind]} · {d.siteName} · {d.connectorTitle}
-          {d.cameraName ? ` · ${d.cameraName}` : ''} · {formatTime(d.createdAt)}
+          {d.cameraName ? ` · ${d.cameraName}` : ''} · <When iso={d.createdAt} />
         </span>
       }
       onClose={onClose}
@@ -385,6 +424,7 @@ export function DeliveryPanel({ summary, onClose }: { summary: DeliverySummary; 
           <button type="button" className="btn" onClick={() => navigate(`connectors/${d.connectorId}`)}>
             Open connector
           </button>
+          {d.status === 'interrupted' ? <SendAgain delivery={d} /> : null}
           <span className="spacer" />
           <button type="button" className="btn" onClick={onClose}>
             Close

@@ -1,23 +1,38 @@
 import { useEffect, useRef, useState } from 'react';
 import type { AttemptView, DeliveryDetail, DeliverySummary } from '../../../../shared/delivery.ts';
 import { FAILURE_CATALOG } from '../../../../shared/failures.ts';
-import { Badge, formatMs, formatTime } from '../../components/ui.tsx';
+import { When } from '../../components/format.tsx';
+import { Badge, formatMs } from '../../components/ui.tsx';
 import { ArrivalSection } from '../arrival/ArrivalProof.tsx';
 
 export const STATUS_LABEL: Record<DeliverySummary['status'], string> = {
   queued: 'Queued',
   sending: 'Sending…',
   retrying: 'Waiting to retry',
-  sent: 'Sent',
+  // A test e-mail's outcome, in the words of every screen: passed or failed.
+  sent: 'Passed',
   failed: 'Failed',
   cancelled: 'Cancelled',
+  interrupted: 'Interrupted',
 };
 
 export function StatusBadge({ status }: { status: DeliverySummary['status'] }) {
   const tone =
-    status === 'sent' ? 'ok' : status === 'failed' ? 'bad' : status === 'cancelled' ? 'muted' : 'info';
+    status === 'sent'
+      ? 'ok'
+      : status === 'failed'
+        ? 'bad'
+        : status === 'cancelled'
+          ? 'muted'
+          : status === 'interrupted'
+            ? 'warn'
+            : 'info';
   return <Badge tone={tone}>{STATUS_LABEL[status]}</Badge>;
 }
+
+/** A state no more news will come for. */
+export const isFinal = (status: DeliverySummary['status']): boolean =>
+  status === 'sent' || status === 'failed' || status === 'cancelled' || status === 'interrupted';
 
 function Countdown({ until }: { until: string }) {
   const [now, setNow] = useState(() => Date.now());
@@ -32,7 +47,7 @@ function Countdown({ until }: { until: string }) {
 /** A delivery in progress (live) or finished: the verdict first, then the evidence. */
 export function DeliveryResult({ delivery }: { delivery: DeliverySummary | DeliveryDetail }) {
   const detail = 'attempts' in delivery ? delivery : null;
-  const final = delivery.status === 'sent' || delivery.status === 'failed' || delivery.status === 'cancelled';
+  const final = isFinal(delivery.status);
   const failure = detail?.failure ?? null;
   const info = delivery.failureClass ? FAILURE_CATALOG[delivery.failureClass] : null;
   const ref = useRef<HTMLDivElement>(null);
@@ -52,7 +67,11 @@ export function DeliveryResult({ delivery }: { delivery: DeliverySummary | Deliv
         <StatusBadge status={delivery.status} />
         {!final ? <span className="spinner" aria-hidden /> : null}
         <span className="muted">
-          {delivery.attemptCount > 0 ? `attempt ${delivery.attemptCount}` : 'waiting for a session'}
+          {delivery.attemptCount > 0
+            ? `attempt ${delivery.attemptCount}`
+            : final
+              ? 'no attempt recorded'
+              : 'waiting for a session'}
           {delivery.status === 'retrying' && delivery.nextAttemptAt ? (
             <>
               {' · '}
@@ -95,6 +114,22 @@ export function DeliveryResult({ delivery }: { delivery: DeliverySummary | Deliv
       ) : null}
 
       {delivery.status === 'sent' ? <ArrivalSection deliveryId={delivery.id} runId={delivery.runId} /> : null}
+
+      {delivery.status === 'interrupted' ? (
+        <div className="verdict interrupted" data-testid="interrupted-verdict">
+          <h4>Outcome unknown: AlertDesk stopped</h4>
+          <p className="explanation">
+            AlertDesk was closed, crashed or the computer shut down before this message was finished. Whether
+            the server accepted it is unknown: a reply AlertDesk had received would be recorded here as sent.
+          </p>
+          <p className="fix">
+            <strong>What to do: </strong>
+            {delivery.runId
+              ? 'Re-run the unfinished cameras of its handover run.'
+              : 'Send the test e-mail again from its connector.'}
+          </p>
+        </div>
+      ) : null}
 
       {delivery.failureClass &&
       (delivery.status === 'failed' || delivery.status === 'retrying' || delivery.status === 'cancelled') ? (
@@ -162,7 +197,7 @@ function AttemptBlock({ attempt, open }: { attempt: AttemptView; open: boolean }
   return (
     <details className="attempt" open={open}>
       <summary>
-        Attempt {attempt.n} · {formatTime(attempt.startedAt)} · {formatMs(attempt.durationMs)} ·{' '}
+        Attempt {attempt.n} · <When iso={attempt.startedAt} /> · {formatMs(attempt.durationMs)} ·{' '}
         {attempt.outcome === 'sent' ? (
           <span className="ok-text">sent</span>
         ) : (

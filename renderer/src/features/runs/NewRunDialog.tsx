@@ -6,6 +6,7 @@ import { api, call, errorMessage, fieldErrors } from '../../api.ts';
 import { useQuery } from '../../app/hooks.ts';
 import { navigate } from '../../app/router.ts';
 import { CheckboxField, TextField, listError, splitAddresses } from '../../components/fields.tsx';
+import { plural } from '../../components/format.tsx';
 import { Badge, Dialog, DialogActions, Notice, useToast } from '../../components/ui.tsx';
 
 const kb = (n: number) =>
@@ -72,7 +73,7 @@ export function NewRunDialog(p: {
     setStarting(true);
     try {
       const run = await call(api.runs.start(options));
-      toast('ok', `Handover run started: ${run.counts.total} item(s).`);
+      toast('ok', `Handover run started: ${plural(run.counts.total, 'test e-mail')}.`);
       p.onClose();
       navigate(`runs/${run.id}`);
     } catch (e) {
@@ -117,22 +118,32 @@ export function NewRunDialog(p: {
     >
       {p.connectorIds?.length ? (
         <Notice level="info">
-          {p.connectorIds.length} selected connector(s) will be tested: every camera that uses them, or the
-          connector itself when no camera does.
+          {plural(p.connectorIds.length, 'selected connector')} will be tested: every camera that uses{' '}
+          {p.connectorIds.length === 1 ? 'it' : 'them'}, or the connector itself when no camera does.
         </Notice>
       ) : null}
       {p.cameraIds?.length ? (
         <Notice level="info">
-          {p.cameraIds.length} selected camera(s) will be tested
+          {plural(p.cameraIds.length, 'selected camera')} will be tested
           {siteIds.length ? ', plus every camera of the sites below' : ''}.
         </Notice>
       ) : null}
       <fieldset className="choice sites-choice">
         <legend>Sites to test (every camera, and connectors without cameras)</legend>
+        <div className="row small">
+          <button type="button" className="link" onClick={() => setSiteIds(p.sites.map((s) => s.id))}>
+            Select all {plural(p.sites.length, 'site')}
+          </button>
+          {siteIds.length ? (
+            <button type="button" className="link" onClick={() => setSiteIds([])}>
+              Clear ({siteIds.length} selected)
+            </button>
+          ) : null}
+        </div>
         {errors['scope.siteIds'] ? <p className="field-error">{errors['scope.siteIds']}</p> : null}
         <div className="site-checks">
           {p.sites.map((s) => (
-            <label key={s.id}>
+            <label key={s.id} title={`${s.name} (${plural(s.cameraCount, 'camera')})`}>
               <input
                 type="checkbox"
                 checked={siteIds.includes(s.id)}
@@ -141,7 +152,7 @@ export function NewRunDialog(p: {
                 }
               />
               <span>
-                {s.name} <span className="muted">({s.cameraCount} cameras)</span>
+                {s.name} <span className="muted">({plural(s.cameraCount, 'camera')})</span>
               </span>
             </label>
           ))}
@@ -211,8 +222,7 @@ export function NewRunDialog(p: {
       {plan && !empty ? (
         <section className="plan" aria-label="Plan">
           <h3>
-            {plan.items} test e-mail{plan.items === 1 ? '' : 's'} through {plan.connectors.length} connector
-            {plan.connectors.length === 1 ? '' : 's'}
+            {plural(plan.items, 'test e-mail')} through {plural(plan.connectors.length, 'connector')}
             {plan.minimumSeconds
               ? ` · at least ${Math.ceil(plan.minimumSeconds / 60)} min at the rate limits`
               : ''}
@@ -222,40 +232,42 @@ export function NewRunDialog(p: {
               {w}
             </Notice>
           ))}
-          <table className="candidates">
-            <thead>
-              <tr>
-                <th>Connector</th>
-                <th>Site</th>
-                <th>Cameras</th>
-                <th>Server SIZE limit</th>
-                <th>State</th>
-              </tr>
-            </thead>
-            <tbody>
-              {plan.connectors.map((c) => (
-                <tr key={c.connectorId}>
-                  <td>
-                    {c.title}{' '}
-                    <span className="muted small">
-                      {c.host}:{c.port}
-                    </span>
-                  </td>
-                  <td>{c.siteName}</td>
-                  <td>{c.cameras}</td>
-                  <td className={c.sizeLimit && plan.messageBytes > c.sizeLimit ? 'bad-text' : ''}>
-                    {c.sizeLimit ? kb(c.sizeLimit) : c.sizeKnown ? 'not stated' : 'unknown (unreachable)'}
-                  </td>
-                  <td>
-                    <Badge tone={c.state === 'RUN' ? 'ok' : 'warn'}>{c.state}</Badge>
-                  </td>
+          <div className="plan-connectors">
+            <table className="candidates">
+              <thead>
+                <tr>
+                  <th>Connector</th>
+                  <th>Site</th>
+                  <th>Cameras</th>
+                  <th>Server SIZE limit</th>
+                  <th>State</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {plan.connectors.map((c) => (
+                  <tr key={c.connectorId}>
+                    <td>
+                      {c.title}{' '}
+                      <span className="muted small">
+                        {c.host}:{c.port}
+                      </span>
+                    </td>
+                    <td>{c.siteName}</td>
+                    <td>{c.cameras}</td>
+                    <td className={c.sizeLimit && plan.messageBytes > c.sizeLimit ? 'bad-text' : ''}>
+                      {c.sizeLimit ? kb(c.sizeLimit) : c.sizeKnown ? 'not stated' : 'unknown (unreachable)'}
+                    </td>
+                    <td>
+                      <Badge tone={c.state === 'RUN' ? 'ok' : 'warn'}>{c.state}</Badge>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
           {plan.skipped.length ? (
             <>
-              <p className="muted">Not tested ({plan.skipped.length}):</p>
+              <p className="muted">Not tested ({plural(plan.skipped.length, 'camera')}):</p>
               <ul className="row-errors">
                 {plan.skipped.map((s, i) => (
                   <li key={i}>

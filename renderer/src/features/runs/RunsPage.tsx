@@ -5,7 +5,8 @@ import { api } from '../../api.ts';
 import { useEvent, useQuery } from '../../app/hooks.ts';
 import { navigate, type Route } from '../../app/router.ts';
 import { DataTable } from '../../components/DataTable.tsx';
-import { Badge, Notice, PageHeader, formatStamp } from '../../components/ui.tsx';
+import { When } from '../../components/format.tsx';
+import { Badge, Notice, PageHeader } from '../../components/ui.tsx';
 import { NewRunDialog } from './NewRunDialog.tsx';
 import { RunView } from './RunView.tsx';
 
@@ -19,10 +20,18 @@ export function RunStatusBadge({ run }: { run: RunSummary }) {
       </Badge>
     );
   if (run.status === 'cancelled') return <Badge tone="muted">cancelled</Badge>;
+  if (run.status === 'interrupted')
+    return (
+      <span title="AlertDesk stopped while this run was going: re-run it to finish it">
+        <Badge tone="warn">{run.counts.interrupted} interrupted</Badge>
+      </span>
+    );
   return run.counts.passed === run.counts.total ? (
     <Badge tone="ok">all passed</Badge>
   ) : (
-    <Badge tone="bad">{run.counts.failed + run.counts.skipped + run.counts.cancelled} not delivered</Badge>
+    <Badge tone="bad">
+      {run.counts.failed + run.counts.skipped + run.counts.cancelled + run.counts.interrupted} not delivered
+    </Badge>
   );
 }
 
@@ -46,15 +55,15 @@ export function RunsPage({ route }: { route: Route }) {
     () => [
       col.accessor('startedAt', {
         header: 'Started',
-        meta: { width: '160px' },
-        cell: (c) => formatStamp(c.getValue()),
+        meta: { width: '130px' },
+        cell: (c) => <When iso={c.getValue()} />,
       }),
       col.accessor('scopeLabel', {
         header: 'Tested',
-        meta: { width: 'minmax(220px, 2fr)' },
+        meta: { width: 'minmax(200px, 2fr)', pin: true },
         cell: (c) => <strong>{c.getValue()}</strong>,
       }),
-      col.accessor('startedBy', { header: 'By', meta: { width: '110px' } }),
+      col.accessor('startedBy', { header: 'By', meta: { width: '110px', hideBelow: 1100 } }),
       col.accessor((r) => r.counts.passed, {
         id: 'passed',
         header: 'Passed',
@@ -68,15 +77,18 @@ export function RunsPage({ route }: { route: Route }) {
       }),
       col.accessor((r) => r.counts.skipped, {
         id: 'skipped',
-        header: 'Skipped',
-        meta: { width: '100px', align: 'end' },
+        header: 'Not tested',
+        meta: { width: '116px', align: 'end' },
       }),
       col.accessor('status', {
         header: 'Result',
         meta: { width: '170px' },
         cell: (c) => <RunStatusBadge run={c.row.original} />,
       }),
-      col.accessor('snapshots', { header: 'Snapshots', meta: { width: '116px', align: 'end' } }),
+      col.accessor('snapshots', {
+        header: 'Snapshots',
+        meta: { width: '116px', align: 'end', hideBelow: 1200 },
+      }),
     ],
     [],
   );

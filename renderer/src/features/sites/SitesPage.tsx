@@ -2,10 +2,11 @@ import { createColumnHelper } from '@tanstack/react-table';
 import { useMemo, useState } from 'react';
 import { draftFields, useDraft } from '../../app/draft.ts';
 import type { Site } from '../../../../shared/domain.ts';
+import type { SiteHealth } from '../../../../shared/health.ts';
 import { HANDOVER_STATES } from '../../../../shared/domain.ts';
 import { api, call, errorMessage, fieldErrors } from '../../api.ts';
-import { useQuery } from '../../app/hooks.ts';
-import { navigate } from '../../app/router.ts';
+import { useEvent, useQuery } from '../../app/hooks.ts';
+import { navigate, routeWith, type Route } from '../../app/router.ts';
 import { DataTable } from '../../components/DataTable.tsx';
 import { FilterSelect, SelectField, TextArea, TextField } from '../../components/fields.tsx';
 import {
@@ -15,11 +16,13 @@ import {
   Notice,
   PageHeader,
   SidePanel,
-  formatTime,
   useToast,
 } from '../../components/ui.tsx';
+import { When, plural } from '../../components/format.tsx';
+import { HealthFilter, healthColumn, healthParam } from '../../components/health.tsx';
 
-const col = createColumnHelper<Site>();
+type Row = Site & { health: SiteHealth | undefined };
+const col = createColumnHelper<Row>();
 
 interface SiteDraft {
   name: string;
@@ -43,41 +46,67 @@ const HANDOVER_LABEL: Record<Site['handover'], string> = {
   'handed-over': 'Handed over',
 };
 
-export function SitesPage() {
+export function SitesPage({ route }: { route: Route }) {
   const sites = useQuery(() => api.sites.list(), []);
+  const overview = useQuery(() => api.health.overview(), []);
+  useEvent('health', () => overview.reload());
   const [editing, setEditing] = useState<Site | 'new' | null>(null);
   const [deleting, setDeleting] = useState<Site | null>(null);
   const [handover, setHandover] = useState<'all' | Site['handover']>('all');
+  const healthFilter = healthParam(route);
 
   const columns = useMemo(
     () => [
+      healthColumn<Row>((s) => s.health),
       col.accessor('name', {
         header: 'Site',
-        meta: { width: 'minmax(180px, 2fr)' },
+        meta: { width: 'minmax(160px, 1.6fr)', pin: true },
         cell: (c) => <strong>{c.getValue()}</strong>,
       }),
-      col.accessor('customer', { header: 'Customer', meta: { width: 'minmax(160px, 1.5fr)' } }),
+      col.accessor('customer', { header: 'Customer', meta: { width: 'minmax(140px, 1.3fr)' } }),
+      col.accessor((s) => s.health?.lastOkAt ?? '', {
+        id: 'lastOk',
+        header: 'Last OK',
+        meta: { width: '112px' },
+        cell: (c) => <When iso={c.row.original.health?.lastOkAt} />,
+      }),
+      col.accessor((s) => s.health?.lastResultAt ?? '', {
+        id: 'lastResult',
+        header: 'Last result',
+        meta: { width: '120px', hideBelow: 1300 },
+        cell: (c) => <When iso={c.row.original.health?.lastResultAt} />,
+      }),
       col.accessor('handover', {
         header: 'Handover',
-        meta: { width: '150px' },
+        meta: { width: '154px' },
         cell: (c) => (
           <Badge tone={c.getValue() === 'handed-over' ? 'ok' : 'info'}>{HANDOVER_LABEL[c.getValue()]}</Badge>
         ),
       }),
       col.accessor('connectorCount', { header: 'Connectors', meta: { width: '120px', align: 'end' } }),
-      col.accessor('cameraCount', { header: 'Cameras', meta: { width: '110px', align: 'end' } }),
-      col.accessor('contact', { header: 'Contact', meta: { width: 'minmax(140px, 1fr)' } }),
+      col.accessor('cameraCount', { header: 'Cameras', meta: { width: '104px', align: 'end' } }),
+      col.accessor('contact', { header: 'Contact', meta: { width: 'minmax(140px, 1fr)', hideBelow: 1240 } }),
       col.accessor('updatedAt', {
         header: 'Updated',
-        meta: { width: '190px' },
-        cell: (c) => formatTime(c.getValue()),
+        meta: { width: '112px', hideBelow: 1400 },
+        cell: (c) => <When iso={c.getValue()} />,
       }),
     ],
     [],
   );
 
-  const all = sites.data ?? [];
-  const shown = handover === 'all' ? all : all.filter((s) => s.handover === handover);
+  const healthById = useMemo(
+    () => new Map((overview.data?.sites ?? []).map((h) => [h.siteId, h])),
+    [overview.data],
+  );
+  const all = useMemo<Row[]>(
+    () => (sites.data ?? []).map((s) => ({ ...s, health: healthById.get(s.id) })),
+    [sites.data, healthById],
+  );
+  const shown = all.filter(
+    (s) =>
+      (handover === 'all' || s.handover === handover) && (!healthFilter || s.health?.level === healthFilter),
+  );
 
   return (
     <div className="page">
@@ -98,17 +127,23 @@ export function SitesPage() {
         columns={columns}
         getRowId={(s) => s.id}
         searchPlaceholder="Search sites, customers, contacts…"
-        initialSorting={[{ id: 'name', desc: false }]}
+        initialSorting={[
+          { id: 'health', desc: false },
+          { id: 'name', desc: false },
+        ]}
         selectedId={editing && editing !== 'new' ? editing.id : null}
         onRowClick={(s) => setEditing(s)}
         filters={
-          <FilterSelect
-            label="Filter by handover state"
-            value={handover}
-            onChange={setHandover}
-            all={{ value: 'all', label: 'All handover states' }}
-            options={HANDOVER_STATES.map((h) => ({ value: h, label: HANDOVER_LABEL[h] }))}
-          />
+          <>
+            <HealthFilter value={healthFilter} onChange={(v) => navigate(routeWith(route, { health: v }))} />
+            <FilterSelect
+              label="Filter by handover state"
+              value={handover}
+              onChange={setHandover}
+              all={{ value: 'all', label: 'Any handover state' }}
+              options={HANDOVER_STATES.map((h) => ({ value: h, label: HANDOVER_LABEL[h] }))}
+            />
+          </>
         }
         empty={
           sites.loading ? (
@@ -131,6 +166,7 @@ export function SitesPage() {
           onClose={() => setEditing(null)}
           onSaved={() => {
             sites.reload();
+            overview.reload();
             setEditing(null);
           }}
           onDelete={(s) => setDeleting(s)}
@@ -145,6 +181,7 @@ export function SitesPage() {
             setDeleting(null);
             setEditing(null);
             sites.reload();
+            overview.reload();
           }}
         />
       ) : null}
@@ -181,7 +218,7 @@ function SiteForm(p: {
       const { total } = await call(api.vault.verify({ scope: 'site', id: p.site!.id }));
       toast(
         'info',
-        `Verifying ${total} app password(s) of this site without sending; see App passwords for the result.`,
+        `Verifying ${plural(total, 'app password')} of this site without sending; see App passwords for the result.`,
       );
     } catch (e) {
       toast('bad', errorMessage(e));
@@ -208,7 +245,15 @@ function SiteForm(p: {
   return (
     <SidePanel
       title={p.site ? `Site: ${p.site.name}` : 'New site'}
-      subtitle={p.site ? `Created ${formatTime(p.site.createdAt)}` : 'A customer location'}
+      subtitle={
+        p.site ? (
+          <span>
+            Created <When iso={p.site.createdAt} />
+          </span>
+        ) : (
+          'A customer location'
+        )
+      }
       onClose={p.onClose}
       footer={
         <>
@@ -271,10 +316,8 @@ function DeleteSiteDialog(p: { site: Site; otherSites: Site[]; onClose: () => vo
   const toast = useToast();
   const has = p.site.connectorCount > 0 || p.site.cameraCount > 0;
   const what = [
-    p.site.connectorCount
-      ? `${p.site.connectorCount} connector${p.site.connectorCount === 1 ? '' : 's'}`
-      : '',
-    p.site.cameraCount ? `${p.site.cameraCount} camera${p.site.cameraCount === 1 ? '' : 's'}` : '',
+    p.site.connectorCount ? plural(p.site.connectorCount, 'connector') : '',
+    p.site.cameraCount ? plural(p.site.cameraCount, 'camera') : '',
   ]
     .filter(Boolean)
     .join(' and ');
@@ -292,7 +335,7 @@ function DeleteSiteDialog(p: { site: Site; otherSites: Site[]; onClose: () => vo
       );
       toast(
         'ok',
-        `Site "${p.site.name}" deleted${result.connectorsMoved + result.camerasMoved ? `; ${result.connectorsMoved} connector(s) and ${result.camerasMoved} camera(s) moved` : ''}${result.connectorsDeleted + result.camerasDeleted ? `; ${result.connectorsDeleted} connector(s) and ${result.camerasDeleted} camera(s) deleted` : ''}.`,
+        `Site "${p.site.name}" deleted${result.connectorsMoved + result.camerasMoved ? `; ${plural(result.connectorsMoved, 'connector')} and ${plural(result.camerasMoved, 'camera')} moved` : ''}${result.connectorsDeleted + result.camerasDeleted ? `; ${plural(result.connectorsDeleted, 'connector')} and ${plural(result.camerasDeleted, 'camera')} deleted` : ''}.`,
       );
       p.onDeleted();
     } catch (e) {

@@ -11,7 +11,7 @@ import {
 } from '../../../../shared/vault.ts';
 import { api, call, errorMessage, fieldErrors } from '../../api.ts';
 import { useEvent, useQuery } from '../../app/hooks.ts';
-import { navigate } from '../../app/router.ts';
+import { navigate, type Route } from '../../app/router.ts';
 import { DataTable } from '../../components/DataTable.tsx';
 import { NumberField, SelectField, TextArea, TextField } from '../../components/fields.tsx';
 import {
@@ -21,21 +21,25 @@ import {
   Notice,
   PageHeader,
   SidePanel,
-  formatTime,
-  formatWhen,
   useToast,
 } from '../../components/ui.tsx';
+import { When, plural } from '../../components/format.tsx';
 
 const col = createColumnHelper<AppPasswordRecord>();
 const STATUS_TONE = { active: 'ok', 'suspected-revoked': 'bad', revoked: 'bad', retired: 'muted' } as const;
 const SEVERITY_LEVEL = { critical: 'error', warning: 'warning', info: 'info' } as const;
 
-export function VaultPage() {
+export function VaultPage({ route }: { route: Route }) {
   const records = useQuery(() => api.vault.list(), []);
   const findings = useQuery(() => api.vault.findings(), []);
   const cameras = useQuery(() => api.cameras.list(), []);
   const [selected, setSelected] = useState<AppPasswordRecord | null>(null);
-  const [creating, setCreating] = useState(false);
+  // "Record its app password…" from a camera or a run lands here with the account and the camera.
+  const recordFor =
+    route.params.get('new') === '1'
+      ? { account: route.params.get('account') ?? '', cameraId: route.params.get('camera') }
+      : null;
+  const [creating, setCreating] = useState(recordFor !== null);
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [focus, setFocus] = useState<Finding | null>(null);
   const [run, setRun] = useState<{
@@ -56,24 +60,31 @@ export function VaultPage() {
   });
 
   const all = records.data ?? [];
+  const blocked = useMemo(
+    () => new Set((findings.data ?? []).find((f) => f.kind === 'outlook-account')?.recordIds ?? []),
+    [findings.data],
+  );
   const shown = focus ? all.filter((r) => focus.recordIds.includes(r.id)) : all;
   const columns = useMemo(
     () => [
-      col.accessor('account', {
-        header: 'Account',
-        meta: { width: 'minmax(180px, 1.5fr)' },
-        cell: (c) => <strong>{c.getValue()}</strong>,
-      }),
-      col.accessor('label', { header: 'Label at provider', meta: { width: 'minmax(150px, 1.2fr)' } }),
-      col.accessor('provider', {
-        header: 'Provider',
-        meta: { width: '120px' },
-        cell: (c) => PROVIDER_LABELS[c.getValue()].split(' ')[0],
-      }),
       col.accessor('status', {
         header: 'Status',
-        meta: { width: '150px' },
-        cell: (c) => <Badge tone={STATUS_TONE[c.getValue()]}>{c.getValue()}</Badge>,
+        meta: { width: '188px', pin: true },
+        cell: (c) => <RecordStatus record={c.row.original} blocked={blocked.has(c.row.original.id)} />,
+      }),
+      col.accessor('account', {
+        header: 'Account',
+        meta: { width: 'minmax(180px, 1.5fr)', pin: true },
+        cell: (c) => <strong>{c.getValue()}</strong>,
+      }),
+      col.accessor('label', {
+        header: 'Label at provider',
+        meta: { width: 'minmax(150px, 1.2fr)', hideBelow: 1000 },
+      }),
+      col.accessor('provider', {
+        header: 'Provider',
+        meta: { width: '110px', hideBelow: 1300 },
+        cell: (c) => PROVIDER_LABELS[c.getValue()].split(' ')[0],
       }),
       col.accessor((r) => r.lastVerified?.at ?? '', {
         id: 'verified',
@@ -83,9 +94,9 @@ export function VaultPage() {
           const v = c.row.original.lastVerified;
           if (!v) return <span className="muted">never</span>;
           return (
-            <span
-              className={v.ok ? 'ok-text' : 'bad-text'}
-            >{`${formatWhen(v.at)} · ${v.ok ? 'accepted' : (v.failureClass ?? 'not checked')}`}</span>
+            <span className={v.ok ? 'ok-text' : 'bad-text'}>
+              <When iso={v.at} /> · {v.ok ? 'accepted' : (v.failureClass ?? 'not checked')}
+            </span>
           );
         },
       }),
@@ -97,18 +108,22 @@ export function VaultPage() {
       col.accessor((r) => (r.reusedWith.length ? 'reused' : ''), {
         id: 'flags',
         header: 'Flags',
-        meta: { width: '150px' },
+        meta: { width: 'minmax(150px, 1fr)' },
         cell: (c) => (
           <>
             {c.row.original.reusedWith.length ? <Badge tone="warn">shared secret</Badge> : null}{' '}
-            {c.row.original.formatWarning ? <Badge tone="warn">format</Badge> : null}
+            {c.row.original.formatWarning ? (
+              <span title={c.row.original.formatWarning}>
+                <Badge tone="warn">not 16 letters</Badge>
+              </span>
+            ) : null}
             {!c.row.original.hasSecret ? <Badge tone="muted">secret destroyed</Badge> : null}
           </>
         ),
       }),
-      col.accessor('createdBy', { header: 'Created by', meta: { width: '120px' } }),
+      col.accessor('createdBy', { header: 'Created by', meta: { width: '120px', hideBelow: 1450 } }),
     ],
-    [],
+    [blocked],
   );
 
   async function verify(scope: { scope: 'record' | 'all'; id?: string }) {
@@ -163,7 +178,11 @@ export function VaultPage() {
               className={`finding ${f.severity}${focus?.kind === f.kind ? ' active' : ''}`}
               aria-pressed={focus?.kind === f.kind}
               onClick={() =>
-                f.recordIds.length ? setFocus(focus?.kind === f.kind ? null : f) : navigate('cameras')
+                f.kind === 'audit-log-broken'
+                  ? navigate('audit')
+                  : f.recordIds.length
+                    ? setFocus(focus?.kind === f.kind ? null : f)
+                    : navigate(f.kind === 'misplaced-secret' ? 'connectors' : 'cameras')
               }
             >
               <strong>{f.title}</strong>
@@ -219,15 +238,36 @@ export function VaultPage() {
       ) : null}
       {creating ? (
         <NewRecordDialog
-          onClose={() => setCreating(false)}
+          account={recordFor?.account ?? ''}
+          cameraId={recordFor?.cameraId ?? null}
+          cameraName={recordFor?.cameraId ? cameraName.get(recordFor.cameraId) : undefined}
+          onClose={() => {
+            setCreating(false);
+            if (recordFor) navigate('vault');
+          }}
           onCreated={() => {
             setCreating(false);
             reload();
+            if (recordFor) navigate('vault');
           }}
         />
       ) : null}
     </div>
   );
+}
+
+/**
+ * A record's status; an Outlook.com record that is "active" in the vault is shown as blocked, as
+ * the finding above says: Outlook.com no longer accepts app passwords for SMTP.
+ */
+function RecordStatus({ record, blocked }: { record: AppPasswordRecord; blocked: boolean }) {
+  if (blocked && record.status === 'active')
+    return (
+      <span title="Outlook.com stopped accepting app passwords for SMTP in September 2024: cameras using it cannot send.">
+        <Badge tone="bad">blocked by Outlook.com</Badge>
+      </span>
+    );
+  return <Badge tone={STATUS_TONE[record.status]}>{record.status}</Badge>;
 }
 
 function VerifyRunBanner({
@@ -391,8 +431,8 @@ function RecordPanel(p: {
       title={`${r.account}`}
       subtitle={
         <span>
-          <Badge tone={STATUS_TONE[r.status]}>{r.status}</Badge> {r.label} · created {formatTime(r.createdAt)}{' '}
-          by {r.createdBy}
+          <Badge tone={STATUS_TONE[r.status]}>{r.status}</Badge> {r.label} · created{' '}
+          <When iso={r.createdAt} /> by {r.createdBy}
         </span>
       }
       onClose={p.onClose}
@@ -457,7 +497,7 @@ function RecordPanel(p: {
         {r.formatWarning ? <Notice level="warning">{r.formatWarning}</Notice> : null}
         {r.reusedWith.length ? (
           <Notice level="warning">
-            The same secret is stored in {r.reusedWith.length} other record(s):{' '}
+            The same secret is stored in {plural(r.reusedWith.length, 'other record')}:{' '}
             {r.reusedWith.map((id) => (
               <button key={id} type="button" className="link" onClick={() => p.onOpen(id)}>
                 {chain(id)?.label ?? id}
@@ -467,7 +507,7 @@ function RecordPanel(p: {
         ) : null}
         {r.lastVerified ? (
           <p className={r.lastVerified.ok ? 'ok-text' : 'bad-text'}>
-            Last verified {formatTime(r.lastVerified.at)}: {r.lastVerified.message}
+            Last verified <When iso={r.lastVerified.at} />: {r.lastVerified.message}
           </p>
         ) : (
           <p className="muted">Never verified.</p>
@@ -503,7 +543,7 @@ function RecordPanel(p: {
         />
       </section>
       <section className="form-section">
-        <h3>Used by {r.cameraIds.length} camera(s)</h3>
+        <h3>Used by {plural(r.cameraIds.length, 'camera')}</h3>
         <p>
           {r.cameraIds.map((id) => p.cameraName.get(id) ?? id).join(', ') || (
             <span className="muted">No camera uses this record.</span>
@@ -566,7 +606,7 @@ function RotateDialog({
       const fresh = await call(api.vault.rotate({ id: record.id, secret, label, verify }));
       toast(
         'ok',
-        `Rotated: ${record.cameraIds.length} camera(s) now use the new app password; the old record is retired.`,
+        `Rotated: ${plural(record.cameraIds.length, 'camera')} now ${record.cameraIds.length === 1 ? 'uses' : 'use'} the new app password; the old record is retired.`,
       );
       onRotated(fresh);
     } catch (e) {
@@ -589,8 +629,8 @@ function RotateDialog({
       }
     >
       <p className="muted">
-        Create a new app password at the provider, enter it here, then enter it on the camera(s). The old
-        record is retired and kept in the history.
+        Create a new app password at the provider, enter it here, then enter it on the cameras that use it.
+        The old record is retired and kept in the history.
       </p>
       <TextField
         label="New app password"
@@ -609,10 +649,18 @@ function RotateDialog({
   );
 }
 
-function NewRecordDialog({ onClose, onCreated }: { onClose: () => void; onCreated: () => void }) {
+function NewRecordDialog(p: {
+  account: string;
+  /** The camera the new record is for: it is linked to the record once saved. */
+  cameraId: string | null;
+  cameraName: string | undefined;
+  onClose: () => void;
+  onCreated: () => void;
+}) {
+  const { onClose, onCreated } = p;
   const toast = useToast();
   const [draft, setDraft] = useState({
-    account: '',
+    account: p.account,
     provider: 'gmail' as Provider,
     label: '',
     secret: '',
@@ -627,8 +675,15 @@ function NewRecordDialog({ onClose, onCreated }: { onClose: () => void; onCreate
       : undefined;
   async function create() {
     try {
-      await call(api.vault.create(draft));
-      toast('ok', `App password for ${draft.account} recorded.`);
+      const record = await call(api.vault.create(draft));
+      if (p.cameraId) {
+        const { createdAt: _c, updatedAt: _u, ...camera } = await call(api.cameras.get({ id: p.cameraId }));
+        await call(api.cameras.update({ ...camera, appPasswordId: record.id }));
+      }
+      toast(
+        'ok',
+        `App password for ${draft.account} recorded${p.cameraName ? ` and linked to ${p.cameraName}` : ''}.`,
+      );
       onCreated();
     } catch (e) {
       setErrors(fieldErrors(e));
@@ -637,7 +692,7 @@ function NewRecordDialog({ onClose, onCreated }: { onClose: () => void; onCreate
   }
   return (
     <Dialog
-      title="New app password"
+      title={p.cameraName ? `Record the app password of ${p.cameraName}` : 'New app password'}
       onClose={onClose}
       footer={<DialogActions onCancel={onClose} onAction={() => void create()} action="Save record" />}
     >

@@ -1,0 +1,40 @@
+import type { AuditIntegrity } from '../../../shared/audit-integrity.ts';
+import type { Finding } from '../../../shared/vault.ts';
+import type { MisplacedSecret } from './secret-placement.ts';
+
+/**
+ * Findings about the data folder itself, listed first among App passwords → Findings: a broken
+ * audit chain (with its first bad event), and secrets found in a record they were not sealed for.
+ */
+export function integrityFindings(audit: AuditIntegrity, misplaced: readonly MisplacedSecret[]): Finding[] {
+  const out: Finding[] = [];
+  if (audit.state === 'broken') {
+    out.push({
+      kind: 'audit-log-broken',
+      severity: 'critical',
+      title: `The audit log was changed outside AlertDesk (from event #${audit.firstBadSeq})`,
+      detail: audit.message,
+      recordIds: [],
+      cameraIds: [],
+      auditSeq: audit.firstBadSeq,
+    });
+  }
+  if (misplaced.length > 0) {
+    const connectors = misplaced.filter((m) => m.recordType === 'connector');
+    const records = misplaced.filter((m) => m.recordType === 'app-password');
+    out.push({
+      kind: 'misplaced-secret',
+      severity: 'critical',
+      title: `${misplaced.length} stored secret(s) sit in a record they were not saved for`,
+      detail: `The data file was edited outside AlertDesk: ${misplaced
+        .slice(0, 5)
+        .map((m) => `${m.label} (${m.field})`)
+        .join(
+          ', ',
+        )}${misplaced.length > 5 ? ', …' : ''}. AlertDesk will not use these secrets anywhere. Enter the password${connectors.length ? ' of each connector' : ''}${records.length ? ' and rotate each app password' : ''} again.`,
+      recordIds: records.map((m) => m.recordId!).filter(Boolean),
+      cameraIds: [],
+    });
+  }
+  return out;
+}
