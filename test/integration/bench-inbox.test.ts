@@ -169,7 +169,13 @@ describe('the bench inbox', () => {
       subject: 'Motion detected – Front door',
       from: 'front@site.test',
     });
-    // and its test result on the bench
+    // and its last result (the cameras' health), from the bench
+    const health = unwrap(await t.api.health.cameras()).find((c) => c.cameraId === front.id);
+    expect(health?.lastResult).toMatchObject({ ok: true, source: 'bench', ref: m!.id });
+    expect(health?.lastResult?.summary).toBe(
+      'Received by the bench inbox with 3 snapshots, logged in as front-door@site.test',
+    );
+    // and the bench's own list of the cameras it heard
     const status = unwrap(await t.api.bench.status());
     expect(status.cameras).toEqual([
       expect.objectContaining({ cameraId: front.id, messages: 1, lastSnapshots: 3 }),

@@ -11,6 +11,16 @@ import {
 } from '../../../shared/bench.ts';
 import type { Logger, SecretBox } from '../adapters.ts';
 
+/** Where the certificate's key is sealed for: a value copied elsewhere is never opened. */
+const KEY_PLACE = 'bench/certificate-key';
+
+/** The keyring's bound secrets: each sealed for its place. */
+export interface PlacedSecretBox {
+  status(): ReturnType<SecretBox['status']>;
+  seal(plain: string, place?: string): Promise<string>;
+  open(sealed: string, place?: string): Promise<string>;
+}
+
 interface BenchFile {
   settings: BenchSettings;
   certificatePem: string | null;
@@ -29,13 +39,13 @@ interface BenchFile {
 export class BenchConfig {
   readonly dir: string;
   private readonly file: string;
-  private readonly secrets: SecretBox;
+  private readonly secrets: PlacedSecretBox;
   private readonly logger: Logger;
   private state: BenchFile;
   /** The key of a certificate that could not be sealed (no secure storage): kept for this session only. */
   private unsealedKey: string | null = null;
 
-  constructor(dir: string, secrets: SecretBox, logger: Logger) {
+  constructor(dir: string, secrets: PlacedSecretBox, logger: Logger) {
     this.dir = dir;
     this.file = join(dir, 'bench.json');
     this.secrets = secrets;
@@ -77,7 +87,7 @@ export class BenchConfig {
     if (pem && this.unsealedKey) return { cert: pem, key: this.unsealedKey };
     if (pem && this.state.keySealed) {
       try {
-        return { cert: pem, key: await this.secrets.open(this.state.keySealed) };
+        return { cert: pem, key: await this.secrets.open(this.state.keySealed, KEY_PLACE) };
       } catch (error) {
         this.logger.warn('bench: the certificate key could not be opened; making a new certificate', {
           error: String(error),
@@ -93,7 +103,7 @@ export class BenchConfig {
     let keySealed: string | null = null;
     this.unsealedKey = null;
     const status = await this.secrets.status();
-    if (status.available) keySealed = await this.secrets.seal(made.key);
+    if (status.available) keySealed = await this.secrets.seal(made.key, KEY_PLACE);
     else {
       this.unsealedKey = made.key;
       this.logger.warn('bench: no secure storage for the certificate key; it lasts until AlertDesk closes', {

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { BenchMatch } from '../../../shared/bench.ts';
-import type { SecretBox } from '../adapters.ts';
+import { secretPlace } from '../secrets/keyring.ts';
 import type { Inventory, StoredCamera } from '../inventory/inventory.ts';
 
 /** The SMTP login a camera uses: its own, or its connector's when it has none of its own. */
@@ -26,28 +26,39 @@ const sameSecret = (a: string, b: string) => {
  */
 export async function camerasForLogin(
   inventory: Pick<Inventory, 'cameras' | 'connector' | 'appPassword'>,
-  secrets: Pick<SecretBox, 'open'>,
+  /** Opens a sealed secret only where it was sealed for (the keyring's bound secrets). */
+  secrets: { open(sealed: string, place?: string): Promise<string> },
   username: string,
   check: (secret: string) => boolean,
 ): Promise<StoredCamera[]> {
   const wanted = username.trim().toLowerCase();
   if (!wanted) return [];
   const cameras = inventory.cameras.filter((c) => cameraLogin(inventory, c).toLowerCase() === wanted);
-  const bySealed = new Map<string, StoredCamera[]>();
+  const bySealed = new Map<string, { place: string; owners: StoredCamera[] }>();
   for (const camera of cameras) {
     let sealed: string | null = null;
-    if (camera.appPasswordId) sealed = inventory.appPassword(camera.appPasswordId)?.secretSealed ?? null;
-    else if (camera.connectorId) {
+    let place = '';
+    if (camera.appPasswordId) {
+      sealed = inventory.appPassword(camera.appPasswordId)?.secretSealed ?? null;
+      place = secretPlace.appPassword(camera.appPasswordId);
+    } else if (camera.connectorId) {
       const connector = inventory.connector(camera.connectorId);
-      if (connector && connector.username.toLowerCase() === wanted) sealed = connector.passwordSealed;
+      if (connector && connector.username.toLowerCase() === wanted) {
+        sealed = connector.passwordSealed;
+        place = secretPlace.connectorPassword(connector.id);
+      }
     }
-    if (sealed) bySealed.set(sealed, [...(bySealed.get(sealed) ?? []), camera]);
+    if (sealed) {
+      const entry = bySealed.get(sealed) ?? { place, owners: [] };
+      entry.owners.push(camera);
+      bySealed.set(sealed, entry);
+    }
   }
   const matched: StoredCamera[] = [];
-  for (const [sealed, owners] of bySealed) {
+  for (const [sealed, { place, owners }] of bySealed) {
     let secret: string;
     try {
-      secret = await secrets.open(sealed);
+      secret = await secrets.open(sealed, place);
     } catch {
       continue; // unreadable here: that secret cannot vouch for anyone
     }

@@ -15,11 +15,11 @@ import {
   type LaptopAddress,
 } from '../../../shared/bench.ts';
 import { AppError, notFound } from '../../../shared/result.ts';
-import type { Logger, SecretBox } from '../adapters.ts';
+import type { Logger } from '../adapters.ts';
 import type { Db } from '../history/db.ts';
 import type { InboundHub } from '../inbound/hub.ts';
 import type { Inventory, StoredCamera } from '../inventory/inventory.ts';
-import { BenchConfig } from './bench-config.ts';
+import { BenchConfig, type PlacedSecretBox } from './bench-config.ts';
 import { SourceLimits } from './bench-limits.ts';
 import { camerasForLogin, matchCamera, passwordCheck, plainAddress } from './bench-match.ts';
 import { BenchParser } from './bench-parser.ts';
@@ -38,7 +38,7 @@ export interface BenchDeps {
   /** The bench's folder in the data folder (settings, certificate, raw messages). */
   dir: string;
   inventory: Inventory;
-  secrets: SecretBox;
+  secrets: PlacedSecretBox;
   inbound: InboundHub;
   logger: Logger;
   now: () => number;

@@ -424,7 +424,10 @@ export class RunService {
       integrator: this.d.osUser,
     });
     const requireArrival = this.optionsOf(runId).requireArrival ?? false;
-    const arrivalCounts = Object.fromEntries(ARRIVAL_STATES.map((s) => [s, 0])) as Record<ArrivalState, number>;
+    const arrivalCounts = Object.fromEntries(ARRIVAL_STATES.map((s) => [s, 0])) as Record<
+      ArrivalState,
+      number
+    >;
     for (const i of report.items) if (i.arrival) arrivalCounts[i.arrival.overall]++;
     return {
       ...report,
