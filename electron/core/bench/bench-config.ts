@@ -1,5 +1,5 @@
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
@@ -10,6 +10,7 @@ import {
   type BenchSettings,
 } from '../../../shared/bench.ts';
 import type { Logger, SecretBox } from '../adapters.ts';
+import { makePrivateDir, writePrivateFile } from '../store/data-folder.ts';
 
 /** Where the certificate's key is sealed for: a value copied elsewhere is never opened. */
 const KEY_PLACE = 'bench/certificate-key';
@@ -139,9 +140,9 @@ export class BenchConfig {
 
   /** Written whole to a temporary file and renamed over the old one: never half-written. */
   private write(next: BenchFile): void {
-    mkdirSync(this.dir, { recursive: true });
+    makePrivateDir(this.dir);
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(next, null, 2), { mode: 0o600 });
+    writePrivateFile(tmp, JSON.stringify(next, null, 2));
     renameSync(tmp, this.file);
     this.state = next;
   }

@@ -1,8 +1,9 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BenchCameraResult, BenchMessage, BenchPage, BenchSnapshot } from '../../../shared/bench.ts';
 import { transaction, type Db } from '../history/db.ts';
+import { makePrivateDir, PRIVATE_FILE } from '../store/data-folder.ts';
 
 interface Row {
   id: string;
@@ -61,8 +62,8 @@ export class BenchStore {
 
   constructor(db: Db, dir: string) {
     this.db = db;
+    // Made when the first message arrives: a data folder whose bench was never used has no trace of it.
     this.rawDir = join(dir, 'messages');
-    mkdirSync(this.rawDir, { recursive: true });
   }
 
   rawFile(id: string): string {
@@ -71,7 +72,8 @@ export class BenchStore {
 
   /** Writes the raw message; the reply to the camera waits for this, so what it was told is kept. */
   async saveRaw(id: string, raw: Buffer): Promise<void> {
-    await writeFile(this.rawFile(id), raw);
+    makePrivateDir(this.rawDir);
+    await writeFile(this.rawFile(id), raw, { mode: PRIVATE_FILE });
   }
 
   nextSeq(): number {
@@ -192,7 +194,6 @@ export class BenchStore {
   clear(): number {
     const n = Number(transaction(this.db, () => this.db.prepare('DELETE FROM bench_messages').run()).changes);
     rmSync(this.rawDir, { recursive: true, force: true });
-    mkdirSync(this.rawDir, { recursive: true });
     return n;
   }
 }
