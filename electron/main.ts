@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { EVENT_CHANNEL } from '../shared/contract.ts';
 import { nativeFilePicker } from './adapters/dialogs.ts';
 import { fileLogger } from './adapters/file-logger.ts';
+import { electronPowerMonitor } from './adapters/power-monitor.ts';
 import { electronReportPrinter } from './adapters/report-printer.ts';
 import { SafeStorageSecretBox } from './adapters/safe-storage.ts';
 import { createCore, type Core } from './core/core.ts';
@@ -135,6 +136,8 @@ async function start(): Promise<void> {
         : join(app.getAppPath(), 'assets', 'snapshots'),
       osUser: userInfo().username,
       appVersion: app.getVersion(),
+      watchMailboxes: true,
+      power: electronPowerMonitor,
     });
   } catch (error) {
     lock.release();

@@ -23,6 +23,20 @@ import type { AuditIntegrity } from './audit-integrity.ts';
 import type { CsvImportProgress } from './csv-import.ts';
 import type { JavaMailImport } from './javamail.ts';
 import { RunReportPdfInput } from './report.ts';
+import {
+  MailboxBodyInput,
+  MailboxFields,
+  MailboxMessagesInput,
+  MailboxSetEnabled,
+  MailboxTestInput,
+  MailboxUpdate,
+  type ConnectionTest,
+  type Mailbox,
+  type MailboxFolder,
+  type MailboxMessages,
+  type MailboxStatus,
+  type MessageContent,
+} from './mailboxes.ts';
 import type { HandoverReport, RunDetail, RunEvent, RunPlan, RunSummary, SampleSnapshot } from './runs.ts';
 import type {
   AppPasswordRecord,
@@ -198,6 +212,18 @@ export const contract = {
     connectors: call(NoInput).returns<ConnectorHealth[]>(),
     cameras: call(NoInput).returns<CameraHealth[]>(),
   },
+  mailboxes: {
+    list: call(NoInput).returns<Mailbox[]>(),
+    get: call(ById).returns<Mailbox>(),
+    create: call(MailboxFields).returns<Mailbox>(),
+    update: call(MailboxUpdate).returns<Mailbox>(),
+    remove: call(ById).returns<{ id: string }>(),
+    setEnabled: call(MailboxSetEnabled).returns<Mailbox>(),
+    test: call(MailboxTestInput).returns<ConnectionTest>(),
+    folders: call(MailboxTestInput).returns<MailboxFolder[]>(),
+    messages: call(MailboxMessagesInput).returns<MailboxMessages>(),
+    body: call(MailboxBodyInput).returns<MessageContent>(),
+  },
 } as const;
 
 export type Contract = typeof contract;
@@ -212,6 +238,8 @@ export interface EventMap {
   bench: BenchEvent;
   health: HealthEvent;
   csvImport: CsvImportProgress;
+  /** A mailbox watcher's state changed, or it read messages (catching up: at most 4 a second). */
+  watcher: MailboxStatus;
 }
 export type EventTopic = keyof EventMap;
 export interface EventMessage<K extends EventTopic = EventTopic> {

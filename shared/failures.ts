@@ -177,3 +177,154 @@ export const FAILURE_CATALOG: Record<FailureClass, FailureClassInfo> = {
 
 export const isFailureClass = (value: string): value is FailureClass =>
   (FAILURE_CLASSES as readonly string[]).includes(value);
+
+// ─── Reading mail: the watched mailboxes (IMAP) ────────────────────────────────────────────────
+
+/**
+ * Every failure of a mailbox watcher (or of "Test connection") gets one of these. Where the concept
+ * is the same as for sending, the name is the same (`auth-failed`, `connection-refused`…); the
+ * titles and fixes speak of IMAP ports (993 for SSL/TLS, 143 for STARTTLS).
+ */
+export const IMAP_FAILURE_CLASSES = [
+  'dns-failure',
+  'connection-refused',
+  'connect-timeout',
+  'greeting-timeout',
+  'tls-mode-mismatch',
+  'certificate-untrusted',
+  'certificate-expired',
+  'certificate-name-mismatch',
+  'starttls-not-offered',
+  'login-disabled',
+  'missing-password',
+  'auth-failed',
+  'app-password-required',
+  'basic-auth-disabled',
+  'oauth-not-available',
+  'too-many-connections',
+  'folder-missing',
+  'command-timeout',
+  'connection-dropped',
+  'server-unavailable',
+  'unexpected',
+] as const;
+
+export type ImapFailureClass = (typeof IMAP_FAILURE_CLASSES)[number];
+
+/** The classes that mean the login itself was refused: the watcher waits for a new password. */
+export const IMAP_LOGIN_REJECTED: readonly ImapFailureClass[] = [
+  'login-disabled',
+  'missing-password',
+  'auth-failed',
+  'app-password-required',
+  'basic-auth-disabled',
+  'oauth-not-available',
+];
+
+export const IMAP_FAILURE_CATALOG: Record<ImapFailureClass, FailureClassInfo> = {
+  'dns-failure': {
+    title: 'Host name not found',
+    transient: true,
+    fix: 'Check the spelling of the IMAP host (for example imap.gmail.com or outlook.office365.com) and that this computer is online.',
+  },
+  'connection-refused': {
+    title: 'Connection refused',
+    transient: true,
+    fix: 'Check the port (993 for SSL/TLS, 143 for STARTTLS) and that the IMAP server is running and reachable through the firewall.',
+  },
+  'connect-timeout': {
+    title: 'No answer from the server',
+    transient: true,
+    fix: 'A firewall is probably dropping the connection: check that outbound IMAP (993 or 143) is allowed here, and the host and port.',
+  },
+  'greeting-timeout': {
+    title: 'Server never greeted',
+    transient: true,
+    fix: 'The port probably expects SSL from the first byte: use security "SSL/TLS" on port 993, or STARTTLS on port 143.',
+  },
+  'tls-mode-mismatch': {
+    title: 'SSL/STARTTLS mismatch',
+    transient: false,
+    fix: 'The port speaks plain IMAP: use STARTTLS on 143, or SSL/TLS on 993.',
+  },
+  'certificate-untrusted': {
+    title: 'Certificate not trusted',
+    transient: false,
+    fix: "Pin the server's certificate in the mailbox (Trusted certificate), or ask for a certificate from a public authority. Never turn verification off.",
+  },
+  'certificate-expired': {
+    title: 'Certificate expired',
+    transient: false,
+    fix: "The server's certificate has expired: the mail server's administrator must renew it.",
+  },
+  'certificate-name-mismatch': {
+    title: 'Certificate is for another name',
+    transient: false,
+    fix: 'Use the host name written in the certificate (for example outlook.office365.com, not an IP address).',
+  },
+  'starttls-not-offered': {
+    title: 'STARTTLS not offered',
+    transient: false,
+    fix: 'The server does not offer STARTTLS on this port: use SSL/TLS on 993, or ask for STARTTLS to be enabled.',
+  },
+  'login-disabled': {
+    title: 'Server refuses this login',
+    transient: false,
+    fix: 'The server accepts no password login on this connection: use SSL/TLS (993) or STARTTLS, never a plain connection.',
+  },
+  'missing-password': {
+    title: 'No password stored',
+    transient: false,
+    fix: 'Enter the mailbox password (for Gmail, an app password) and save.',
+  },
+  'auth-failed': {
+    title: 'Login rejected',
+    transient: false,
+    fix: 'Check the user name and password. For Gmail use an app password; if it stopped working, it was probably revoked: create a new one and save it here.',
+  },
+  'app-password-required': {
+    title: 'App password required',
+    transient: false,
+    fix: 'Turn on 2-Step Verification on the Google account, create an app password for AlertDesk and save it here (not the account password).',
+  },
+  'basic-auth-disabled': {
+    title: 'Password login disabled by Microsoft',
+    transient: false,
+    fix: 'Microsoft 365 and Outlook.com refuse passwords for IMAP: sign in with OAuth2 once AlertDesk offers it for mailboxes, or have the alert mail forwarded to a mailbox that takes an app password.',
+  },
+  'oauth-not-available': {
+    title: 'OAuth2 sign-in not available yet',
+    transient: false,
+    fix: 'This AlertDesk cannot sign in to mailboxes with OAuth2 yet: use a password (app password) login for now.',
+  },
+  'too-many-connections': {
+    title: 'Too many connections to this account',
+    transient: true,
+    fix: 'The provider limits connections per account (Gmail: 15). Close other mail programs using this account, or watch fewer mailboxes of it at once; AlertDesk retries.',
+  },
+  'folder-missing': {
+    title: 'Folder not found',
+    transient: false,
+    fix: "The folder was renamed or deleted on the server: pick it again from the server's folder list (Test connection) and save.",
+  },
+  'command-timeout': {
+    title: 'Server stopped answering',
+    transient: true,
+    fix: 'The connection went quiet (network change, sleep, a stalled server); AlertDesk reconnects by itself. If it keeps happening, check the network at this computer.',
+  },
+  'connection-dropped': {
+    title: 'Server dropped the connection',
+    transient: true,
+    fix: 'The server or the network closed the connection; AlertDesk reconnects and catches up by itself. If it keeps happening, check the server and the network.',
+  },
+  'server-unavailable': {
+    title: 'Server temporarily unavailable',
+    transient: true,
+    fix: 'The mail server reported a temporary problem; AlertDesk retries with growing pauses. If it persists, contact the mail provider.',
+  },
+  unexpected: {
+    title: 'Unexpected error',
+    transient: true,
+    fix: 'AlertDesk retries by itself. If it persists, the log file names what happened.',
+  },
+};

@@ -92,9 +92,26 @@ export interface WatchedMailbox {
   addresses: string[];
   /** False: configured but not watched (the user stopped it). */
   enabled: boolean;
+  /**
+   * A server certificate to trust (PEM) besides the public authorities: a site's own IMAP server
+   * with a self-signed certificate. Missing or null: public authorities only.
+   */
+  trustedCertificatePem?: string | null;
+  /**
+   * How far back (days) a first start, or a folder renumbered by the server (UIDVALIDITY), reads:
+   * older mail is never downloaded. Missing: MAILBOX_DEFAULTS.backfillDays.
+   */
+  backfillDays?: number;
+  /**
+   * How often (seconds) the folders IDLE does not cover are checked: Junk and other folders, and
+   * every folder of a server without IDLE. Missing: MAILBOX_DEFAULTS.pollSeconds.
+   */
+  pollSeconds?: number;
   createdAt: string;
   updatedAt: string;
 }
+
+export const MAILBOX_DEFAULTS = { backfillDays: 7, pollSeconds: 60 } as const;
 
 /** Whether a source of inbound mail is being read successfully right now. */
 export interface SourceHealth {

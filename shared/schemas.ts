@@ -71,7 +71,7 @@ const authMethod = z.enum(AUTH_METHODS, {
   error: 'Authentication must be none, plain, login, cram-md5 or pop-before-smtp.',
 });
 
-const secretText = (label: string) =>
+export const secretText = (label: string) =>
   z
     .string({ error: `${label} must be text.` })
     .max(1024, `${label} is longer than 1024 characters.`)

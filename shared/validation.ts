@@ -115,7 +115,8 @@ const IPV6 = /^\[?[0-9A-Fa-f:.]+\]?$/;
 export function hostProblem(value: string): string | undefined {
   const v = value.trim();
   if (v === '') return 'Host is required (for example smtp.gmail.com or 192.168.1.20).';
-  if (/^[a-z]+:\/\//i.test(v)) return 'Host must be a name or address only — remove the "smtp://" part.';
+  const scheme = /^[a-z]+:\/\//i.exec(v)?.[0];
+  if (scheme) return `Host must be a name or address only — remove the "${scheme}" part.`;
   if (/:\d+$/.test(v) && !v.includes('::'))
     return 'Host must not include the port — put the port in the Port field.';
   if (/\s/.test(v)) return 'Host must not contain spaces.';

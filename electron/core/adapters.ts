@@ -67,6 +67,11 @@ export interface ReportPrinter {
   pdf(runId: string, siteId: string, paper: PaperSize): Promise<Buffer>;
 }
 
+/** Tells the core that the computer woke from sleep (Electron's powerMonitor 'resume' in the app). */
+export interface PowerMonitor {
+  onResume(listener: () => void): () => void;
+}
+
 export type EventSink = <K extends EventTopic>(topic: K, payload: EventMap[K]) => void;
 
 /** Name resolution, injectable so tests can point it at a DNS server on loopback. */
@@ -89,6 +94,8 @@ export interface CoreAdapters {
   samplesDir?: string;
   /** The CSV thread's script (camera-csv-worker.ts; .cjs in the app); without it CSV files are checked in this thread. */
   csvThread?: URL;
+  /** Wake-from-sleep notices, so mailbox watchers reconnect at once (a timer-drift check backs it up). */
+  power?: PowerMonitor;
 }
 
 export const systemClock: Clock = {

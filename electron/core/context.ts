@@ -7,6 +7,8 @@ import type { AuditLog } from './history/audit.ts';
 import type { Db } from './history/db.ts';
 import type { DeliveryHistory } from './history/deliveries.ts';
 import type { InboundHub } from './inbound/hub.ts';
+import type { MailboxService } from './inbound/mailboxes.ts';
+import type { MailboxWatchers } from './inbound/watchers.ts';
 import type { CameraService } from './inventory/cameras.ts';
 import type { ConnectorService } from './inventory/connectors.ts';
 import type { CsvThread } from './inventory/camera-csv-thread.ts';
@@ -53,6 +55,9 @@ export interface CoreContext {
   readonly health: HealthService;
   /** Where camera CSV files are read and checked (a worker thread). */
   readonly csvThread: CsvThread;
+  /** The watched mailboxes (IMAP) and their watchers. */
+  readonly mailboxes: MailboxService;
+  readonly watchers: MailboxWatchers;
   /** Pushes an event to every subscriber of the core (the renderer in the app). */
   emit<K extends EventTopic>(topic: K, payload: EventMap[K]): void;
   /** Files picked in the open dialog, by the opaque token the renderer gets instead of a path. */

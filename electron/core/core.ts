@@ -15,6 +15,11 @@ import { commitWrites, type Db } from './history/db.ts';
 import { DeliveryHistory } from './history/deliveries.ts';
 import { deliveryHandlers } from './history/delivery-handlers.ts';
 import { InboundHub } from './inbound/hub.ts';
+import type { AccessTokenProvider } from './inbound/imap-session.ts';
+import { mailboxHandlers } from './inbound/mailbox-handlers.ts';
+import { MailboxService } from './inbound/mailboxes.ts';
+import { SyncState } from './inbound/sync-state.ts';
+import { MailboxWatchers } from './inbound/watchers.ts';
 import { backupHandlers } from './inventory/backup-handlers.ts';
 import { CsvThread } from './inventory/camera-csv-thread.ts';
 import { cameraHandlers } from './inventory/camera-handlers.ts';
@@ -59,6 +64,8 @@ export interface Core {
   readonly health: HealthService;
   /** The keyring's secret box: seals and opens secrets bound to their record. */
   readonly secrets: BoundSecrets;
+  readonly mailboxes: MailboxService;
+  readonly watchers: MailboxWatchers;
   /** Every event the core pushes (delivery progress…); returns the function that unsubscribes. */
   onEvent(listener: (message: EventMessage) => void): () => void;
   close(): Promise<void>;
@@ -77,6 +84,13 @@ export type CoreOptions = Omit<CoreAdapters, 'clock' | 'logger'> &
     benchWorker?: URL;
     /** The data folder's lock, when the caller took it first (before its key file); else taken here. */
     lock?: DataFolderLock;
+    /**
+     * Watch the enabled mailboxes (IMAP) from the start (the app does). Off by default, so tests
+     * and scripts open no connections unless they ask.
+     */
+    watchMailboxes?: boolean;
+    /** OAuth2 access tokens for mailboxes signing in with `oauth2` (none yet: such a login is rejected). */
+    imapAccessToken?: AccessTokenProvider;
   };
 
 const DAY = 86_400_000;
@@ -126,6 +140,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
   });
   const deliveries = new DeliveryHistory(db);
   const inbound = new InboundHub(db, now, logger);
+  const syncState = new SyncState(db);
 
   const listeners = new Set<(message: EventMessage) => void>();
   let runs: RunService | null = null;
@@ -253,6 +268,33 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     emit: (event) => emit('health', event),
   });
 
+  const watchers = new MailboxWatchers({
+    inventory,
+    hub: inbound,
+    syncState,
+    secrets,
+    clock,
+    logger,
+    appVersion: options.appVersion,
+    run: options.watchMailboxes ?? false,
+    emit: (status) => emit('watcher', status),
+    lookup: options.lookup,
+    power: options.power,
+    accessToken: options.imapAccessToken,
+  });
+  const mailboxes = new MailboxService({
+    inventory,
+    audit,
+    secrets,
+    hub: inbound,
+    syncState,
+    watchers,
+    now,
+    appVersion: options.appVersion,
+    lookup: options.lookup,
+    accessToken: options.imapAccessToken,
+  });
+
   const ctx: CoreContext = {
     options: adapters,
     secrets,
@@ -275,6 +317,8 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     arrival,
     bench,
     health,
+    mailboxes,
+    watchers,
     emit,
     csvThread,
     pickedFiles,
@@ -305,7 +349,9 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     arrival: arrivalHandlers(ctx),
     bench: benchHandlers(ctx),
     health: healthHandlers(ctx),
+    mailboxes: mailboxHandlers(ctx),
   };
+  void watchers.start();
 
   return {
     handlers,
@@ -326,6 +372,8 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     bench,
     health,
     secrets,
+    mailboxes,
+    watchers,
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -334,6 +382,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
       clearInterval(pruneTimer);
       await bench.close();
       health.close();
+      await watchers.close();
       await vault.flushClipboard();
       await engine.close();
       arrival.close();

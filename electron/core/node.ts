@@ -2,7 +2,15 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Clipboard, Clock, FilePicker, HostLookup, Logger, ReportPrinter } from './adapters.ts';
+import type {
+  Clipboard,
+  Clock,
+  FilePicker,
+  HostLookup,
+  Logger,
+  PowerMonitor,
+  ReportPrinter,
+} from './adapters.ts';
 import { createCore, type Core } from './core.ts';
 import { deliveryThreadPays } from './mail/delivery-thread.ts';
 import { PassphraseSecretBox } from './secrets/passphrase-box.ts';
@@ -30,6 +38,10 @@ export interface OpenCoreOptions {
    * decides on this computer (deliveryThreadPays: from 4 cores).
    */
   deliveryThread?: boolean;
+  /** Watch the enabled mailboxes (IMAP) from the start; off unless asked. */
+  watchMailboxes?: boolean;
+  /** Wake-from-sleep notices (tests pass a fake to simulate a laptop waking up). */
+  power?: PowerMonitor;
 }
 
 const noFiles: FilePicker = { pickAttachments: async () => [] };
@@ -74,6 +86,8 @@ export async function openCore(options: OpenCoreOptions): Promise<Core> {
     ...(options.globalSessions ? { globalSessions: options.globalSessions } : {}),
     ...(options.clipboard ? { clipboard: options.clipboard } : {}),
     ...(options.printer ? { printer: options.printer } : {}),
+    ...(options.watchMailboxes ? { watchMailboxes: true } : {}),
+    ...(options.power ? { power: options.power } : {}),
     ...((options.deliveryThread ?? deliveryThreadPays())
       ? { deliveryThread: new URL('./mail/smtp-worker.ts', import.meta.url) }
       : {}),

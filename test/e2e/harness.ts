@@ -52,7 +52,9 @@ function bridge(): Promise<string> {
  * real core (same dispatcher as the Electron door) behind the same contract object the preload
  * exposes. Events from the core are pushed into the page as the main process would.
  */
-export async function startHarness(options: { files?: FilePicker; dataDir?: string } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { files?: FilePicker; dataDir?: string; watchMailboxes?: boolean } = {},
+): Promise<Harness> {
   if (!existsSync(join(RENDERER, 'index.html'))) {
     throw new Error('dist/renderer is missing: run `npm run build` before the browser tests.');
   }
@@ -81,6 +83,7 @@ export async function startHarness(options: { files?: FilePicker; dataDir?: stri
     ...(options.files ? { files: options.files } : {}),
     // A folder prepared beforehand (a run a killed program left interrupted, say).
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.watchMailboxes ? { watchMailboxes: true } : {}),
   });
   const { dispatch } = createDispatcher(t.core.handlers, silentLogger);
   // Calls travel as JSON over loopback HTTP with a per-run token, as fast as Electron's IPC for

@@ -131,6 +131,53 @@ describe('a sealed secret moved to another record', () => {
     expect(finding!.detail).toContain('Other relay (password)');
   });
 
+  it('is not used as a mailbox password when moved into a watched mailbox', async () => {
+    let t = await core();
+    const siteId = unwrap(await t.api.sites.create({ name: 'Harbour' })).id;
+    const connector = unwrap(
+      await t.api.connectors.create({
+        ...relayConnector(siteId),
+        security: 'tls',
+        auth: 'plain',
+        username: 'alerts@customer.test',
+        password: 'alpha-secret-A',
+      }),
+    );
+    const mailbox = unwrap(
+      await t.api.mailboxes.create({
+        title: 'Control room',
+        host: '127.0.0.1',
+        port: 993,
+        security: 'tls',
+        username: 'watch@customer.test',
+        password: 'mailbox-secret-M',
+        enabled: false,
+      }),
+    );
+    const dir = t.dir;
+    await t.core.close();
+    open = [];
+
+    // The connector's sealed password copied into the mailbox: an IMAP login would carry it.
+    await editStore(dir, (doc) => {
+      const c = (doc.connectors as Array<{ id: string; passwordSealed: string }>).find(
+        (x) => x.id === connector.id,
+      )!;
+      const m = (doc.mailboxes as Array<{ id: string; passwordSealed: string }>).find(
+        (x) => x.id === mailbox.id,
+      )!;
+      m.passwordSealed = c.passwordSealed;
+    });
+    t = await core(dir);
+
+    const stored = t.core.inventory.mailbox(mailbox.id)!.passwordSealed!;
+    await expect(t.core.secrets.open(stored, `mailbox/${mailbox.id}/password`)).rejects.toThrow();
+    const finding = unwrap(await t.api.vault.findings()).find((f) => f.kind === 'misplaced-secret');
+    expect(finding).toMatchObject({ severity: 'critical' });
+    expect(finding!.detail).toContain('Control room (password)');
+    expect(finding!.detail).toContain('the password of each mailbox');
+  });
+
   it('does not reveal another record’s app password', async () => {
     let t = await core();
     const create = async (account: string, secret: string) =>

@@ -78,6 +78,24 @@ describe('without real encryption on this computer', () => {
     expect(unwrap(await api.connectors.list())).toHaveLength(0);
   });
 
+  it('refuses to save a watched mailbox password, at the password field, and stores nothing', async () => {
+    const before = await readFile(join(dir, 'alertdesk.json'), 'utf8');
+    const error = failure(
+      await api.mailboxes.create({
+        title: 'Control room',
+        host: 'imap.gmail.com',
+        port: 993,
+        security: 'tls',
+        username: 'alerts@gmail.test',
+        password: 'abcdefghijklmnop',
+      }),
+    );
+    expect(error).toMatchObject({ code: 'secret-storage-unavailable', field: 'password' });
+    expect(error.message).toMatch(/so the mailbox was not saved/);
+    expect(await readFile(join(dir, 'alertdesk.json'), 'utf8')).toBe(before);
+    expect(unwrap(await api.mailboxes.list())).toHaveLength(0);
+  });
+
   it('still saves a relay connector that needs no password', async () => {
     const site = unwrap(await api.sites.list())[0]!;
     const relay = unwrap(

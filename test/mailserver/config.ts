@@ -23,6 +23,11 @@ export async function renderTemplate(name: TemplateName, values: Record<string, 
 export interface MailboxUser {
   address: string;
   password: string;
+  /**
+   * Where Dovecot keeps this user's mail when not in the usual Maildir (a Dovecot mail_location):
+   * the big-mailbox user is an mbox, which the harness can fill with 100,000 messages in one write.
+   */
+  mail?: string;
 }
 
 /**
@@ -34,7 +39,8 @@ export function dovecotUsersFile(users: MailboxUser[], mailDir: string, uid: num
     .map((u) => {
       if (/[:\s]/.test(u.address) || /[:\s]/.test(u.password))
         throw new Error(`test mailbox ${u.address}: no ":" or spaces in addresses or passwords`);
-      return `${u.address}:{PLAIN}${u.password}:${uid}:${gid}::${mailDir}/${u.address}::nodelay=y`;
+      const extra = u.mail ? ` userdb_mail=${u.mail}` : '';
+      return `${u.address}:{PLAIN}${u.password}:${uid}:${gid}::${mailDir}/${u.address}::nodelay=y${extra}`;
     })
     .join('\n')
     .concat('\n');
@@ -44,3 +50,25 @@ export function dovecotUsersFile(users: MailboxUser[], mailDir: string, uid: num
 export function postfixMailboxes(users: MailboxUser[]): string {
   return users.map((u) => `${u.address}=${u.address}/Maildir/`).join(', ');
 }
+
+/**
+ * The global Sieve script Dovecot's LMTP runs before delivering (sieve_before): a stand-in for a
+ * provider's spam filter, so tests can land a message in Junk (found by its \Junk special-use flag)
+ * or in an ordinary extra folder, through the real delivery path.
+ */
+export const SIEVE_BEFORE = `require ["fileinto", "editheader", "envelope", "variables"];
+if envelope :matches "to" "*" {
+  addheader "Delivered-To" "\${1}";
+}
+if anyof (header :contains "subject" "[junk-me]", header :is "X-Spam-Flag" "YES") {
+  fileinto "Junk";
+  stop;
+}
+if header :contains "subject" "[alarm-folder]" {
+  fileinto "Alarms";
+  stop;
+}
+`;
+
+/** The big-mailbox user's storage: an mbox per folder under ~/mail, the Inbox in ~/mail/inbox. */
+export const MBOX_LOCATION = 'mbox:~/mail:INBOX=~/mail/inbox';

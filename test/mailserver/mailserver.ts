@@ -14,16 +14,23 @@ import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
-import { ImapFlow } from 'imapflow';
-import PostalMime, { type Email } from 'postal-mime';
 import { makeCertificate } from '../helpers/certs.ts';
-import { dovecotUsersFile, postfixMailboxes, renderTemplate, type MailboxUser } from './config.ts';
+import {
+  dovecotUsersFile,
+  MBOX_LOCATION,
+  postfixMailboxes,
+  renderTemplate,
+  SIEVE_BEFORE,
+  type MailboxUser,
+} from './config.ts';
+import { mailStore, type InboxMessage, type MailStore } from './mail-store.ts';
 import { startPopBeforeSmtpTable, type PopBeforeSmtpTable } from './pop-before-smtp.ts';
 import {
   accountIds,
   freePorts,
   isRunning,
   isSameProcessAlive,
+  pidsNamed,
   readPidFile,
   run,
   selfIdentity,
@@ -37,20 +44,31 @@ export const SKIP_ENV = 'ALERTDESK_SKIP_MAILSERVER';
 export const KEEP_ENV = 'ALERTDESK_MAILSERVER_KEEP';
 
 /** The Debian packages the harness runs (`apt-get install -y …`). */
-export const MAILSERVER_PACKAGES = ['postfix', 'dovecot-core', 'dovecot-imapd', 'dovecot-pop3d'] as const;
+export const MAILSERVER_PACKAGES = [
+  'postfix',
+  'dovecot-core',
+  'dovecot-imapd',
+  'dovecot-pop3d',
+  'dovecot-lmtpd',
+  'dovecot-sieve',
+] as const;
 
 const POSTFIX = '/usr/sbin/postfix';
 const DOVECOT = '/usr/sbin/dovecot';
+const SIEVEC = '/usr/bin/sievec';
 const REQUIRED: Array<{ path: string; pkg: (typeof MAILSERVER_PACKAGES)[number] }> = [
   { path: POSTFIX, pkg: 'postfix' },
   { path: '/usr/lib/postfix/sbin/master', pkg: 'postfix' },
   { path: '/usr/lib/postfix/sbin/smtpd', pkg: 'postfix' },
-  { path: '/usr/lib/postfix/sbin/virtual', pkg: 'postfix' },
+  { path: '/usr/lib/postfix/sbin/lmtp', pkg: 'postfix' },
   { path: '/etc/postfix/postfix-files', pkg: 'postfix' },
   { path: DOVECOT, pkg: 'dovecot-core' },
   { path: '/usr/lib/dovecot/auth', pkg: 'dovecot-core' },
   { path: '/usr/lib/dovecot/imap', pkg: 'dovecot-imapd' },
   { path: '/usr/lib/dovecot/pop3', pkg: 'dovecot-pop3d' },
+  { path: '/usr/lib/dovecot/lmtp', pkg: 'dovecot-lmtpd' },
+  { path: '/usr/lib/dovecot/modules/lib90_sieve_plugin.so', pkg: 'dovecot-sieve' },
+  { path: SIEVEC, pkg: 'dovecot-sieve' },
 ];
 
 const DIR_PREFIX = 'alertdesk-mailserver-';
@@ -61,12 +79,16 @@ const DIR_PREFIX = 'alertdesk-mailserver-';
 const baseDir = () => (tmpdir().length <= 40 ? tmpdir() : '/tmp');
 const START_TIMEOUT_MS = 20_000;
 
-/** The test server's addresses: `alerts` logs in and sends, `ops` and `manager` receive. */
+/**
+ * The test server's addresses: `alerts` logs in and sends, `ops` and `manager` receive, `archive`
+ * is the big mailbox (an mbox: `mailboxes.fillMbox` writes 100,000 messages into it in seconds).
+ */
 export const DOMAIN = 'example.test';
 export const TEST_USERS = {
   alerts: { address: `alerts@${DOMAIN}`, password: 'tiger-lily-2026' },
   ops: { address: `ops@${DOMAIN}`, password: 'night-owl-2026' },
   manager: { address: `manager@${DOMAIN}`, password: 'blue-heron-2026' },
+  archive: { address: `archive@${DOMAIN}`, password: 'deep-well-2026', mail: MBOX_LOCATION },
 } as const satisfies Record<string, MailboxUser>;
 
 /** The mail servers are missing or cannot run here; the message says what to install or change. */
@@ -74,12 +96,7 @@ export class MailServerUnavailableError extends Error {
   override name = 'MailServerUnavailableError';
 }
 
-export interface InboxMessage {
-  uid: number;
-  /** The message exactly as stored in the Maildir (Postfix added Return-Path, Delivered-To, Received). */
-  raw: Buffer;
-  parsed: Email;
-}
+export type { InboxMessage } from './mail-store.ts';
 
 export interface MailServer {
   host: '127.0.0.1';
@@ -90,8 +107,15 @@ export interface MailServer {
   smtpsPort: number;
   /** Postfix, plain SMTP without AUTH: takes mail only after a POP3 login from the client's address. */
   relayPort: number;
+  /**
+   * Postfix as the domain's MX: plain SMTP, no AUTH, mail for the domain only. Works while Dovecot
+   * is stopped (the mail waits in Postfix's queue).
+   */
+  mxPort: number;
   /** Dovecot IMAP (plain, STARTTLS offered). */
   imapPort: number;
+  /** Dovecot IMAP with TLS from the first byte (what port 993 is elsewhere). */
+  imapsPort: number;
   /** Dovecot POP3 (plain, STLS offered; USER/PASS, APOP, SASL). */
   pop3Port: number;
   /** The login and sender address, and its password (IMAP, POP3 and SMTP AUTH alike). */
@@ -115,8 +139,23 @@ export interface MailServer {
     timeoutMs?: number,
   ): Promise<InboxMessage>;
   popBeforeSmtp: Pick<PopBeforeSmtpTable, 'reset' | 'logins' | 'lookups'> & { windowSec: number };
+  /** Dovecot alone, stopped and started again on the same ports, Maildirs and certificate. */
+  dovecot: DovecotControl;
+  /** What tests do to the mailboxes themselves: APPEND, Maildir filling, UIDVALIDITY resets, kicks. */
+  mailboxes: MailStore;
   logs(): Promise<{ postfix: string; dovecot: string }>;
   stop(): Promise<void>;
+}
+
+export interface DovecotControl {
+  /**
+   * Stops Dovecot (SIGTERM; its IMAP sessions end, IDLE ones included, as when a server restarts).
+   * Postfix keeps taking mail meanwhile and delivers it once Dovecot is back.
+   */
+  stop(): Promise<void>;
+  /** Starts it again and waits until IMAP greets and the LMTP and SASL sockets exist. */
+  start(): Promise<void>;
+  running(): Promise<boolean>;
 }
 
 export interface MailServerOptions {
@@ -206,10 +245,27 @@ function layout(root: string) {
     dovecotState: join(root, 'dovecot', 'state'),
     dovecotPid: join(root, 'dovecot', 'run', 'master.pid'),
     dovecotLog: join(root, 'dovecot.log'),
+    /** Dovecot's instance_name: its processes are called `dovecot-<instance>/imap` and so on. */
+    dovecotInstance: `alertdesk-${root.slice(-6).replace(/[^A-Za-z0-9]/g, 'x')}`,
     saslDir: join(root, 'sasl'),
     saslSocket: join(root, 'sasl', 'auth'),
+    lmtpSocket: join(root, 'dovecot', 'lmtp'),
+    sieveDir: join(root, 'sieve'),
+    sieveScript: join(root, 'sieve', 'before.sieve'),
     mail: join(root, 'mail'),
   };
+}
+
+/**
+ * Stops Dovecot and waits until every process of the instance is gone: its master exits at once on
+ * SIGTERM, but the IMAP processes serving clients (IDLE ones included) linger for seconds and
+ * would keep answering; a test that stops Dovecot means every connection to end.
+ */
+async function stopDovecot(pidFile: string, instance: string): Promise<void> {
+  const children = await pidsNamed(`dovecot-${instance}/`);
+  const master = await readPidFile(pidFile);
+  if (master) await terminate(master, 'dovecot');
+  await Promise.all(children.map((pid) => terminate(pid, null, 3000)));
 }
 
 /** Stops a run's Postfix (orderly, then by signal) and Dovecot, at once, waiting until both are gone. */
@@ -223,10 +279,7 @@ async function stopDaemons(root: string): Promise<void> {
       terminate(master, 'master', 2000),
     );
   };
-  const dovecot = async () => {
-    const pid = await readPidFile(p.dovecotPid);
-    if (pid) await terminate(pid, 'dovecot');
-  };
+  const dovecot = () => stopDovecot(p.dovecotPid, p.dovecotInstance);
   await Promise.all([postfix(), dovecot()]);
 }
 
@@ -295,27 +348,20 @@ export async function startMailServer(options: MailServerOptions = {}): Promise<
     await writeFile(p.key, cert.key, { mode: 0o600 });
     mark('certificate');
 
-    const [submissionPort, smtpsPort, relayPort, imapPort, pop3Port] = (await freePorts(5)) as [
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
+    const [submissionPort, smtpsPort, relayPort, mxPort, imapPort, imapsPort, pop3Port] = (await freePorts(
+      7,
+    )) as [number, number, number, number, number, number, number];
     const windowSec = options.popWindowSec ?? 120;
     popTable = await startPopBeforeSmtpTable(p.dovecotLog, windowSec);
     const users = Object.values(TEST_USERS);
     const values = {
       ROOT_DIR: root,
       DOMAIN,
-      INSTANCE: `alertdesk-${root.slice(-6).replace(/[^A-Za-z0-9]/g, 'x')}`,
+      INSTANCE: p.dovecotInstance,
       QUEUE_DIR: p.queue,
       DATA_DIR: p.data,
       POSTFIX_LOG: p.postfixLog,
-      MAIL_DIR: p.mail,
       MAILBOXES: postfixMailboxes(users),
-      MAIL_UID: mailIds.uid,
-      MAIL_GID: mailIds.gid,
       CERT_FILE: p.cert,
       KEY_FILE: p.key,
       SASL_SOCKET: p.saslSocket,
@@ -323,18 +369,25 @@ export async function startMailServer(options: MailServerOptions = {}): Promise<
       SUBMISSION_PORT: submissionPort,
       SMTPS_PORT: smtpsPort,
       RELAY_PORT: relayPort,
+      MX_PORT: mxPort,
       IMAP_PORT: imapPort,
+      IMAPS_PORT: imapsPort,
       POP3_PORT: pop3Port,
+      LMTP_SOCKET: p.lmtpSocket,
+      SIEVE_SCRIPT: p.sieveScript,
       DOVECOT_RUN_DIR: p.dovecotRun,
       DOVECOT_STATE_DIR: p.dovecotState,
       DOVECOT_LOG: p.dovecotLog,
       USERS_FILE: p.dovecotUsers,
     };
 
-    // Maildirs: written by Postfix's virtual agent and read by Dovecot, both as the mail uid.
+    // Maildirs: written by Dovecot's LMTP (after Sieve) and read by its IMAP, both as the mail uid.
     await mkdir(p.mail, { mode: 0o700 });
     await chown(p.mail, mailIds.uid, mailIds.gid);
     await mkdir(p.saslDir, { mode: 0o755 });
+    // The global Sieve script, compiled here: the mail uid may not write its binary beside it.
+    await mkdir(p.sieveDir, { mode: 0o755 });
+    await writeFile(p.sieveScript, SIEVE_BEFORE, { mode: 0o644 });
 
     // ── Dovecot first: Postfix's SASL asks its auth socket ──────────────────────────────────
     await mkdir(p.dovecotDir, { mode: 0o755 });
@@ -344,6 +397,8 @@ export async function startMailServer(options: MailServerOptions = {}): Promise<
       mode: 0o640,
     });
     await chown(p.dovecotUsers, 0, dovecotIds.gid);
+    const sievec = await run(SIEVEC, ['-c', p.dovecotConf, p.sieveScript], 10_000);
+    if (sievec.code !== 0) await fail(`sievec could not compile ${p.sieveScript}`, sievec.output);
     const dovecot = await run(DOVECOT, ['-c', p.dovecotConf], 10_000);
     if (dovecot.code !== 0) await fail(`dovecot did not start (exit ${dovecot.code})`, dovecot.output);
     mark('dovecot');
@@ -374,9 +429,9 @@ export async function startMailServer(options: MailServerOptions = {}): Promise<
 
     mark('postfix');
 
-    // ── Ready when every port greets and the SASL socket exists ───────────────────────────────
+    // ── Ready when every port greets and the SASL and LMTP sockets exist ─────────────────────
     const deadline = started + START_TIMEOUT_MS - performance.now();
-    const ready = async (port: number, ca: string | null, expect: RegExp) => {
+    const ready = async (port: number, ca: string | null, expect: RegExp, timeoutMs: number) => {
       let last = '';
       await waitUntil(
         `a greeting on port ${port}`,
@@ -384,62 +439,59 @@ export async function startMailServer(options: MailServerOptions = {}): Promise<
           last = await greeting(port, ca).catch((e: Error) => e.message);
           return expect.test(last);
         },
-        Math.max(1000, deadline),
+        Math.max(1000, timeoutMs),
       ).catch(() => fail(`port ${port} did not greet as expected`, `last: ${last}`));
     };
-    await Promise.all([
-      ready(submissionPort, null, /^220 /),
-      ready(smtpsPort, cert.cert, /^220 /),
-      ready(relayPort, null, /^220 /),
-      ready(imapPort, null, /^\* OK /),
-      ready(pop3Port, null, /^\+OK /),
+    const socket = (path: string, what: string, timeoutMs: number) =>
       waitUntil(
-        'the Dovecot auth socket',
+        what,
         () =>
-          access(p.saslSocket).then(
+          access(path).then(
             () => true,
             () => false,
           ),
-        Math.max(1000, deadline),
-      ).catch(() => fail('Dovecot did not create its auth socket for Postfix')),
+        Math.max(1000, timeoutMs),
+      ).catch(() => fail(`Dovecot did not create ${what}`));
+    const dovecotReady = (timeoutMs: number) =>
+      Promise.all([
+        ready(imapPort, null, /^\* OK /, timeoutMs),
+        ready(imapsPort, cert.cert, /^\* OK /, timeoutMs),
+        ready(pop3Port, null, /^\+OK /, timeoutMs),
+        socket(p.saslSocket, 'its auth socket for Postfix', timeoutMs),
+        socket(p.lmtpSocket, 'its LMTP socket for Postfix', timeoutMs),
+      ]);
+    await Promise.all([
+      ready(submissionPort, null, /^220 /, deadline),
+      ready(smtpsPort, cert.cert, /^220 /, deadline),
+      ready(relayPort, null, /^220 /, deadline),
+      ready(mxPort, null, /^220 /, deadline),
+      dovecotReady(deadline),
     ]);
 
     mark('ready');
     const table = popTable;
-    const imapClient = (user: string, password: string) =>
-      new ImapFlow({
-        host: '127.0.0.1',
-        port: imapPort,
-        secure: false,
-        doSTARTTLS: true,
-        servername: 'localhost',
-        tls: { ca: cert.cert },
-        auth: { user, pass: password },
-        logger: false,
-        disableAutoIdle: true,
-        connectionTimeout: 5000,
-        greetingTimeout: 5000,
-        socketTimeout: 15_000,
-      });
-
-    const readInbox = async (user: string, password: string): Promise<InboxMessage[]> => {
-      // ImapFlow clients are single-use: a fresh one per read.
-      const client = imapClient(user, password);
-      client.on('error', () => undefined);
-      await client.connect();
-      try {
-        const box = await client.mailboxOpen('INBOX', { readOnly: true });
-        if (box.exists === 0) return [];
-        const fetched = await client.fetchAll('1:*', { uid: true, source: true });
-        return await Promise.all(
-          fetched.map(async (m) => {
-            const raw = m.source ?? Buffer.alloc(0);
-            return { uid: m.uid, raw, parsed: await PostalMime.parse(raw) };
-          }),
-        );
-      } finally {
-        await client.logout().catch(() => client.close());
-      }
+    const mailboxes = mailStore({
+      mboxUsers: users.filter((u) => 'mail' in u && u.mail.startsWith('mbox:')).map((u) => u.address),
+      imapPort,
+      certPem: cert.cert,
+      mailDir: p.mail,
+      mailIds,
+      dovecotConf: p.dovecotConf,
+    });
+    const readInbox = (user: string, password: string) => mailboxes.readFolder(user, password, 'INBOX');
+    const dovecotControl: DovecotControl = {
+      stop: () => stopDovecot(p.dovecotPid, p.dovecotInstance),
+      async start() {
+        const started = await run(DOVECOT, ['-c', p.dovecotConf], 10_000);
+        if (started.code !== 0) throw new Error(`dovecot did not start again: ${started.output}`);
+        await dovecotReady(START_TIMEOUT_MS);
+        // Mail Postfix took while Dovecot was down waits in its queue: deliver it now.
+        await run('/usr/sbin/postqueue', ['-c', p.postfixConf, '-f'], 10_000);
+      },
+      async running() {
+        const pid = await readPidFile(p.dovecotPid);
+        return pid !== null && (await isRunning(pid, 'dovecot'));
+      },
     };
 
     let stopped = false;
@@ -449,7 +501,9 @@ export async function startMailServer(options: MailServerOptions = {}): Promise<
       submissionPort,
       smtpsPort,
       relayPort,
+      mxPort,
       imapPort,
+      imapsPort,
       pop3Port,
       user: TEST_USERS.alerts.address,
       password: TEST_USERS.alerts.password,
@@ -480,6 +534,8 @@ export async function startMailServer(options: MailServerOptions = {}): Promise<
         logins: () => table.logins(),
         lookups: table.lookups,
       },
+      dovecot: dovecotControl,
+      mailboxes,
       async logs() {
         const [postfixLog, dovecotLog] = await Promise.all([
           readFile(p.postfixLog, 'utf8').catch(() => ''),

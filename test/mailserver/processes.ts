@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 
 /** A fixed, sane environment for the mail servers' commands, whatever PATH npm or vitest set up. */
@@ -107,9 +107,23 @@ export async function waitUntil(
   }
 }
 
-/** Sends SIGTERM to a daemon (only if it still is the expected program), then SIGKILL if it lingers. */
-export async function terminate(pid: number, comm: string, graceMs = 5000): Promise<void> {
-  if (!(await isRunning(pid, comm))) return;
+/** Processes whose command line (as they set it: `dovecot-<instance>/imap`) starts with `prefix`. */
+export async function pidsNamed(prefix: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.startsWith(prefix)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/**
+ * Sends SIGTERM to a daemon (only if it still is the expected program; `null`: any program, for
+ * a pid just found by name), then SIGKILL if it lingers.
+ */
+export async function terminate(pid: number, comm: string | null, graceMs = 5000): Promise<void> {
+  if (!(await isRunning(pid, comm ?? undefined))) return;
   try {
     process.kill(pid, 'SIGTERM');
   } catch {
@@ -118,7 +132,7 @@ export async function terminate(pid: number, comm: string, graceMs = 5000): Prom
   try {
     await waitUntil(`${comm} (pid ${pid}) to exit`, async () => !(await isRunning(pid)), graceMs);
   } catch {
-    if (await isRunning(pid, comm)) process.kill(pid, 'SIGKILL');
+    if (await isRunning(pid, comm ?? undefined)) process.kill(pid, 'SIGKILL');
   }
 }
 

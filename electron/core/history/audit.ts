@@ -21,7 +21,8 @@ export type AuditAction =
 
 export interface AuditInput {
   action: AuditAction;
-  recordType: 'site' | 'connector' | 'camera' | 'app-password' | 'inventory' | 'audit' | 'delivery';
+  recordType:
+    'site' | 'connector' | 'camera' | 'app-password' | 'inventory' | 'audit' | 'delivery' | 'mailbox';
   recordId?: string | null;
   recordLabel?: string;
   siteId?: string | null;

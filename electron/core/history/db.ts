@@ -161,7 +161,20 @@ const MIGRATIONS: string[] = [
   ALTER TABLE audit ADD COLUMN mac BLOB;
   CREATE UNIQUE INDEX audit_event ON audit(event_id);
   `,
-  // 5 (arrival proof, issue 13): each delivery's token and overall second verdict; one verdict per recipient
+  // 5: mailbox watchers (issue 12): where the reading of each watched folder stands (its UIDVALIDITY and
+  // the highest UID read), so a restart, a reconnect or a wake from sleep catches up by UID
+  `
+  CREATE TABLE mailbox_folders (
+    mailbox_id TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    role TEXT NOT NULL,
+    uid_validity TEXT NOT NULL,
+    last_uid INTEGER NOT NULL,
+    synced_at INTEGER,
+    PRIMARY KEY (mailbox_id, folder)
+  ) WITHOUT ROWID;
+  `,
+  // 6 (arrival proof, issue 13): each delivery's token and overall second verdict; one verdict per recipient
   `
   ALTER TABLE deliveries ADD COLUMN token TEXT;
   ALTER TABLE deliveries ADD COLUMN arrival TEXT;
@@ -187,7 +200,7 @@ const MIGRATIONS: string[] = [
   CREATE INDEX arrivals_token ON arrivals(token);
   CREATE INDEX arrivals_due ON arrivals(due_at) WHERE state = 'waiting';
   `,
-  // 6 (bench inbox, issue 13): what cameras on the bench sent; the raw messages are files beside the history
+  // 7 (bench inbox, issue 13): what cameras on the bench sent; the raw messages are files beside the history
   `
   CREATE TABLE bench_messages (
     id TEXT PRIMARY KEY,

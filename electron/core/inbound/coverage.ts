@@ -26,3 +26,30 @@ export function mailboxForAddress(
     ) ?? null
   );
 }
+
+/**
+ * The mailboxes once sites or cameras are deleted: their ids leave the coverage lists, and the
+ * cameras of a deleted site that were moved to another site stay covered, now by name. Null when
+ * no mailbox changes (the caller commits the result with its own change, in one write).
+ */
+export function coverageWithout(
+  mailboxes: readonly StoredMailbox[],
+  gone: { siteIds?: readonly string[]; cameraIds?: readonly string[]; movedCameraIds?: readonly string[] },
+): StoredMailbox[] | null {
+  const sites = new Set(gone.siteIds ?? []);
+  const cameras = new Set(gone.cameraIds ?? []);
+  let changed = false;
+  const next = mailboxes.map((m) => {
+    const losesSite = m.siteIds.some((s) => sites.has(s));
+    const losesCamera = m.cameraIds.some((c) => cameras.has(c));
+    if (!losesSite && !losesCamera) return m;
+    changed = true;
+    const keep = losesSite ? (gone.movedCameraIds ?? []) : [];
+    return {
+      ...m,
+      siteIds: m.siteIds.filter((s) => !sites.has(s)),
+      cameraIds: [...new Set([...m.cameraIds.filter((c) => !cameras.has(c)), ...keep])],
+    };
+  });
+  return changed ? next : null;
+}

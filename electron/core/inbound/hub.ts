@@ -10,6 +10,7 @@ import type {
 import type { Logger } from '../adapters.ts';
 import { transaction, type Db } from '../history/db.ts';
 import { parseHeaderFields, tokenOf } from './headers.ts';
+import { TOKEN_HEADER } from '../../../shared/inbound.ts';
 
 /** A message as a source read it: the envelope and the raw header block (never the body). */
 export interface InboundInput {
@@ -64,6 +65,7 @@ const COLUMNS =
   'key, source_id, folder, folder_role, uid_validity, uid, message_id, from_addr, from_name, to_json, subject, sent_at, received_at, seen_at, size, token';
 
 const HEADER_DEFLATE = { level: 1 };
+const TOKEN_HINT = new RegExp(TOKEN_HEADER, 'i');
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const msOf = (at: Date | string) => (at instanceof Date ? at.getTime() : Date.parse(at));
@@ -114,7 +116,6 @@ export class InboundHub {
   private readonly healthBySource = new Map<string, SourceHealth>();
   private readonly insert;
   private readonly byKey;
-  private readonly byMessageId;
 
   constructor(db: Db, now: () => number, logger: Logger) {
     this.db = db;
@@ -125,7 +126,6 @@ export class InboundHub {
         ON CONFLICT DO NOTHING`,
     );
     this.byKey = db.prepare(`SELECT ${COLUMNS} FROM inbound_messages WHERE key = ?`);
-    this.byMessageId = db.prepare('SELECT 1 FROM inbound_messages WHERE source_id = ? AND message_id = ?');
   }
 
   /**
@@ -142,9 +142,11 @@ export class InboundHub {
           throw new Error(`inbound: ${input.sourceId} gave the UID ${input.uid}, which is not an IMAP UID`);
         const key = `${input.sourceId}/${input.folder}/${String(input.uidValidity)}/${input.uid}`;
         const messageId = bareMessageId(input.messageId);
-        if (messageId && this.byMessageId.get(input.sourceId, messageId)) continue;
-        const fields = parseHeaderFields(input.headers);
-        const token = tokenOf(fields, input.subject);
+        // A Message-ID seen before in this source is refused by the unique index (ON CONFLICT DO
+        // NOTHING), as is a key seen before: no look-up first. The header block is parsed only when
+        // it may hold a token: a catch-up stores thousands of messages without one.
+        const text = typeof input.headers === 'string' ? input.headers : input.headers.toString('latin1');
+        const token = tokenOf(TOKEN_HINT.test(text) ? parseHeaderFields(text) : {}, input.subject);
         const sentMs = input.sentAt === null ? null : msOf(input.sentAt);
         const receivedMs = msOf(input.receivedAt);
         const raw = typeof input.headers === 'string' ? Buffer.from(input.headers, 'latin1') : input.headers;

@@ -4,7 +4,7 @@ import { exportBackup, importBackup, type BackupDeps } from './backup.ts';
 
 /** The `backup` calls: the whole inventory, secrets included, under a passphrase. */
 export function backupHandlers(
-  ctx: Pick<CoreContext, 'inventory' | 'options' | 'vault' | 'audit' | 'now'>,
+  ctx: Pick<CoreContext, 'inventory' | 'options' | 'vault' | 'audit' | 'now' | 'watchers'>,
 ): Handlers['backup'] {
   const deps: BackupDeps = {
     inventory: ctx.inventory,
@@ -16,6 +16,11 @@ export function backupHandlers(
   };
   return {
     export: ({ passphrase }) => exportBackup(deps, passphrase),
-    import: ({ content, passphrase }) => importBackup(deps, content, passphrase),
+    import: async ({ content, passphrase }) => {
+      const counts = await importBackup(deps, content, passphrase);
+      // The restored mailboxes replace the watched ones.
+      await ctx.watchers.reconcile();
+      return counts;
+    },
   };
 }

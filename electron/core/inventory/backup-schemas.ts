@@ -11,6 +11,7 @@ import {
   connectorShape,
 } from '../../../shared/schemas.ts';
 import { emailAddress, id, isoDate } from '../../../shared/validation.ts';
+import { mailboxShape } from '../../../shared/mailboxes.ts';
 import { APP_PASSWORD_STATUSES } from '../../../shared/vault.ts';
 
 /**
@@ -85,12 +86,26 @@ const AppPasswordBackup = AppPasswordFields.extend({
   account: emailAddress('Account'),
 }).strict();
 
+const { password: _mp, clearPassword: _mc, ...mailboxInputs } = mailboxShape;
+
+/** A watched mailbox, checked like one typed into its form; its password in clear like every secret here. */
+const MailboxBackup = z
+  .object({
+    ...mailboxInputs,
+    id: id('Mailbox'),
+    password,
+    ...stamps,
+  })
+  .strict();
+
 export const BackupPayload = z
   .object({
     sites: z.array(SiteBackup).max(10_000),
     connectors: z.array(ConnectorBackup).max(50_000),
     cameras: z.array(CameraBackup).max(200_000),
     appPasswords: z.array(AppPasswordBackup).max(200_000),
+    // Backups made before mailboxes were watched have none.
+    mailboxes: z.array(MailboxBackup).max(10_000).default([]),
     // Not strict: a setting that no longer exists is dropped instead of refusing the whole backup.
     settings: z.object(SettingsFields.shape).partial(),
   })

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { MAILBOX_DEFAULTS } from '../../../shared/inbound.ts';
 import { AppError } from '../../../shared/result.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../../../shared/schemas.ts';
 import type { BackupCounts } from '../../../shared/vault.ts';
@@ -12,7 +13,7 @@ import { secretPlace } from '../secrets/keyring.ts';
 import { aesGcmOpen, aesGcmSeal, deriveKey } from '../secrets/passphrase-box.ts';
 import { BackupPayload } from './backup-schemas.ts';
 import type { AppPasswordService } from '../vault/records.ts';
-import type { Inventory, StoredAppPassword, StoredConnector } from './inventory.ts';
+import type { Inventory, StoredAppPassword, StoredConnector, StoredMailbox } from './inventory.ts';
 
 export interface BackupDeps {
   inventory: Inventory;
@@ -181,11 +182,28 @@ export async function exportBackup(
       ),
     });
   }
+  const mailboxes: Payload['mailboxes'] = [];
+  for (const m of inventory.mailboxes) {
+    const { passwordSealed, ...rest } = m;
+    mailboxes.push({
+      ...rest,
+      trustedCertificatePem: m.trustedCertificatePem ?? null,
+      backfillDays: m.backfillDays ?? MAILBOX_DEFAULTS.backfillDays,
+      pollSeconds: m.pollSeconds ?? MAILBOX_DEFAULTS.pollSeconds,
+      password: await openOrExplain(
+        secrets,
+        passwordSealed,
+        secretPlace.mailboxPassword(m.id),
+        `password of mailbox "${m.title}"`,
+      ),
+    });
+  }
   const payload: Payload = {
     sites: [...inventory.sites],
     connectors,
     cameras: [...inventory.cameras],
     appPasswords,
+    mailboxes,
     settings: inventory.settings,
   };
   const counts = countsOf(payload);
@@ -407,17 +425,32 @@ async function restore(deps: BackupDeps, content: string, passphrase: string): P
       secretLength: sealed?.length ?? rest.secretLength,
     });
   }
+  const sites = new Set(payload.sites.map((s) => s.id));
+  const cameras = new Set(payload.cameras.map((c) => c.id));
+  const mailboxes: StoredMailbox[] = [];
+  for (const m of payload.mailboxes) {
+    const { password, trustedCertificatePem, backfillDays, pollSeconds, ...rest } = m;
+    mailboxes.push({
+      ...rest,
+      ...(trustedCertificatePem !== undefined ? { trustedCertificatePem } : {}),
+      ...(backfillDays !== undefined ? { backfillDays } : {}),
+      ...(pollSeconds !== undefined ? { pollSeconds } : {}),
+      siteIds: rest.siteIds.filter((id) => sites.has(id)),
+      cameraIds: rest.cameraIds.filter((id) => cameras.has(id)),
+      passwordSealed: await seal(password, secretPlace.mailboxPassword(m.id)),
+    });
+  }
   const settings: Settings = { ...DEFAULT_SETTINGS, ...payload.settings };
   const before = countsOf(deps.inventory);
   const counts = countsOf(payload);
   deps.inventory.commit(
-    { sites: payload.sites, connectors, cameras: payload.cameras, appPasswords, settings },
+    { sites: payload.sites, connectors, cameras: payload.cameras, appPasswords, mailboxes, settings },
     [
       {
         action: 'import',
         recordType: 'inventory',
         recordLabel: 'encrypted backup',
-        detail: `restored ${countsText(counts)} from a backup of ${header.createdAt} (AlertDesk ${header.appVersion}); replaced ${countsText(before)}`,
+        detail: `restored ${countsText(counts)} from a backup of ${header.createdAt} (AlertDesk ${header.appVersion}); replaced ${countsText(before)}; ${plural(mailboxes.length, 'watched mailbox', 'watched mailboxes')} restored`,
       },
     ],
   );

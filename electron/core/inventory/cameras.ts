@@ -2,6 +2,7 @@ import type { CameraParsed } from '../../../shared/schemas.ts';
 import { AppError, notFound } from '../../../shared/result.ts';
 import { plural } from '../../../shared/words.ts';
 import type { Camera } from '../../../shared/vault.ts';
+import { coverageWithout } from '../inbound/coverage.ts';
 import type { Inventory, StoredCamera } from './inventory.ts';
 import { cameraEvent } from '../history/audit.ts';
 
@@ -76,16 +77,23 @@ export class CameraService {
 
   remove(id: string): { id: string } {
     const c = this.get(id);
-    this.inventory.commit({ cameras: this.inventory.cameras.filter((x) => x.id !== id) }, [
+    const mailboxes = coverageWithout(this.inventory.mailboxes, { cameraIds: [id] });
+    this.inventory.commit(
       {
-        action: 'delete',
-        recordType: 'camera',
-        recordId: id,
-        recordLabel: c.name,
-        siteId: c.siteId,
-        cameraId: id,
+        cameras: this.inventory.cameras.filter((x) => x.id !== id),
+        ...(mailboxes ? { mailboxes } : {}),
       },
-    ]);
+      [
+        {
+          action: 'delete',
+          recordType: 'camera',
+          recordId: id,
+          recordLabel: c.name,
+          siteId: c.siteId,
+          cameraId: id,
+        },
+      ],
+    );
     return { id };
   }
 

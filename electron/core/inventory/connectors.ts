@@ -10,6 +10,7 @@ import type { PlacedSecrets } from '../adapters.ts';
 import { inspectCertificate, normalizePem } from '../certificates.ts';
 import { cameraEvent, type AuditLog } from '../history/audit.ts';
 import { secretPlace } from '../secrets/keyring.ts';
+import { sealTyped } from '../secrets/seal.ts';
 import type { RouteConnector } from '../mail/engine.ts';
 import type { Inventory, StoredConnector } from './inventory.ts';
 
@@ -320,24 +321,19 @@ export class ConnectorService {
     };
   }
 
-  private async sealed(
+  private sealed(
     password: string | undefined,
     clear: boolean,
     current: string | null,
     field: string,
     place: string,
   ): Promise<string | null> {
-    if (clear) return null;
-    if (password === undefined || password === '') return current;
-    const status = await this.secrets.status();
-    if (!status.available) {
-      throw new AppError(
-        'secret-storage-unavailable',
-        `${status.reason ?? 'This computer offers no encrypted storage for passwords.'} AlertDesk does not store passwords unprotected, so the connector was not saved.`,
-        field,
-      );
-    }
-    return this.secrets.seal(normalizePassword(password), place);
+    return sealTyped(
+      this.secrets,
+      { password, clear, current },
+      { field, place, what: 'the connector' },
+      normalizePassword,
+    );
   }
 }
 

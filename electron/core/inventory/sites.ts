@@ -3,6 +3,7 @@ import type { Site, SiteRemoval } from '../../../shared/domain.ts';
 import { AppError, notFound } from '../../../shared/result.ts';
 import type { SiteFields, SiteRemove, SiteUpdate } from '../../../shared/schemas.ts';
 import { plural } from '../../../shared/words.ts';
+import { coverageWithout } from '../inbound/coverage.ts';
 import type { Inventory, StoredSite } from './inventory.ts';
 import { cameraEvent } from '../history/audit.ts';
 
@@ -135,12 +136,18 @@ export class SiteService {
         c.connectorId !== null && gone.has(c.connectorId) ? { ...c, connectorId: null } : c,
       );
     }
+    const ownCameraIds = ownCameras.map((c) => c.id);
+    const mailboxes = coverageWithout(this.inventory.mailboxes, {
+      siteIds: [site.id],
+      ...(input.connectors === 'move' ? { movedCameraIds: ownCameraIds } : { cameraIds: ownCameraIds }),
+    });
     const moved = input.connectors === 'move';
     this.inventory.commit(
       {
         sites: this.inventory.sites.filter((s) => s.id !== site.id),
         connectors,
         cameras,
+        ...(mailboxes ? { mailboxes } : {}),
       },
       [
         {

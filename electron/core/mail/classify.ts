@@ -14,9 +14,9 @@ export interface ClassifyContext {
   sender: string;
 }
 
-const CERT_EXPIRED = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
-const CERT_NAME = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH']);
-const CERT_UNTRUSTED = new Set([
+export const CERT_EXPIRED = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
+export const CERT_NAME = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH']);
+export const CERT_UNTRUSTED = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -27,9 +27,9 @@ const CERT_UNTRUSTED = new Set([
   'CERT_REJECTED',
   'INVALID_CA',
 ]);
-const TLS_ON_PLAIN =
+export const TLS_ON_PLAIN =
   /wrong version number|packet length too long|unknown protocol|record layer failure|http request|ssl3_get_record|tls_get_more_records|ERR_SSL_/i;
-const DNS_CODES = new Set([
+export const DNS_CODES = new Set([
   'ENOTFOUND',
   'EAI_AGAIN',
   'ENODATA',
@@ -40,7 +40,7 @@ const DNS_CODES = new Set([
   'EAI_FAIL',
   'EAI_NONAME',
 ]);
-const DNS_TRANSIENT = new Set(['EAI_AGAIN', 'ESERVFAIL', 'ETIMEOUT']);
+export const DNS_TRANSIENT = new Set(['EAI_AGAIN', 'ESERVFAIL', 'ETIMEOUT']);
 const THROTTLE =
   /\b(rate|limit(ed|s)?|too many|throttl\w*|exceeded|slow down|quota|temporarily deferred|busy)\b/i;
 const GREYLIST = /gr[ea]y ?list/i;

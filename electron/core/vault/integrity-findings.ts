@@ -1,5 +1,6 @@
 import type { AuditIntegrity } from '../../../shared/audit-integrity.ts';
 import type { Finding } from '../../../shared/vault.ts';
+import { plural } from '../../../shared/words.ts';
 import type { MisplacedSecret } from './secret-placement.ts';
 
 /**
@@ -22,16 +23,21 @@ export function integrityFindings(audit: AuditIntegrity, misplaced: readonly Mis
   if (misplaced.length > 0) {
     const connectors = misplaced.filter((m) => m.recordType === 'connector');
     const records = misplaced.filter((m) => m.recordType === 'app-password');
+    const mailboxes = misplaced.filter((m) => m.recordType === 'mailbox');
+    const enterAgain = [
+      connectors.length ? 'the password of each connector' : '',
+      mailboxes.length ? 'the password of each mailbox' : '',
+    ].filter(Boolean);
     out.push({
       kind: 'misplaced-secret',
       severity: 'critical',
-      title: `${misplaced.length} stored secret(s) sit in a record they were not saved for`,
+      title: `${plural(misplaced.length, 'stored secret')} ${misplaced.length === 1 ? 'sits' : 'sit'} in a record ${misplaced.length === 1 ? 'it was' : 'they were'} not saved for`,
       detail: `The data file was edited outside AlertDesk: ${misplaced
         .slice(0, 5)
         .map((m) => `${m.label} (${m.field})`)
         .join(
           ', ',
-        )}${misplaced.length > 5 ? ', …' : ''}. AlertDesk will not use these secrets anywhere. Enter the password${connectors.length ? ' of each connector' : ''}${records.length ? ' and rotate each app password' : ''} again.`,
+        )}${misplaced.length > 5 ? ', …' : ''}. AlertDesk will not use these secrets anywhere.${enterAgain.length ? ` Enter ${enterAgain.join(' and ')} again.` : ''}${records.length ? ' Rotate each app password listed.' : ''}`,
       recordIds: records.map((m) => m.recordId!).filter(Boolean),
       cameraIds: [],
     });

@@ -1,10 +1,10 @@
 import { holdsSecret } from '../../../shared/javamail.ts';
-import type { Inventory, StoredAppPassword, StoredConnector } from '../inventory/inventory.ts';
+import type { Inventory, StoredAppPassword, StoredConnector, StoredMailbox } from '../inventory/inventory.ts';
 import { placeOf, secretPlace, type BoundSecrets } from '../secrets/keyring.ts';
 
 /** A sealed secret found in a record it was not sealed for. */
 export interface MisplacedSecret {
-  recordType: 'connector' | 'app-password' | 'vault';
+  recordType: 'connector' | 'app-password' | 'mailbox' | 'vault';
   recordId: string | null;
   label: string;
   field: string;
@@ -80,6 +80,18 @@ export async function checkSecretPlacement(
       }),
     });
   }
+  const mailboxes: StoredMailbox[] = [];
+  for (const m of inventory.mailboxes) {
+    mailboxes.push({
+      ...m,
+      passwordSealed: await place(m.passwordSealed, secretPlace.mailboxPassword(m.id), {
+        recordType: 'mailbox',
+        recordId: m.id,
+        label: m.title,
+        field: 'password',
+      }),
+    });
+  }
   const vaultPepper = await place(inventory.vaultPepper, secretPlace.vaultPepper, {
     recordType: 'vault',
     recordId: null,
@@ -88,7 +100,7 @@ export async function checkSecretPlacement(
   });
 
   if (resealed > 0 || clearSecrets > 0) {
-    inventory.commit({ connectors, appPasswords, vaultPepper }, [
+    inventory.commit({ connectors, appPasswords, mailboxes, vaultPepper }, [
       {
         action: 'update',
         recordType: 'inventory',

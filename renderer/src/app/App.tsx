@@ -8,6 +8,7 @@ import { AuditPage } from '../features/audit/AuditPage.tsx';
 import { BackupPage } from '../features/backup/BackupPage.tsx';
 import { BenchPage } from '../features/bench/BenchPage.tsx';
 import { CamerasPage } from '../features/cameras/CamerasPage.tsx';
+import { MailboxesPage } from '../features/mailboxes/MailboxesPage.tsx';
 import { VaultPage } from '../features/vault/VaultPage.tsx';
 import { ReportPage } from '../features/runs/ReportPage.tsx';
 import { RunsPage } from '../features/runs/RunsPage.tsx';
@@ -23,6 +24,7 @@ const NAV = [
   { page: 'vault', label: 'App passwords', icon: '✱' },
   { page: 'runs', label: 'Handover runs', icon: '✔' },
   { page: 'deliveries', label: 'Deliveries', icon: '✉' },
+  { page: 'mailboxes', label: 'Mailboxes', icon: '⇊' },
   { page: 'bench', label: 'Bench inbox', icon: '⇣' },
   { page: 'audit', label: 'Audit log', icon: '☰' },
   { page: 'backup', label: 'Backup', icon: '⇪' },
@@ -109,6 +111,8 @@ export function App() {
               <RunsPage route={route} />
             ) : route.page === 'report' && route.id ? (
               <ReportPage runId={route.id} siteId={route.rest[0] ?? ''} printMode={false} />
+            ) : route.page === 'mailboxes' ? (
+              <MailboxesPage route={route} />
             ) : route.page === 'bench' ? (
               <BenchPage />
             ) : route.page === 'backup' ? (

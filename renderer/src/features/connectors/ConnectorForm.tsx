@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { draftFields, type SetField } from '../../app/draft.ts';
 import { connectorAdvice, type Advice } from '../../../../shared/connector-advice.ts';
-import type { CertificateInfo, Connector, Site } from '../../../../shared/domain.ts';
+import type { Connector, Site } from '../../../../shared/domain.ts';
 import { AUTH_METHODS, SECURITY_MODES } from '../../../../shared/domain.ts';
 import {
   AUTH_LABELS,
@@ -12,6 +12,8 @@ import {
   presetById,
 } from '../../../../shared/presets.ts';
 import { api, call, errorMessage } from '../../api.ts';
+import { CertificateSection } from '../../components/CertificateSection.tsx';
+import { PresetGrid } from '../../components/PresetGrid.tsx';
 import { CheckboxField, NumberField, SelectField, TextArea, TextField } from '../../components/fields.tsx';
 import { Dialog, Notice } from '../../components/ui.tsx';
 import { POP_PORTS, applyPreset, withSecurity, type ConnectorDraft } from './draft.ts';
@@ -56,31 +58,15 @@ export function ConnectorForm({ draft, onChange, errors, sites, existing }: Prop
     <div className="connector-form">
       <section className="form-section">
         <h3>Start from a preset</h3>
-        <div className="preset-grid" role="group" aria-label="Provider presets">
-          {PRESETS.map((p) => (
-            <button
-              key={p.id}
-              type="button"
-              className={`preset${draft.presetId === p.id ? ' active' : ''}${p.notices.some((n) => n.level === 'blocker') ? ' blocked' : ''}`}
-              aria-pressed={draft.presetId === p.id}
-              onClick={() => onChange(applyPreset(draft, p, sesRegion))}
-            >
-              <strong>{p.label}</strong>
-              <span>
-                {p.host || 'your relay'} · {p.port}
-              </span>
-            </button>
-          ))}
-          <button
-            type="button"
-            className={`preset${draft.presetId === null ? ' active' : ''}`}
-            aria-pressed={draft.presetId === null}
-            onClick={() => set('presetId', null)}
-          >
-            <strong>Custom</strong>
-            <span>any SMTP server</span>
-          </button>
-        </div>
+        <PresetGrid
+          label="Provider presets"
+          presets={PRESETS}
+          selected={draft.presetId}
+          onPick={(p) => onChange(applyPreset(draft, p, sesRegion))}
+          onCustom={() => set('presetId', null)}
+          customHint="any SMTP server"
+          noHost="your relay"
+        />
         {preset?.provider === 'ses' ? (
           <SelectField
             label="SES region"
@@ -257,6 +243,8 @@ export function ConnectorForm({ draft, onChange, errors, sites, existing }: Prop
       ) : null}
 
       <CertificateSection
+        summary="Trusted certificate (self-signed relays)"
+        description="For a relay with a self-signed certificate, paste its certificate here. Only that certificate is trusted for this connector; certificate checks are never turned off."
         pem={draft.trustedCertificatePem}
         onChange={(v) => set('trustedCertificatePem', v)}
         error={errors.trustedCertificatePem}
@@ -354,82 +342,6 @@ export function ConnectorForm({ draft, onChange, errors, sites, existing }: Prop
         />
       ) : null}
     </div>
-  );
-}
-
-function CertificateSection(p: { pem: string; onChange: (pem: string) => void; error?: string | undefined }) {
-  const [info, setInfo] = useState<CertificateInfo | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
-  async function inspect() {
-    try {
-      setInfo(await call(api.connectors.inspectCertificate({ pem: p.pem })));
-      setProblem(null);
-    } catch (e) {
-      setInfo(null);
-      setProblem(errorMessage(e));
-    }
-  }
-  return (
-    <details className="form-section" open={p.pem !== '' || Boolean(p.error)}>
-      <summary>Trusted certificate (self-signed relays)</summary>
-      <p className="muted">
-        For a relay with a self-signed certificate, paste its certificate here. Only that certificate is
-        trusted for this connector; certificate checks are never turned off.
-      </p>
-      <TextArea
-        label="Certificate (PEM)"
-        name="trustedCertificatePem"
-        value={p.pem}
-        onChange={p.onChange}
-        error={p.error ?? problem ?? undefined}
-        rows={5}
-        mono
-        wide
-        placeholder="-----BEGIN CERTIFICATE-----"
-      />
-      <div className="row">
-        <button type="button" className="btn" disabled={p.pem.trim() === ''} onClick={() => void inspect()}>
-          Check certificate
-        </button>
-        {p.pem ? (
-          <button type="button" className="btn" onClick={() => p.onChange('')}>
-            Remove
-          </button>
-        ) : null}
-      </div>
-      {info ? (
-        <table className="kv">
-          <tbody>
-            <tr>
-              <th>Subject</th>
-              <td>{info.subject}</td>
-            </tr>
-            <tr>
-              <th>Issuer</th>
-              <td>
-                {info.issuer}
-                {info.selfSigned ? ' (self-signed)' : ''}
-              </td>
-            </tr>
-            <tr>
-              <th>Valid until</th>
-              <td>
-                {info.validTo.slice(0, 10)}
-                {new Date(info.validTo) < new Date() ? ' — EXPIRED' : ''}
-              </td>
-            </tr>
-            <tr>
-              <th>Names</th>
-              <td>{info.subjectAltName || '—'}</td>
-            </tr>
-            <tr>
-              <th>SHA-256</th>
-              <td className="mono small">{info.fingerprint256}</td>
-            </tr>
-          </tbody>
-        </table>
-      ) : null}
-    </details>
   );
 }
 
