@@ -183,8 +183,12 @@ test('a handover run that requires arrival proof: the report shows arrived, in J
 
   await open(page, `report/${run.id}/${siteId}`);
   const sheet = page.getByRole('article', { name: 'Handover report' });
-  await expect(sheet.getByRole('columnheader', { name: 'Arrival' })).toBeVisible();
-  await expect(sheet.getByRole('columnheader', { name: 'SPF · DKIM · DMARC' })).toBeVisible();
+  // every table (one per cause of what did not deliver — in Junk, not checked — and the delivered)
+  // has the two arrival columns
+  await expect(sheet.getByRole('columnheader', { name: 'Arrival' })).toHaveCount(3);
+  await expect(sheet.getByRole('columnheader', { name: 'SPF · DKIM · DMARC' })).toHaveCount(3);
+  await expect(sheet.getByRole('heading', { name: /^Landed in Junk — 1 camera/ })).toBeVisible();
+  await expect(sheet.getByRole('heading', { name: /^Arrival not checked — 1 camera/ })).toBeVisible();
   await expect(sheet.getByTestId('report-arrival')).toHaveText(
     /Arrival proof required: a camera passed only when its mail arrived in the Inbox\. 1 arrived · 1 in Junk · 1 not checked/,
   );
@@ -193,7 +197,13 @@ test('a handover run that requires arrival proof: the report shows arrived, in J
   await expect(row('Gate PTZ')).toContainText('SPF pass');
   await expect(row('Pier dome')).toContainText('in Junk');
   await expect(row('Pier dome')).toContainText('SPF fail');
-  await expect(row('Pier dome')).toContainText('Failed');
+  // in Junk is a failure when arrival is required: the camera is listed under what did not deliver
+  const notDelivered = sheet.getByRole('region', { name: 'What did not deliver' });
+  await expect(notDelivered.getByRole('row', { name: /Pier dome/ })).toBeVisible();
+  await expect(notDelivered.getByRole('row', { name: /Shed bullet/ })).toBeVisible();
+  await expect(
+    sheet.getByRole('region', { name: 'Delivered' }).getByRole('row', { name: /Gate PTZ/ }),
+  ).toBeVisible();
   await expect(row('Shed bullet')).toContainText('not checked');
   await shot(page, 'report-arrival-1366');
 

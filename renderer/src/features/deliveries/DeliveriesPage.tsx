@@ -145,7 +145,7 @@ export function DeliveriesPage({ route }: { route: Route }) {
       // not a sort column of the history: the id only needs to be unique among the columns
       id: 'arrival' as DeliverySortColumn,
       header: 'Arrival',
-      width: '118px',
+      width: '132px',
       render: (d) => <ArrivalBadge state={d.arrival} />,
     },
     {
