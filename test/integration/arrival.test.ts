@@ -372,7 +372,7 @@ describe('arrival proof across a restart', () => {
       const decided = await second.core.arrival.settled(deliveryId);
       expect(decided?.overall).toBe('not-checked');
       expect(decided?.recipients[0]?.reason).toMatch(
-        /^Restart mailbox was not being watched when the wait ended \(not watched\)/,
+        /^Restart mailbox was not being watched when the wait ended \((not watched|stopped since [^)]+)\): AlertDesk cannot tell/,
       );
       second.core.inbound.reportHealth('mb-restart', 'connected', true);
       expect(second.core.arrival.forDelivery(deliveryId)?.overall).toBe('not-arrived');
