@@ -120,7 +120,7 @@ export function BenchPage() {
     <div className="page bench">
       <PageHeader
         title="Bench inbox"
-        description="Cameras on your bench send their alert e-mail to this laptop. What arrives counts as that camera's test result and heartbeat."
+        description="Cameras on your bench send their alert e-mail to this laptop. What arrives counts as that camera's last result and heartbeat."
         actions={
           <>
             <button type="button" className="btn" onClick={() => void clear()} disabled={total === 0}>
