@@ -58,6 +58,7 @@ try {
         auth: 'login',
         username: `alerts${s}@example.test`,
         passwordSealed: null,
+        oauthAccountId: null,
         sender: `alerts${s}@example.test`,
         senderName: '',
         replyTo: '',

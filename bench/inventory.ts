@@ -49,6 +49,7 @@ try {
           auth: 'login',
           username: 'alerts@example.test',
           clearPassword: false,
+          oauthAccountId: null,
           sender: 'alerts@example.test',
           senderName: '',
           replyTo: '',

@@ -5,6 +5,7 @@ import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EVENT_CHANNEL } from '../shared/contract.ts';
 import { nativeFilePicker } from './adapters/dialogs.ts';
+import { electronBrowser } from './adapters/external-browser.ts';
 import { fileLogger } from './adapters/file-logger.ts';
 import { electronPowerMonitor } from './adapters/power-monitor.ts';
 import { electronReportPrinter } from './adapters/report-printer.ts';
@@ -124,6 +125,7 @@ async function start(): Promise<void> {
       csvThread: new URL('./camera-csv-worker.cjs', import.meta.url),
       secrets: new SafeStorageSecretBox(),
       files: nativeFilePicker(() => mainWindow),
+      browser: electronBrowser,
       logger,
       clipboard: { readText: () => clipboard.readText(), writeText: (text) => clipboard.writeText(text) },
       printer: electronReportPrinter({

@@ -21,7 +21,8 @@ export interface Advice extends PresetNotice {
   field?: string;
 }
 
-const usesLogin = (auth: AuthMethod) => auth === 'plain' || auth === 'login' || auth === 'cram-md5';
+const usesLogin = (auth: AuthMethod) =>
+  auth === 'plain' || auth === 'login' || auth === 'cram-md5' || auth === 'xoauth2';
 
 export function connectorAdvice(c: ConnectorAdviceInput): Advice[] {
   const out: Advice[] = [];

@@ -49,6 +49,17 @@ import type {
   VerifyProgress,
 } from './vault.ts';
 import type { Result } from './result.ts';
+import { ReadinessInput, type ReadinessReport } from './readiness.ts';
+import {
+  FlowRef,
+  OAuthAccountRef,
+  OAuthAppsFields,
+  SignInInput,
+  type OAuthAccount,
+  type OAuthApps,
+  type SignInEvent,
+  type SignInStart,
+} from './oauth.ts';
 import {
   AppPasswordFields,
   AppPasswordRotate,
@@ -207,6 +218,24 @@ export const contract = {
     log: call(NoInput).returns<BenchLogEntry[]>(),
     clear: call(NoInput).returns<{ removed: number }>(),
   },
+  readiness: {
+    report: call(ReadinessInput).returns<ReadinessReport>(),
+    exportCsv: call(ReadinessInput).returns<{ filename: string; csv: string; rows: number }>(),
+  },
+  oauth: {
+    apps: call(NoInput).returns<OAuthApps>(),
+    updateApps: call(OAuthAppsFields).returns<OAuthApps>(),
+    accounts: call(NoInput).returns<OAuthAccount[]>(),
+    startSignIn: call(SignInInput).returns<SignInStart>(),
+    openSignInPage: call(FlowRef).returns<{ opened: boolean }>(),
+    cancelSignIn: call(FlowRef).returns<{ cancelled: boolean }>(),
+    check: call(OAuthAccountRef).returns<OAuthAccount>(),
+    signOut: call(OAuthAccountRef).returns<{
+      id: string;
+      connectorsDetached: number;
+      revokedAtProvider: boolean;
+    }>(),
+  },
   health: {
     overview: call(NoInput).returns<HealthOverview>(),
     connectors: call(NoInput).returns<ConnectorHealth[]>(),
@@ -236,6 +265,7 @@ export interface EventMap {
   run: RunEvent;
   arrival: ArrivalEvent;
   bench: BenchEvent;
+  oauth: SignInEvent;
   health: HealthEvent;
   csvImport: CsvImportProgress;
   /** A mailbox watcher's state changed, or it read messages (catching up: at most 4 a second). */

@@ -6,7 +6,7 @@
 export const SECURITY_MODES = ['tls', 'starttls', 'none'] as const;
 export type SecurityMode = (typeof SECURITY_MODES)[number];
 
-export const AUTH_METHODS = ['none', 'plain', 'login', 'cram-md5', 'pop-before-smtp'] as const;
+export const AUTH_METHODS = ['none', 'plain', 'login', 'cram-md5', 'pop-before-smtp', 'xoauth2'] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
 export const CONNECTOR_STATES = ['RUN', 'STOPPED'] as const;
@@ -76,6 +76,8 @@ export interface Connector {
   auth: AuthMethod;
   username: string;
   hasPassword: boolean;
+  /** The OAuth2 sign-in whose tokens log in (auth `xoauth2`); null when not signed in. */
+  oauthAccountId: string | null;
   sender: string;
   senderName: string;
   replyTo: string;

@@ -20,6 +20,9 @@ export const FAILURE_CLASSES = [
   'app-password-required',
   'basic-auth-disabled',
   'oauth-token-rejected',
+  'oauth-consent-revoked',
+  'oauth-sign-in-needed',
+  'oauth-unreachable',
   'pop-before-smtp-failed',
   'sender-rejected',
   'recipient-rejected',
@@ -121,7 +124,22 @@ export const FAILURE_CATALOG: Record<FailureClass, FailureClassInfo> = {
   'oauth-token-rejected': {
     title: 'Sign-in expired or refused',
     transient: false,
-    fix: 'Sign in again with the account (OAuth): the access token was refused, expired or revoked.',
+    fix: 'AlertDesk renewed the access token once and the server still refused it: check that the mailbox allows Authenticated SMTP (Microsoft 365 admin center → user → Mail → Manage email apps) and is the signed-in mailbox, then sign in again.',
+  },
+  'oauth-consent-revoked': {
+    title: 'Sign-in revoked',
+    transient: false,
+    fix: 'Microsoft or Google no longer accepts the OAuth2 sign-in (consent revoked, password changed, or the sign-in expired): open the connector and sign in again.',
+  },
+  'oauth-sign-in-needed': {
+    title: 'Not signed in',
+    transient: false,
+    fix: 'The connector has no usable OAuth2 sign-in for its mailbox: open it and sign in with the mailbox it sends from.',
+  },
+  'oauth-unreachable': {
+    title: 'Sign-in service unreachable',
+    transient: true,
+    fix: "AlertDesk could not renew the access token because Microsoft's or Google's sign-in service did not answer: check this computer's internet connection; AlertDesk retries.",
   },
   'pop-before-smtp-failed': {
     title: 'POP-before-SMTP login failed',
@@ -290,12 +308,12 @@ export const IMAP_FAILURE_CATALOG: Record<ImapFailureClass, FailureClassInfo> = 
   'basic-auth-disabled': {
     title: 'Password login disabled by Microsoft',
     transient: false,
-    fix: 'Microsoft 365 and Outlook.com refuse passwords for IMAP: sign in with OAuth2 once AlertDesk offers it for mailboxes, or have the alert mail forwarded to a mailbox that takes an app password.',
+    fix: 'Microsoft 365 and Outlook.com refuse passwords for IMAP: set the mailbox to OAuth2 and sign in with it, or have the alert mail forwarded to a mailbox that takes an app password.',
   },
   'oauth-not-available': {
-    title: 'OAuth2 sign-in not available yet',
+    title: 'OAuth2 sign-in needed',
     transient: false,
-    fix: 'This AlertDesk cannot sign in to mailboxes with OAuth2 yet: use a password (app password) login for now.',
+    fix: 'There is no usable OAuth2 sign-in for this mailbox (none, revoked, or without permission to read mail): sign in with the mailbox, allowing AlertDesk to read its mail, then start the mailbox again.',
   },
   'too-many-connections': {
     title: 'Too many connections to this account',

@@ -32,6 +32,7 @@ const MECHANISM_NAMES: Partial<Record<AuthMethod, string>> = {
   plain: 'PLAIN',
   login: 'LOGIN',
   'cram-md5': 'CRAM-MD5',
+  xoauth2: 'XOAUTH2',
 };
 
 /** Keys whose meaning AlertDesk takes over; everything else is kept verbatim. */
@@ -204,7 +205,7 @@ type ExportableConnector = Pick<
 >;
 
 export function formatJavaMailProperties(connector: ExportableConnector, exportedAt: string): string {
-  const usesLogin = connector.auth === 'plain' || connector.auth === 'login' || connector.auth === 'cram-md5';
+  const usesLogin = connector.auth !== 'none' && connector.auth !== 'pop-before-smtp';
   const lines: Array<string | [string, string]> = [
     `# AlertDesk connector: ${connector.title}`,
     `# Exported ${exportedAt}. The password is never exported.`,

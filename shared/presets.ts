@@ -15,6 +15,7 @@ export const AUTH_LABELS: Record<AuthMethod, string> = {
   login: 'LOGIN',
   'cram-md5': 'CRAM-MD5',
   'pop-before-smtp': 'POP-before-SMTP',
+  xoauth2: 'OAuth2 (XOAUTH2)',
 };
 
 export type PresetNoticeLevel = 'info' | 'warning' | 'blocker';
@@ -142,6 +143,60 @@ export const PRESETS: ConnectorPreset[] = [
       {
         level: 'blocker',
         text: 'Since September 2024 personal Outlook.com accounts accept neither basic authentication nor app passwords for SMTP. Cameras that only support a password cannot send through Outlook.com: use another provider or a relay.',
+      },
+    ],
+  },
+  {
+    id: 'office365-oauth',
+    label: 'Microsoft 365 — OAuth2',
+    provider: 'office365',
+    host: 'smtp.office365.com',
+    security: 'starttls',
+    port: 587,
+    auth: 'xoauth2',
+    passwordHint: 'No password: AlertDesk signs in with the mailbox (OAuth2).',
+    rateLimitPerMinute: 30,
+    dailyLimit: 10000,
+    notices: [
+      {
+        level: 'info',
+        text: 'AlertDesk signs in to the mailbox with OAuth2 (XOAUTH2) and keeps working after Microsoft turns basic SMTP AUTH off. The mailbox still needs "Authenticated SMTP" allowed (Microsoft 365 admin center → user → Mail → Manage email apps).',
+      },
+    ],
+  },
+  {
+    id: 'outlook-com-oauth',
+    label: 'Outlook.com — OAuth2',
+    provider: 'outlook',
+    host: 'smtp-mail.outlook.com',
+    security: 'starttls',
+    port: 587,
+    auth: 'xoauth2',
+    passwordHint: 'No password: AlertDesk signs in with the account (OAuth2).',
+    rateLimitPerMinute: null,
+    dailyLimit: 300,
+    notices: [
+      {
+        level: 'info',
+        text: 'Personal Outlook.com accounts send only with OAuth2: AlertDesk signs in with the account. Cameras cannot do this themselves; see Basic-auth readiness for their way out.',
+      },
+    ],
+  },
+  {
+    id: 'gmail-oauth',
+    label: 'Gmail — OAuth2',
+    provider: 'gmail',
+    host: 'smtp.gmail.com',
+    security: 'tls',
+    port: 465,
+    auth: 'xoauth2',
+    passwordHint: 'No password: AlertDesk signs in with the Google account (OAuth2).',
+    rateLimitPerMinute: null,
+    dailyLimit: 500,
+    notices: [
+      {
+        level: 'info',
+        text: 'AlertDesk signs in with the Google account (OAuth2): no app password to be revoked when the account password changes. The sender must be the account or a verified alias.',
       },
     ],
   },

@@ -68,7 +68,7 @@ const securityMode = z.enum(SECURITY_MODES, {
   error: 'Security must be "tls" (SSL from the first byte), "starttls" or "none".',
 });
 const authMethod = z.enum(AUTH_METHODS, {
-  error: 'Authentication must be none, plain, login, cram-md5 or pop-before-smtp.',
+  error: 'Authentication must be none, plain, login, cram-md5, pop-before-smtp or xoauth2.',
 });
 
 export const secretText = (label: string) =>
@@ -122,6 +122,7 @@ export const connectorShape = {
   /** New password; omitted keeps the stored one. */
   password: secretText('Password').optional(),
   clearPassword: z.boolean().default(false),
+  oauthAccountId: id('Account').nullable().default(null),
   sender: emailAddress('Sender address'),
   senderName: headerText('Sender name', 200).default(''),
   replyTo: optionalEmailAddress('Reply-to address'),
@@ -164,6 +165,8 @@ export const connectorShape = {
 
 type ConnectorShapeOut = {
   auth: (typeof AUTH_METHODS)[number];
+  security: (typeof SECURITY_MODES)[number];
+  oauthAccountId: string | null;
   username: string;
   pop: unknown;
   password?: string | undefined;
@@ -171,12 +174,27 @@ type ConnectorShapeOut = {
 };
 
 export function connectorRules(value: ConnectorShapeOut, ctx: z.RefinementCtx): void {
-  const needsLogin = value.auth === 'plain' || value.auth === 'login' || value.auth === 'cram-md5';
+  const needsLogin =
+    value.auth === 'plain' || value.auth === 'login' || value.auth === 'cram-md5' || value.auth === 'xoauth2';
   if (needsLogin && value.username === '') {
     ctx.addIssue({
       code: 'custom',
       path: ['username'],
       message: 'User name is required for this authentication method.',
+    });
+  }
+  if (value.auth === 'xoauth2' && value.oauthAccountId === null) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['oauthAccountId'],
+      message: 'Sign in with the mailbox first: OAuth2 needs a signed-in account.',
+    });
+  }
+  if (value.auth === 'xoauth2' && value.security === 'none') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['security'],
+      message: 'OAuth2 tokens are never sent unencrypted: choose STARTTLS or SSL/TLS.',
     });
   }
   if (value.auth === 'pop-before-smtp' && value.pop === null) {

@@ -1,5 +1,7 @@
 import type { EventMap, EventTopic } from '../../shared/contract.ts';
 import type { SecretStorageStatus } from '../../shared/domain.ts';
+import type { OAuthProvider } from '../../shared/oauth.ts';
+import type { ProviderEndpoints } from './oauth/providers.ts';
 import type { PaperSize } from '../../shared/report.ts';
 
 /**
@@ -67,6 +69,14 @@ export interface ReportPrinter {
   pdf(runId: string, siteId: string, paper: PaperSize): Promise<Buffer>;
 }
 
+/**
+ * Opens a sign-in page in the integrator's browser (Electron's shell.openExternal in the app).
+ * Only https pages of the given origins may be opened; anything else is refused.
+ */
+export interface ExternalBrowser {
+  open(url: string, allowedOrigins: string[]): Promise<void>;
+}
+
 /** Tells the core that the computer woke from sleep (Electron's powerMonitor 'resume' in the app). */
 export interface PowerMonitor {
   onResume(listener: () => void): () => void;
@@ -92,6 +102,9 @@ export interface CoreAdapters {
   printer?: ReportPrinter;
   /** Folder of the sample snapshot JPEGs for burst tests. */
   samplesDir?: string;
+  browser?: ExternalBrowser;
+  /** OAuth2 sign-in endpoints other than the providers' own: tests' fake servers on loopback only. */
+  oauthEndpoints?: Partial<Record<OAuthProvider, ProviderEndpoints>>;
   /** The CSV thread's script (camera-csv-worker.ts; .cjs in the app); without it CSV files are checked in this thread. */
   csvThread?: URL;
   /** Wake-from-sleep notices, so mailbox watchers reconnect at once (a timer-drift check backs it up). */

@@ -15,6 +15,7 @@ import type { CsvThread } from './inventory/camera-csv-thread.ts';
 import type { Inventory } from './inventory/inventory.ts';
 import type { SiteService } from './inventory/sites.ts';
 import type { DeliveryEngine } from './mail/engine.ts';
+import type { OAuthService } from './oauth/oauth.ts';
 import type { RunService } from './runs/runs.ts';
 import type { AppPasswordService } from './vault/records.ts';
 import type { VerifyService } from './vault/verify.ts';
@@ -46,6 +47,7 @@ export interface CoreContext {
   readonly deliveries: DeliveryHistory;
   readonly engine: DeliveryEngine;
   readonly runs: RunService;
+  readonly oauth: OAuthService;
   /** Inbound mail from every source (watched mailboxes, the bench inbox), stored once. */
   readonly inbound: InboundHub;
   /** Arrival proof: each delivery's second verdict, from the watched mailboxes. */

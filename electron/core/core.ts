@@ -16,6 +16,7 @@ import { DeliveryHistory } from './history/deliveries.ts';
 import { deliveryHandlers } from './history/delivery-handlers.ts';
 import { InboundHub } from './inbound/hub.ts';
 import type { AccessTokenProvider } from './inbound/imap-session.ts';
+import { ImapProblem } from './inbound/imap-failure.ts';
 import { mailboxHandlers } from './inbound/mailbox-handlers.ts';
 import { MailboxService } from './inbound/mailboxes.ts';
 import { SyncState } from './inbound/sync-state.ts';
@@ -33,6 +34,11 @@ import { SiteService } from './inventory/sites.ts';
 import { DeliveryThread } from './mail/delivery-thread.ts';
 import { DeliveryEngine } from './mail/engine.ts';
 import { fileHandlers, mailHandlers } from './mail/mail-handlers.ts';
+import { oauthHandlers } from './oauth/oauth-handlers.ts';
+import { mailboxAccessToken, oauthLogin, OAuthLoginError } from './oauth/login.ts';
+import { OAuthService } from './oauth/oauth.ts';
+import { basicAuthSignals, signInSignals } from './readiness/health-signals.ts';
+import { readinessHandlers } from './readiness/readiness-handlers.ts';
 import { runHandlers } from './runs/run-handlers.ts';
 import { RunService } from './runs/runs.ts';
 import { AppPasswordService } from './vault/records.ts';
@@ -58,6 +64,7 @@ export interface Core {
   readonly vault: AppPasswordService;
   readonly verifier: VerifyService;
   readonly runs: RunService;
+  readonly oauth: OAuthService;
   readonly inbound: InboundHub;
   readonly arrival: ArrivalService;
   readonly bench: BenchInbox;
@@ -89,7 +96,7 @@ export type CoreOptions = Omit<CoreAdapters, 'clock' | 'logger'> &
      * and scripts open no connections unless they ask.
      */
     watchMailboxes?: boolean;
-    /** OAuth2 access tokens for mailboxes signing in with `oauth2` (none yet: such a login is rejected). */
+    /** OAuth2 access tokens for mailboxes signing in with `oauth2`; by default the core's own sign-ins. */
     imapAccessToken?: AccessTokenProvider;
   };
 
@@ -194,6 +201,35 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     emit: (progress) => emit('verify', progress),
   });
 
+  const oauth = new OAuthService({
+    inventory,
+    audit,
+    secrets,
+    clock,
+    logger,
+    osUser: options.osUser,
+    browser: options.browser,
+    endpoints: options.oauthEndpoints,
+    emit: (event) => emit('oauth', event),
+    changed: () => health?.changed(),
+  });
+
+  // Watched mailboxes signing in with OAuth2 get their token from the same sign-ins as connectors.
+  const imapAccessToken: AccessTokenProvider =
+    options.imapAccessToken ??
+    (async (mailbox) => {
+      try {
+        return await mailboxAccessToken(oauth, inventory, mailbox);
+      } catch (error) {
+        if (!(error instanceof OAuthLoginError)) throw error;
+        throw new ImapProblem(
+          error.failureClass === 'oauth-unreachable' ? 'server-unavailable' : 'oauth-not-available',
+          'login',
+          error.message,
+        );
+      }
+    });
+
   const thread = options.deliveryThread ? new DeliveryThread(options.deliveryThread, logger) : null;
   thread?.warmUp();
   const engine = new DeliveryEngine({
@@ -206,6 +242,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     emit,
     ...(options.lookup ? { lookup: options.lookup } : {}),
     ...(options.globalSessions ? { globalSessions: options.globalSessions } : {}),
+    oauthLogin: (connector, login) => oauthLogin(oauth, inventory, connector, login),
     onFinished: (job, detail) => {
       logger.info('delivery finished', {
         id: detail.id,
@@ -267,6 +304,8 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     },
     emit: (event) => emit('health', event),
   });
+  health.register({ name: 'sign-in', signals: () => signInSignals(inventory) });
+  health.register({ name: 'basic-auth cutoff', signals: () => basicAuthSignals(inventory, now()) });
 
   const watchers = new MailboxWatchers({
     inventory,
@@ -280,7 +319,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     emit: (status) => emit('watcher', status),
     lookup: options.lookup,
     power: options.power,
-    accessToken: options.imapAccessToken,
+    accessToken: imapAccessToken,
   });
   const mailboxes = new MailboxService({
     inventory,
@@ -292,7 +331,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     now,
     appVersion: options.appVersion,
     lookup: options.lookup,
-    accessToken: options.imapAccessToken,
+    accessToken: imapAccessToken,
   });
 
   const ctx: CoreContext = {
@@ -313,6 +352,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     deliveries,
     engine,
     runs,
+    oauth,
     inbound,
     arrival,
     bench,
@@ -348,6 +388,8 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     settings: settingsHandlers(ctx),
     arrival: arrivalHandlers(ctx),
     bench: benchHandlers(ctx),
+    oauth: oauthHandlers(ctx),
+    readiness: readinessHandlers(ctx),
     health: healthHandlers(ctx),
     mailboxes: mailboxHandlers(ctx),
   };
@@ -367,6 +409,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     vault,
     verifier,
     runs,
+    oauth,
     inbound,
     arrival,
     bench,
@@ -381,6 +424,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     async close() {
       clearInterval(pruneTimer);
       await bench.close();
+      oauth.close();
       health.close();
       await watchers.close();
       await vault.flushClipboard();

@@ -5,12 +5,15 @@ import { fileURLToPath } from 'node:url';
 import type {
   Clipboard,
   Clock,
+  ExternalBrowser,
   FilePicker,
   HostLookup,
   Logger,
   PowerMonitor,
   ReportPrinter,
 } from './adapters.ts';
+import type { OAuthProvider } from '../../shared/oauth.ts';
+import type { ProviderEndpoints } from './oauth/providers.ts';
 import { createCore, type Core } from './core.ts';
 import { deliveryThreadPays } from './mail/delivery-thread.ts';
 import { PassphraseSecretBox } from './secrets/passphrase-box.ts';
@@ -33,6 +36,9 @@ export interface OpenCoreOptions {
   clipboard?: Clipboard;
   printer?: ReportPrinter;
   samplesDir?: string;
+  browser?: ExternalBrowser;
+  /** OAuth2 endpoints on loopback (tests' fake authorization server). */
+  oauthEndpoints?: Partial<Record<OAuthProvider, ProviderEndpoints>>;
   /**
    * SMTP sessions in a worker thread (`true`) or in this thread (`false`); by default as the app
    * decides on this computer (deliveryThreadPays: from 4 cores).
@@ -86,6 +92,8 @@ export async function openCore(options: OpenCoreOptions): Promise<Core> {
     ...(options.globalSessions ? { globalSessions: options.globalSessions } : {}),
     ...(options.clipboard ? { clipboard: options.clipboard } : {}),
     ...(options.printer ? { printer: options.printer } : {}),
+    ...(options.browser ? { browser: options.browser } : {}),
+    ...(options.oauthEndpoints ? { oauthEndpoints: options.oauthEndpoints } : {}),
     ...(options.watchMailboxes ? { watchMailboxes: true } : {}),
     ...(options.power ? { power: options.power } : {}),
     ...((options.deliveryThread ?? deliveryThreadPays())

@@ -10,6 +10,7 @@ import { createDispatcher } from '../../electron/ipc/dispatch.ts';
 import { CONTENT_SECURITY_POLICY } from '../../electron/ipc/origin.ts';
 import { silentLogger } from '../../electron/core/adapters.ts';
 import { startTestCore, type TestCore } from '../helpers/core.ts';
+import type { OpenCoreOptions } from '../../electron/core/node.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const RENDERER = join(ROOT, 'dist', 'renderer');
@@ -53,7 +54,12 @@ function bridge(): Promise<string> {
  * exposes. Events from the core are pushed into the page as the main process would.
  */
 export async function startHarness(
-  options: { files?: FilePicker; dataDir?: string; watchMailboxes?: boolean } = {},
+  options: {
+    files?: FilePicker;
+    dataDir?: string;
+    watchMailboxes?: boolean;
+    core?: Partial<OpenCoreOptions>;
+  } = {},
 ): Promise<Harness> {
   if (!existsSync(join(RENDERER, 'index.html'))) {
     throw new Error('dist/renderer is missing: run `npm run build` before the browser tests.');
@@ -79,6 +85,7 @@ export async function startHarness(
     },
   };
   const t = await startTestCore({
+    ...options.core,
     printer,
     ...(options.files ? { files: options.files } : {}),
     // A folder prepared beforehand (a run a killed program left interrupted, say).

@@ -37,6 +37,7 @@ for (let i = 0; i < 3; i++) {
     auth: 'none',
     username: '',
     clearPassword: false,
+    oauthAccountId: null,
     allowPlainLogin: false,
     sender: `relay${i}@example.test`,
     senderName: '',

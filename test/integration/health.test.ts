@@ -152,7 +152,8 @@ describe('before anything was tested', () => {
     expect(south.reasons[0]!.short).toBe('Connector "South relay" is STOPPED');
     expect(await connectorHealth(ids.relay)).toMatchObject({ level: 'unknown', lastResult: null });
     const overview = unwrap(await t.api.health.overview());
-    expect(overview.sources).toEqual([]);
+    // The sources every core has (issue 14): OAuth2 sign-ins and the basic-auth cutoff.
+    expect(overview.sources).toEqual(['sign-in', 'basic-auth cutoff']);
     expect(overview.sites.find((s) => s.siteId === ids.empty)).toMatchObject({
       level: 'unknown',
       reasons: [{ short: 'Nothing set up yet' }],
@@ -307,7 +308,11 @@ describe('signal sources', () => {
       { subject: 'camera', id: ids.quay, level: 'failing', text: 'Heartbeat down' },
     ];
     const remove = t.core.health.register({ name: 'heartbeats', signals: () => signals });
-    expect(unwrap(await t.api.health.overview()).sources).toEqual(['heartbeats']);
+    expect(unwrap(await t.api.health.overview()).sources).toEqual([
+      'sign-in',
+      'basic-auth cutoff',
+      'heartbeats',
+    ]);
     const quay = await cameraHealth(ids.quay);
     expect(quay.level).toBe('failing');
     expect(quay.reasons[0]).toMatchObject({ source: 'heartbeats', text: 'Heartbeat down' });
@@ -316,7 +321,7 @@ describe('signal sources', () => {
     expect((await cameraHealth(ids.crane)).level).toBe('at-risk');
     expect((await cameraHealth(ids.quay)).level).toBe('healthy');
     remove();
-    expect(unwrap(await t.api.health.overview()).sources).toEqual([]);
+    expect(unwrap(await t.api.health.overview()).sources).toEqual(['sign-in', 'basic-auth cutoff']);
   });
 });
 

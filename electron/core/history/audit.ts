@@ -17,12 +17,23 @@ export type AuditAction =
   | 'verify'
   | 'rotate'
   | 'import'
-  | 'export';
+  | 'export'
+  | 'sign-in'
+  | 'sign-out'
+  | 'refresh';
 
 export interface AuditInput {
   action: AuditAction;
   recordType:
-    'site' | 'connector' | 'camera' | 'app-password' | 'inventory' | 'audit' | 'delivery' | 'mailbox';
+    | 'site'
+    | 'connector'
+    | 'camera'
+    | 'app-password'
+    | 'inventory'
+    | 'audit'
+    | 'delivery'
+    | 'oauth-account'
+    | 'mailbox';
   recordId?: string | null;
   recordLabel?: string;
   siteId?: string | null;

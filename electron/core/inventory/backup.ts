@@ -401,7 +401,7 @@ async function restore(deps: BackupDeps, content: string, passphrase: string): P
     plain === null ? Promise.resolve(null) : deps.secrets.seal(plain, place);
   const connectors: StoredConnector[] = [];
   for (const c of payload.connectors) {
-    const { password, pop, ...rest } = c;
+    const { password, pop, oauthAccountId, ...rest } = c;
     let popSealed: StoredConnector['pop'] = null;
     if (pop) {
       const { password: popPassword, ...popRest } = pop;
@@ -411,6 +411,7 @@ async function restore(deps: BackupDeps, content: string, passphrase: string): P
       ...rest,
       passwordSealed: await seal(password, secretPlace.connectorPassword(c.id)),
       pop: popSealed,
+      oauthAccountId: oauthAccountId && deps.inventory.oauthAccount(oauthAccountId) ? oauthAccountId : null,
     });
   }
   const appPasswords: StoredAppPassword[] = [];

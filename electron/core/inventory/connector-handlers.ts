@@ -6,7 +6,7 @@ import { diagnoseHandlers } from '../mail/diagnose-handlers.ts';
 
 /** The `connectors` calls: the SMTP connectors, their JavaMail properties, diagnosis. */
 export function connectorHandlers(
-  ctx: Pick<CoreContext, 'inventory' | 'connectors' | 'cameras' | 'audit' | 'options' | 'emit'>,
+  ctx: Pick<CoreContext, 'inventory' | 'connectors' | 'cameras' | 'audit' | 'options' | 'emit' | 'oauth'>,
 ): Handlers['connectors'] {
   const { connectors } = ctx;
   return {

@@ -1,6 +1,7 @@
 import type { Connector, ConnectorState, ConnectorTestSummary } from '../../../shared/domain.ts';
 import type { DeliveryDetail } from '../../../shared/delivery.ts';
 import { FAILURE_CATALOG } from '../../../shared/failures.ts';
+import { accountAnswersTo } from '../../../shared/oauth.ts';
 import { formatJavaMailProperties } from '../../../shared/javamail.ts';
 import { DEFAULT_PORTS } from '../../../shared/presets.ts';
 import { AppError, notFound } from '../../../shared/result.ts';
@@ -30,6 +31,7 @@ const CONNECTION_FIELDS = [
   'trustedCertificatePem',
   'allowPlainLogin',
   'pop',
+  'oauthAccountId',
 ] as const;
 
 export class ConnectorService {
@@ -285,6 +287,7 @@ export class ConnectorService {
     existing: StoredConnector | null,
     id: string,
   ): Promise<Omit<StoredConnector, 'id' | 'state' | 'lastTest' | 'createdAt' | 'updatedAt'>> {
+    const oauthAccountId = input.auth === 'xoauth2' ? this.signedIn(input) : null;
     let trustedCertificatePem: string | null = null;
     if (input.trustedCertificatePem && input.trustedCertificatePem.trim() !== '') {
       inspectCertificate(input.trustedCertificatePem);
@@ -318,7 +321,28 @@ export class ConnectorService {
       trustedCertificatePem,
       passwordSealed,
       pop,
+      oauthAccountId,
     };
+  }
+
+  /** An OAuth2 connector's sign-in: it must exist and be the account the connector logs in as. */
+  private signedIn(input: ConnectorParsed): string {
+    const account = input.oauthAccountId ? this.inventory.oauthAccount(input.oauthAccountId) : undefined;
+    if (!account) {
+      throw new AppError(
+        'invalid-input',
+        'This sign-in no longer exists (someone signed out). Sign in again before saving.',
+        'oauthAccountId',
+      );
+    }
+    if (!accountAnswersTo(account, input.username)) {
+      throw new AppError(
+        'oauth-account-mismatch',
+        `The connector logs in as ${input.username}, but the sign-in is for ${account.account}. Use ${account.account} as the user name, or sign in with ${input.username}.`,
+        'username',
+      );
+    }
+    return account.id;
   }
 
   private sealed(

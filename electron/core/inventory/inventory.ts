@@ -1,5 +1,6 @@
 import type { Connector, PopBeforeSmtp, Site } from '../../../shared/domain.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../../../shared/schemas.ts';
+import { DEFAULT_OAUTH_APPS, type OAuthAccount, type OAuthApps } from '../../../shared/oauth.ts';
 import type { WatchedMailbox } from '../../../shared/inbound.ts';
 import type { AppPasswordRecord, Camera } from '../../../shared/vault.ts';
 import type { DocumentStore } from '../adapters.ts';
@@ -28,6 +29,17 @@ export interface StoredAppPassword extends Omit<
   secretLength: number | null;
 }
 
+/** An OAuth2 sign-in as stored: the refresh token sealed; access tokens live in memory only. */
+export interface StoredOAuthAccount extends Omit<OAuthAccount, 'connectorIds' | 'accessTokenExpiresAt'> {
+  refreshTokenSealed: string;
+  /** The provider's stable id of the account (ID token `sub`): a second sign-in updates this record. */
+  subject: string;
+  /** The client ID it was issued to: a refresh token is only good for that app. */
+  clientId: string;
+  /** Microsoft: the tenant setting it signed in through, where its refresh tokens are redeemed. */
+  tenant: string;
+}
+
 /** A watched mailbox as stored: its password (IMAP login) sealed by the secret box. */
 export interface StoredMailbox extends Omit<WatchedMailbox, 'hasPassword'> {
   passwordSealed: string | null;
@@ -43,6 +55,8 @@ export interface InventoryState {
   settings: Settings;
   /** Random key, sealed by the secret box, for the reuse digests of app passwords. */
   vaultPepper: string | null;
+  oauthAccounts: StoredOAuthAccount[];
+  oauthApps: OAuthApps;
   /** The data folder's master key, sealed by the secret box (keyring.ts). */
   keyring: StoredKeyring | null;
   /**
@@ -60,6 +74,8 @@ const KEYS: Array<keyof InventoryState> = [
   'mailboxes',
   'settings',
   'vaultPepper',
+  'oauthAccounts',
+  'oauthApps',
   'keyring',
   'auditOutbox',
 ];
@@ -98,6 +114,8 @@ export class Inventory {
       mailboxes: (store.get('mailboxes') as StoredMailbox[] | undefined) ?? [],
       settings: { ...DEFAULT_SETTINGS, ...(store.get('settings') as Partial<Settings> | undefined) },
       vaultPepper: (store.get('vaultPepper') as string | undefined) ?? null,
+      oauthAccounts: (store.get('oauthAccounts') as StoredOAuthAccount[] | undefined) ?? [],
+      oauthApps: { ...DEFAULT_OAUTH_APPS, ...(store.get('oauthApps') as Partial<OAuthApps> | undefined) },
       keyring: (store.get('keyring') as StoredKeyring | undefined) ?? null,
       auditOutbox: (store.get('auditOutbox') as AuditEntry[] | undefined) ?? [],
     };
@@ -143,6 +161,18 @@ export class Inventory {
 
   get vaultPepper(): string | null {
     return this.state.vaultPepper;
+  }
+
+  get oauthAccounts(): readonly StoredOAuthAccount[] {
+    return this.state.oauthAccounts;
+  }
+
+  get oauthApps(): OAuthApps {
+    return this.state.oauthApps;
+  }
+
+  oauthAccount(id: string): StoredOAuthAccount | undefined {
+    return indexed(this.state.oauthAccounts).get(id);
   }
 
   camera(id: string): StoredCamera | undefined {

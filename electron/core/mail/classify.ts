@@ -1,6 +1,6 @@
 import type { FailureDetails } from '../../../shared/delivery.ts';
 import type { SecurityMode } from '../../../shared/domain.ts';
-import { FAILURE_CATALOG, type FailureClass } from '../../../shared/failures.ts';
+import { FAILURE_CATALOG, isFailureClass, type FailureClass } from '../../../shared/failures.ts';
 import { DEFAULT_PORTS } from '../../../shared/presets.ts';
 import type { RawFailure } from './failure.ts';
 import type { SessionAuth } from './session.ts';
@@ -169,6 +169,13 @@ function decide(raw: RawFailure, ctx: ClassifyContext): Verdict {
         cls: 'server-permanent',
         explanation: `${where} agreed to STARTTLS, but ${raw.facts.discarded} bytes arrived in plain text before the TLS handshake. Nothing received before encryption can be trusted (someone on the network path may be injecting commands), so AlertDesk ended the session before logging in or sending anything.`,
         fix: 'Check the network path to the server (a firewall, antivirus or "mail guard" that rewrites SMTP does this), or use SSL/TLS on port 465, where there is no plain-text phase.',
+      };
+    case 'oauth':
+      return {
+        cls: isFailureClass(String(raw.facts.failureClass))
+          ? (raw.facts.failureClass as FailureClass)
+          : 'oauth-sign-in-needed',
+        explanation: raw.message,
       };
     case 'missing-token':
       return {
@@ -342,6 +349,12 @@ function decide(raw: RawFailure, ctx: ClassifyContext): Verdict {
   if (isAuth && (ctx.auth === 'xoauth2' || /XOAUTH2/i.test(raw.command ?? ''))) {
     if (code === 421 || (code !== null && code >= 400 && code < 500))
       return throttled(raw, where, quoted, true);
+    if (/SmtpClientAuthentication is disabled|5\.7\.139/i.test(reply))
+      return {
+        cls: 'oauth-token-rejected',
+        explanation: `${where} accepted AlertDesk's sign-in but refuses SMTP for ${ctx.username || 'this mailbox'}: Authenticated SMTP is turned off for the mailbox.${quoted}`,
+        fix: 'In the Microsoft 365 admin center, open the user → Mail → Manage email apps and turn on Authenticated SMTP (or ask the tenant administrator to); OAuth2 needs it too.',
+      };
     return {
       cls: 'oauth-token-rejected',
       explanation: `${where} refused the OAuth sign-in of ${ctx.username || '(no user name)'}: the access token is expired, revoked or not meant for SMTP.${quoted}`,

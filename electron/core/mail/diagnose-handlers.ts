@@ -5,6 +5,7 @@ import type { CoreContext } from '../context.ts';
 import { diagnose, discoverSettings } from './diagnose.ts';
 import { classifyContext, targetFor, type RouteConnector } from './engine.ts';
 import { logsIn } from './session.ts';
+import { oauthLogin, OAuthLoginError } from '../oauth/login.ts';
 
 type DiagnosisCalls = Pick<Handlers['connectors'], 'diagnose' | 'findSettings'>;
 
@@ -33,9 +34,9 @@ function sameTarget(saved: RouteConnector, draft: RouteConnector): boolean {
 
 /** The connector's Diagnose and Find working settings calls, on the saved connector or the unsaved form. */
 export function diagnoseHandlers(
-  ctx: Pick<CoreContext, 'connectors' | 'options' | 'audit' | 'emit'>,
+  ctx: Pick<CoreContext, 'connectors' | 'options' | 'audit' | 'emit' | 'oauth' | 'inventory'>,
 ): DiagnosisCalls {
-  const { connectors, options, audit, emit } = ctx;
+  const { connectors, options, audit, emit, oauth, inventory } = ctx;
 
   /** A connector (saved, or as typed in the form) turned into a session target for a diagnosis. */
   async function diagnosisTarget(input: DiagnoseParsed): Promise<DiagnosisTarget> {
@@ -52,6 +53,7 @@ export function diagnoseHandlers(
       auth: d!.auth,
       username: d!.username,
       passwordSealed: null,
+      oauthAccountId: null,
       sender: '',
       trustedCertificatePem: null,
       allowPlainLogin: false,
@@ -87,6 +89,21 @@ export function diagnoseHandlers(
     }
     const popPassword = route.pop?.passwordSealed ? await options.secrets.open(route.pop.passwordSealed) : '';
     const target = targetFor(route, route.username, password, popPassword);
+    if (route.auth === 'xoauth2') {
+      // The saved sign-in's token goes only where the saved connector sends, like its password.
+      if (!saved || !sameTarget(saved, route) || saved.auth !== 'xoauth2')
+        loginWithheld =
+          'an OAuth2 login is tried only with the saved connector and its sign-in: save the connector and sign in first.';
+      else {
+        try {
+          const login = await oauthLogin(oauth, inventory, saved);
+          return { route, target: { ...target, oauth2: login }, loginWithheld: null };
+        } catch (error) {
+          if (!(error instanceof OAuthLoginError)) throw error;
+          loginWithheld = `no access token could be had: ${error.message}`;
+        }
+      }
+    }
     return { route, target: loginWithheld ? { ...target, auth: 'none' } : target, loginWithheld };
   }
 

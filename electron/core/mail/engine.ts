@@ -17,6 +17,7 @@ import type { PopTarget } from './pop3.ts';
 import { openInProcess, type DeliverySession, type SessionOpener } from './delivery-thread.ts';
 import { defaultLookup, type Capabilities, type SmtpTarget } from './session.ts';
 import { Transcript } from './transcript.ts';
+import { OAuthLoginError, type OAuthLogin } from '../oauth/login.ts';
 
 /** What the engine needs to know about a connector at the moment of each attempt. */
 export interface RouteConnector {
@@ -30,6 +31,8 @@ export interface RouteConnector {
   auth: AuthMethod;
   username: string;
   passwordSealed: string | null;
+  /** The OAuth2 sign-in of an `xoauth2` connector. */
+  oauthAccountId?: string | null;
   sender: string;
   trustedCertificatePem: string | null;
   /** The connector's "allow login without encryption" switch. */
@@ -83,6 +86,14 @@ export interface EngineDeps {
   globalSessions?: number;
   /** Called once per delivery when it reaches a final state. */
   onFinished?(job: DeliveryJob, outcome: DeliveryOutcome): void;
+  /**
+   * The XOAUTH2 login of an OAuth2 connector (a fresh access token; renewed when `force`d after
+   * the server refused `rejected`). Throws an OAuthLoginError when none can be had.
+   */
+  oauthLogin?(
+    connector: RouteConnector,
+    options?: { force?: boolean; rejected?: string },
+  ): Promise<OAuthLogin>;
 }
 
 /** A delivery's state as the engine holds it while it is alive: everything but the attempts. */
@@ -251,7 +262,11 @@ export class DeliveryEngine {
     // Messages share a session only when they log in the same way: same connector, login and
     // secret. A camera with its own (perhaps revoked) app password must not ride on a session that
     // another camera's valid password opened.
-    const secretRef = job.login ? (job.login.passwordSealed ?? '') : (connector.passwordSealed ?? '');
+    const secretRef = job.login
+      ? (job.login.passwordSealed ?? '')
+      : connector.auth === 'xoauth2'
+        ? `oauth:${connector.oauthAccountId ?? ''}`
+        : (connector.passwordSealed ?? '');
     const key = `${connector.id}\u0000${username}\u0000${secretRef}`;
     let lane = this.lanes.get(key);
     if (!lane) {
@@ -265,6 +280,49 @@ export class DeliveryEngine {
     this.publish(item);
     this.enqueue(item);
     return { id, done };
+  }
+
+  /** The session target of an attempt: the connector's server with this job's login. */
+  private async targetOf(connector: RouteConnector, job: DeliveryJob, username: string): Promise<SmtpTarget> {
+    const sealed = job.login ? job.login.passwordSealed : connector.passwordSealed;
+    const password = sealed ? await this.deps.secrets.open(sealed) : '';
+    const popPassword = connector.pop?.passwordSealed
+      ? await this.deps.secrets.open(connector.pop.passwordSealed)
+      : '';
+    const target = targetFor(connector, username, password, popPassword);
+    if (connector.auth !== 'xoauth2') return target;
+    // A camera with a login of its own logs in with its password even on an OAuth2 connector
+    // (cameras cannot do OAuth2); one that uses the connector's login goes with its sign-in.
+    const ownLogin =
+      job.login &&
+      (job.login.username.toLowerCase() !== connector.username.toLowerCase() ||
+        job.login.passwordSealed !== connector.passwordSealed);
+    if (ownLogin) return { ...target, auth: 'any' };
+    return { ...target, oauth2: await this.oauthLogin(connector) };
+  }
+
+  private async oauthLogin(
+    connector: RouteConnector,
+    options: { force?: boolean; rejected?: string } = {},
+  ): Promise<OAuthLogin> {
+    if (!this.deps.oauthLogin)
+      throw new SmtpFailure({ local: 'missing-token', message: 'No OAuth2 sign-in is available here' });
+    try {
+      return await this.deps.oauthLogin(connector, options);
+    } catch (error) {
+      if (!(error instanceof OAuthLoginError)) throw error;
+      throw new SmtpFailure({
+        local: 'oauth',
+        message: error.message,
+        facts: { failureClass: error.failureClass },
+      });
+    }
+  }
+
+  /** Whether a session failed because the server refused the XOAUTH2 access token. */
+  private tokenRefused(error: unknown, transcript: Transcript, c: RouteConnector, username: string): boolean {
+    const raw = toSmtpFailure(error, transcript.currentStep()).raw;
+    return raw.local === null && classify(raw, classifyContext(c, username)).class === 'oauth-token-rejected';
   }
 
   /** The live state of a delivery still queued, sending or waiting to retry (null once it is over). */
@@ -398,23 +456,40 @@ export class DeliveryEngine {
           reuse.openingLines,
           `Reusing the SMTP session opened ${Math.round(Date.now() - reuse.openedAt)} ms ago (message ${reuse.messagesSent + 1} on it).`,
         );
+        const message = 'build' in job.message ? await job.message.build() : job.message;
+        builtId = message.messageId;
+        outcome = await session.send(message, transcript);
       } else {
         reuse?.close();
-        const sealed = job.login ? job.login.passwordSealed : connector.passwordSealed;
-        const password = sealed ? await this.deps.secrets.open(sealed) : '';
-        const popPassword = connector.pop?.passwordSealed
-          ? await this.deps.secrets.open(connector.pop.passwordSealed)
-          : '';
-        session = await (this.deps.openSession ?? openInProcess)(
-          targetFor(connector, username, password, popPassword),
-          transcript,
-          this.deps.lookup ?? defaultLookup,
-        );
-        opened = session;
+        let message: ComposedMessage | null = null;
+        const sendFresh = async (target: SmtpTarget) => {
+          const fresh = await (this.deps.openSession ?? openInProcess)(
+            target,
+            transcript,
+            this.deps.lookup ?? defaultLookup,
+          );
+          session = opened = fresh;
+          message ??= 'build' in job.message ? await job.message.build() : job.message;
+          builtId = message.messageId;
+          return fresh.send(message, transcript);
+        };
+        const target = await this.targetOf(connector, job, username);
+        try {
+          outcome = await sendFresh(target);
+        } catch (error) {
+          // An access token the server refuses is renewed once: it may have been revoked or have
+          // expired early. A refused login sent nothing, so the message goes again.
+          if (!target.oauth2 || !this.tokenRefused(error, transcript, connector, username)) throw error;
+          (session as DeliverySession | null)?.close();
+          session = null;
+          transcript.note('The server refused the access token: AlertDesk renews it and tries once more.');
+          const renewed = await this.oauthLogin(connector, {
+            force: true,
+            rejected: target.oauth2.accessToken,
+          });
+          outcome = await sendFresh({ ...target, oauth2: renewed });
+        }
       }
-      const message = 'build' in job.message ? await job.message.build() : job.message;
-      builtId = message.messageId;
-      outcome = await session.send(message, transcript);
     } catch (error) {
       session?.close();
       session = null;
@@ -432,7 +507,9 @@ export class DeliveryEngine {
     }
 
     // (A session in the delivery thread opens with its first message: known only now.)
-    if (opened?.capabilities && connector) this.capabilities.set(connector.id, opened.capabilities);
+    // The cast: TypeScript does not see the assignment inside sendFresh.
+    const openedNow = opened as DeliverySession | null;
+    if (openedNow?.capabilities && connector) this.capabilities.set(connector.id, openedNow.capabilities);
 
     const finishedAt = clock.now();
     const record: AttemptRecord = {

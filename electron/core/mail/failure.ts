@@ -11,6 +11,8 @@ export type LocalFailure =
   | 'missing-password'
   /** auth 'xoauth2' without an access token. */
   | 'missing-token'
+  /** No access token could be had for an OAuth2 connector (facts.failureClass says why). */
+  | 'oauth'
   /** A login that would cross the network unencrypted, and the connector does not allow that. */
   | 'login-not-encrypted'
   /** Plain text arrived after the server's STARTTLS reply, before the TLS handshake (RFC 3207 §6). */

@@ -25,6 +25,7 @@ export const secretPlace = {
   connectorPassword: (connectorId: string) => `connector/${connectorId}/password`,
   popPassword: (connectorId: string) => `connector/${connectorId}/pop-password`,
   appPassword: (recordId: string) => `app-password/${recordId}`,
+  oauthRefreshToken: (accountId: string) => `oauth-account/${accountId}/refresh-token`,
   mailboxPassword: (mailboxId: string) => `mailbox/${mailboxId}/password`,
   vaultPepper: 'vault-pepper',
 } as const;

@@ -418,7 +418,7 @@ export class AppPasswordService {
       severity: 'warning',
       title: `${plural(o365.length, 'record')} at Office 365`,
       detail:
-        'Microsoft turns basic SMTP AUTH off by default for existing tenants at the end of December 2026. Check SMTP AUTH is enabled for these mailboxes, or plan a relay.',
+        'Microsoft turns basic SMTP AUTH off by default for existing tenants at the end of December 2026. Basic-auth readiness lists every camera and connector concerned, and the ways out.',
       recordIds: o365.map((r) => r.id),
     });
     return out;

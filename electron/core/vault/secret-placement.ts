@@ -1,10 +1,16 @@
 import { holdsSecret } from '../../../shared/javamail.ts';
-import type { Inventory, StoredAppPassword, StoredConnector, StoredMailbox } from '../inventory/inventory.ts';
+import type {
+  Inventory,
+  StoredAppPassword,
+  StoredConnector,
+  StoredMailbox,
+  StoredOAuthAccount,
+} from '../inventory/inventory.ts';
 import { placeOf, secretPlace, type BoundSecrets } from '../secrets/keyring.ts';
 
 /** A sealed secret found in a record it was not sealed for. */
 export interface MisplacedSecret {
-  recordType: 'connector' | 'app-password' | 'mailbox' | 'vault';
+  recordType: 'connector' | 'app-password' | 'mailbox' | 'vault' | 'oauth-account';
   recordId: string | null;
   label: string;
   field: string;
@@ -80,6 +86,16 @@ export async function checkSecretPlacement(
       }),
     });
   }
+  const oauthAccounts: StoredOAuthAccount[] = [];
+  for (const a of inventory.oauthAccounts) {
+    const refreshTokenSealed = await place(a.refreshTokenSealed, secretPlace.oauthRefreshToken(a.id), {
+      recordType: 'oauth-account',
+      recordId: a.id,
+      label: a.account,
+      field: 'refreshToken',
+    });
+    oauthAccounts.push({ ...a, refreshTokenSealed: refreshTokenSealed ?? a.refreshTokenSealed });
+  }
   const mailboxes: StoredMailbox[] = [];
   for (const m of inventory.mailboxes) {
     mailboxes.push({
@@ -100,7 +116,7 @@ export async function checkSecretPlacement(
   });
 
   if (resealed > 0 || clearSecrets > 0) {
-    inventory.commit({ connectors, appPasswords, mailboxes, vaultPepper }, [
+    inventory.commit({ connectors, appPasswords, mailboxes, oauthAccounts, vaultPepper }, [
       {
         action: 'update',
         recordType: 'inventory',

@@ -11,6 +11,7 @@ import { CamerasPage } from '../features/cameras/CamerasPage.tsx';
 import { MailboxesPage } from '../features/mailboxes/MailboxesPage.tsx';
 import { VaultPage } from '../features/vault/VaultPage.tsx';
 import { ReportPage } from '../features/runs/ReportPage.tsx';
+import { ReadinessPage } from '../features/readiness/ReadinessPage.tsx';
 import { RunsPage } from '../features/runs/RunsPage.tsx';
 import { SitesPage } from '../features/sites/SitesPage.tsx';
 import { useQuery } from './hooks.ts';
@@ -25,6 +26,7 @@ const NAV = [
   { page: 'runs', label: 'Handover runs', icon: '✔' },
   { page: 'deliveries', label: 'Deliveries', icon: '✉' },
   { page: 'mailboxes', label: 'Mailboxes', icon: '⇊' },
+  { page: 'readiness', label: 'Basic-auth readiness', icon: '⚠' },
   { page: 'bench', label: 'Bench inbox', icon: '⇣' },
   { page: 'audit', label: 'Audit log', icon: '☰' },
   { page: 'backup', label: 'Backup', icon: '⇪' },
@@ -113,6 +115,8 @@ export function App() {
               <ReportPage runId={route.id} siteId={route.rest[0] ?? ''} printMode={false} />
             ) : route.page === 'mailboxes' ? (
               <MailboxesPage route={route} />
+            ) : route.page === 'readiness' ? (
+              <ReadinessPage route={route} />
             ) : route.page === 'bench' ? (
               <BenchPage />
             ) : route.page === 'backup' ? (

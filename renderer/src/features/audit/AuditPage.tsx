@@ -24,8 +24,20 @@ const ACTIONS = [
   'stop',
   'import',
   'export',
+  'sign-in',
+  'sign-out',
+  'refresh',
 ];
-const TYPES = ['site', 'connector', 'camera', 'app-password', 'inventory', 'delivery', 'audit'];
+const TYPES = [
+  'site',
+  'connector',
+  'camera',
+  'app-password',
+  'oauth-account',
+  'inventory',
+  'delivery',
+  'audit',
+];
 
 export function AuditPage({ route }: { route: Route }) {
   const toast = useToast();

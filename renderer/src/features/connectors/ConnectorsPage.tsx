@@ -1,6 +1,7 @@
 import { createColumnHelper } from '@tanstack/react-table';
 import { useMemo, useState } from 'react';
 import type { Connector, Site } from '../../../../shared/domain.ts';
+import type { OAuthAccountStatus } from '../../../../shared/oauth.ts';
 import type { ConnectorHealth } from '../../../../shared/health.ts';
 import { AUTH_LABELS } from '../../../../shared/presets.ts';
 import { api, call, errorMessage, fieldErrors } from '../../api.ts';
@@ -22,7 +23,26 @@ import { DiagnosePanel } from './DiagnosePanel.tsx';
 import { TestEmailPanel } from './TestEmailPanel.tsx';
 import { draftOf, emptyDraft, inputOf, withSecurity, type ConnectorDraft } from './draft.ts';
 
-type Row = Connector & { siteName: string; health: ConnectorHealth | undefined };
+type SignInStatus = OAuthAccountStatus | 'none' | null;
+/** An OAuth2 connector's sign-in state ('none' when nobody is signed in); null for other logins. */
+function signInOf(c: Connector, status: Map<string, OAuthAccountStatus>): SignInStatus {
+  if (c.auth !== 'xoauth2') return null;
+  return (c.oauthAccountId ? status.get(c.oauthAccountId) : undefined) ?? 'none';
+}
+/** An OAuth2 connector is only as good as its sign-in: the table says when it needs a person. */
+function SignInBadge({ status }: { status: SignInStatus }) {
+  if (status === null || status === 'signed-in') return null;
+  return (
+    <Badge tone={status === 'refresh-failing' ? 'warn' : 'bad'}>
+      {status === 'none'
+        ? 'not signed in'
+        : status === 'consent-revoked'
+          ? 'sign in again'
+          : 'sign-in failing'}
+    </Badge>
+  );
+}
+type Row = Connector & { siteName: string; health: ConnectorHealth | undefined; signIn: SignInStatus };
 const col = createColumnHelper<Row>();
 type Tab = 'settings' | 'test' | 'diagnose';
 const SECURITY_SHORT = { tls: 'SSL/TLS', starttls: 'STARTTLS', none: 'None' } as const;
@@ -30,6 +50,7 @@ const SECURITY_SHORT = { tls: 'SSL/TLS', starttls: 'STARTTLS', none: 'None' } as
 export function ConnectorsPage({ route }: { route: Route }) {
   const connectors = useQuery(() => api.connectors.list(), []);
   const sites = useQuery(() => api.sites.list(), []);
+  const signIns = useQuery(() => api.oauth.accounts(), []);
   const health = useConnectorHealth();
   const siteFilter = route.params.get('site') ?? 'all';
   const healthFilter = healthParam(route);
@@ -42,14 +63,19 @@ export function ConnectorsPage({ route }: { route: Route }) {
   });
 
   const siteName = useMemo(() => new Map((sites.data ?? []).map((s) => [s.id, s.name])), [sites.data]);
+  const signInStatus = useMemo(
+    () => new Map<string, OAuthAccountStatus>((signIns.data ?? []).map((a) => [a.id, a.status])),
+    [signIns.data],
+  );
   const rows = useMemo<Row[]>(
     () =>
       (connectors.data ?? []).map((c) => ({
         ...c,
         siteName: siteName.get(c.siteId) ?? '—',
         health: health.byId.get(c.id),
+        signIn: signInOf(c, signInStatus),
       })),
-    [connectors.data, siteName, health.byId],
+    [connectors.data, siteName, health.byId, signInStatus],
   );
   const shown = rows.filter(
     (c) =>
@@ -64,7 +90,11 @@ export function ConnectorsPage({ route }: { route: Route }) {
       col.accessor('title', {
         header: 'Connector',
         meta: { width: 'minmax(150px, 1.4fr)', pin: true },
-        cell: (c) => <strong>{c.getValue()}</strong>,
+        cell: (c) => (
+          <>
+            <strong>{c.getValue()}</strong> <SignInBadge status={c.row.original.signIn} />
+          </>
+        ),
       }),
       col.accessor('siteName', { header: 'Site', meta: { width: 'minmax(130px, 1.1fr)' } }),
       lastResultColumn<Row>((c) => c.health?.lastResult),
@@ -87,7 +117,7 @@ export function ConnectorsPage({ route }: { route: Route }) {
       col.accessor('auth', {
         header: 'Auth',
         meta: { width: '104px', hideBelow: 1340 },
-        cell: (c) => AUTH_LABELS[c.getValue()],
+        cell: (c) => (c.getValue() === 'xoauth2' ? 'OAuth2' : AUTH_LABELS[c.getValue()]),
       }),
       col.accessor('username', {
         header: 'Login',
@@ -103,6 +133,7 @@ export function ConnectorsPage({ route }: { route: Route }) {
   const reload = () => {
     connectors.reload();
     sites.reload();
+    signIns.reload();
     health.reload();
   };
 
@@ -229,6 +260,12 @@ function ConnectorPanel(p: {
   const [summary, setSummary] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   const [tab, setTab] = useState<Tab>(p.tab);
+  // A link to another tab of the open connector (a verdict's "open the sign-in") switches to it.
+  const [linkedTab, setLinkedTab] = useState<Tab>(p.tab);
+  if (linkedTab !== p.tab) {
+    setLinkedTab(p.tab);
+    setTab(p.tab);
+  }
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [exported, setExported] = useState<{ filename: string; text: string } | null>(null);
   const c = p.connector;
@@ -294,7 +331,13 @@ function ConnectorPanel(p: {
         c ? (
           <span>
             <Badge tone={c.state === 'RUN' ? 'ok' : 'muted'}>{c.state}</Badge> {c.host}:{c.port} ·{' '}
-            {c.hasPassword ? 'password stored' : 'no password stored'}
+            {c.auth === 'xoauth2'
+              ? c.oauthAccountId
+                ? `OAuth2 as ${c.username}`
+                : 'OAuth2, not signed in'
+              : c.hasPassword
+                ? 'password stored'
+                : 'no password stored'}
           </span>
         ) : (
           'An SMTP account used at a site'

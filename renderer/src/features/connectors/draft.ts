@@ -14,6 +14,7 @@ export interface ConnectorDraft {
   username: string;
   password: string;
   clearPassword: boolean;
+  oauthAccountId: string | null;
   sender: string;
   senderName: string;
   replyTo: string;
@@ -52,6 +53,7 @@ export function emptyDraft(siteId: string): ConnectorDraft {
     username: '',
     password: '',
     clearPassword: false,
+    oauthAccountId: null,
     sender: '',
     senderName: '',
     replyTo: '',
@@ -81,6 +83,7 @@ export function draftOf(c: Connector): ConnectorDraft {
     username: c.username,
     password: '',
     clearPassword: false,
+    oauthAccountId: c.oauthAccountId,
     sender: c.sender,
     senderName: c.senderName,
     replyTo: c.replyTo,
@@ -148,6 +151,7 @@ export function inputOf(d: ConnectorDraft): ConnectorInput {
     auth: d.auth,
     username: d.username,
     clearPassword: d.clearPassword,
+    oauthAccountId: d.auth === 'xoauth2' ? d.oauthAccountId : null,
     sender: d.sender,
     senderName: d.senderName,
     replyTo: d.replyTo,

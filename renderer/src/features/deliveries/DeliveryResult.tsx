@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { AttemptView, DeliveryDetail, DeliverySummary } from '../../../../shared/delivery.ts';
 import { FAILURE_CATALOG } from '../../../../shared/failures.ts';
+import { navigate } from '../../app/router.ts';
 import { When } from '../../components/format.tsx';
 import { Badge, formatMs } from '../../components/ui.tsx';
 import { ArrivalSection } from '../arrival/ArrivalProof.tsx';
@@ -144,6 +145,15 @@ export function DeliveryResult({ delivery }: { delivery: DeliverySummary | Deliv
                 <strong>What to do: </strong>
                 {failure.fix}
               </p>
+              {delivery.failureClass.startsWith('oauth-') ? (
+                <button
+                  type="button"
+                  className="btn small"
+                  onClick={() => navigate(`connectors/${delivery.connectorId}?tab=settings`)}
+                >
+                  Open the connector's sign-in
+                </button>
+              ) : null}
               {failure.command || failure.reply ? (
                 <dl className="facts">
                   {failure.command ? (
