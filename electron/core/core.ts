@@ -1,5 +1,9 @@
 import { join } from 'node:path';
 import type { EventMessage, EventTopic, EventMap, Handlers } from '../../shared/contract.ts';
+import { ArrivalService } from './arrival/arrival.ts';
+import { arrivalHandlers } from './arrival/arrival-handlers.ts';
+import { BenchInbox } from './bench/bench.ts';
+import { benchHandlers } from './bench/bench-handlers.ts';
 import { systemClock, silentLogger, type CoreAdapters, type PickedFileRef } from './adapters.ts';
 import type { CoreContext } from './context.ts';
 import { healthHandlers } from './health/health-handlers.ts';
@@ -62,6 +66,8 @@ export interface Core {
   readonly runs: RunService;
   readonly oauth: OAuthService;
   readonly inbound: InboundHub;
+  readonly arrival: ArrivalService;
+  readonly bench: BenchInbox;
   readonly health: HealthService;
   /** The keyring's secret box: seals and opens secrets bound to their record. */
   readonly secrets: BoundSecrets;
@@ -81,6 +87,8 @@ export type CoreOptions = Omit<CoreAdapters, 'clock' | 'logger'> &
      * sessions of deliveries run in that worker thread. Without it they run in this thread.
      */
     deliveryThread?: URL;
+    /** The bench inbox's parsing thread (bench-worker.ts, bundled as dist/electron/bench-worker.cjs). */
+    benchWorker?: URL;
     /** The data folder's lock, when the caller took it first (before its key file); else taken here. */
     lock?: DataFolderLock;
     /**
@@ -153,8 +161,36 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
       // with five events per camera.
       if (delivery.runId) return;
     }
+    if (topic === 'arrival') {
+      const { arrival: proof } = payload as EventMap['arrival'];
+      // A run's items carry their arrival in the run's own (batched) events.
+      if (proof.runId) {
+        runs?.onArrival(proof);
+        return;
+      }
+    }
     for (const listener of listeners) listener({ topic, payload } as EventMessage);
   };
+
+  const arrival = new ArrivalService({
+    db,
+    inventory,
+    inbound,
+    clock,
+    logger,
+    emit: (event) => emit('arrival', event),
+  });
+  const bench = new BenchInbox({
+    db,
+    dir: join(options.dataDir, 'bench'),
+    inventory,
+    secrets,
+    inbound,
+    logger,
+    now,
+    emit: (event) => emit('bench', event),
+    workerScript: options.benchWorker ?? null,
+  });
 
   const verifier = new VerifyService({
     inventory,
@@ -218,6 +254,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
         reply: detail.reply,
       });
       if (job.kind === 'test') connectors.recordTest(job.connectorId, detail);
+      arrival.onFinished(detail);
     },
   });
 
@@ -250,6 +287,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     samplesDir: options.samplesDir ?? join(options.dataDir, 'snapshots'),
     pickedFile: (token) => pickedFiles.get(token),
     lookup: options.lookup,
+    arrival,
     emit: (event) => emit('run', event),
   });
 
@@ -316,6 +354,8 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     runs,
     oauth,
     inbound,
+    arrival,
+    bench,
     health,
     mailboxes,
     watchers,
@@ -346,6 +386,8 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     runs: runHandlers(ctx),
     backup: backupHandlers(ctx),
     settings: settingsHandlers(ctx),
+    arrival: arrivalHandlers(ctx),
+    bench: benchHandlers(ctx),
     oauth: oauthHandlers(ctx),
     readiness: readinessHandlers(ctx),
     health: healthHandlers(ctx),
@@ -369,6 +411,8 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     runs,
     oauth,
     inbound,
+    arrival,
+    bench,
     health,
     secrets,
     mailboxes,
@@ -379,11 +423,13 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     },
     async close() {
       clearInterval(pruneTimer);
+      await bench.close();
       oauth.close();
       health.close();
       await watchers.close();
       await vault.flushClipboard();
       await engine.close();
+      arrival.close();
       await thread?.close();
       await csvThread.close();
       listeners.clear();

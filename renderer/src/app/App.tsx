@@ -6,6 +6,7 @@ import { OverviewPage } from '../features/overview/OverviewPage.tsx';
 import { DeliveriesPage } from '../features/deliveries/DeliveriesPage.tsx';
 import { AuditPage } from '../features/audit/AuditPage.tsx';
 import { BackupPage } from '../features/backup/BackupPage.tsx';
+import { BenchPage } from '../features/bench/BenchPage.tsx';
 import { CamerasPage } from '../features/cameras/CamerasPage.tsx';
 import { MailboxesPage } from '../features/mailboxes/MailboxesPage.tsx';
 import { VaultPage } from '../features/vault/VaultPage.tsx';
@@ -26,6 +27,7 @@ const NAV = [
   { page: 'deliveries', label: 'Deliveries', icon: '✉' },
   { page: 'mailboxes', label: 'Mailboxes', icon: '⇊' },
   { page: 'readiness', label: 'Basic-auth readiness', icon: '⚠' },
+  { page: 'bench', label: 'Bench inbox', icon: '⇣' },
   { page: 'audit', label: 'Audit log', icon: '☰' },
   { page: 'backup', label: 'Backup', icon: '⇪' },
 ] as const;
@@ -115,6 +117,8 @@ export function App() {
               <MailboxesPage route={route} />
             ) : route.page === 'readiness' ? (
               <ReadinessPage route={route} />
+            ) : route.page === 'bench' ? (
+              <BenchPage />
             ) : route.page === 'backup' ? (
               <BackupPage />
             ) : (
