@@ -122,6 +122,7 @@ async function start(): Promise<void> {
       // bundled beside main.js by scripts/build-electron.mjs; used when a core is free for it
       ...(deliveryThreadPays() ? { deliveryThread: new URL('./smtp-worker.cjs', import.meta.url) } : {}),
       store: storeOnConf(store),
+      benchWorker: new URL('./bench-worker.cjs', import.meta.url),
       csvThread: new URL('./camera-csv-worker.cjs', import.meta.url),
       secrets: new SafeStorageSecretBox(),
       files: nativeFilePicker(() => mainWindow),

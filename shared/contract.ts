@@ -1,4 +1,14 @@
 import { z } from 'zod';
+import type { ArrivalEvent, DeliveryArrival } from './arrival.ts';
+import {
+  BenchMessagesQuery,
+  BenchSettingsUpdate,
+  BenchSnapshotRef,
+  type BenchEvent,
+  type BenchLogEntry,
+  type BenchPage,
+  type BenchStatus,
+} from './bench.ts';
 import type { AppInfo, CertificateInfo, Connector, PickedFile, Site, SiteRemoval } from './domain.ts';
 import type {
   DeliveryDetail,
@@ -222,6 +232,20 @@ export const contract = {
     get: call(NoInput).returns<Settings>(),
     update: call(SettingsUpdate).returns<Settings>(),
   },
+  arrival: {
+    get: call(ById).returns<DeliveryArrival | null>(),
+  },
+  bench: {
+    status: call(NoInput).returns<BenchStatus>(),
+    configure: call(BenchSettingsUpdate).returns<BenchStatus>(),
+    start: call(NoInput).returns<BenchStatus>(),
+    stop: call(NoInput).returns<BenchStatus>(),
+    renewCertificate: call(NoInput).returns<BenchStatus>(),
+    messages: call(BenchMessagesQuery).returns<BenchPage>(),
+    snapshot: call(BenchSnapshotRef).returns<{ filename: string; dataUrl: string }>(),
+    log: call(NoInput).returns<BenchLogEntry[]>(),
+    clear: call(NoInput).returns<{ removed: number }>(),
+  },
   readiness: {
     report: call(ReadinessInput).returns<ReadinessReport>(),
     exportCsv: call(ReadinessInput).returns<{ filename: string; csv: string; rows: number }>(),
@@ -288,6 +312,8 @@ export interface EventMap {
   diagnosis: DiagnosisEvent;
   verify: VerifyProgress;
   run: RunEvent;
+  arrival: ArrivalEvent;
+  bench: BenchEvent;
   oauth: SignInEvent;
   health: HealthEvent;
   csvImport: CsvImportProgress;

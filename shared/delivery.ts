@@ -1,3 +1,4 @@
+import type { ArrivalState, DeliveryArrival } from './arrival.ts';
 import type { FailureClass } from './failures.ts';
 
 /** `interrupted`: AlertDesk stopped before the delivery was finished; its outcome is unknown. */
@@ -120,6 +121,8 @@ export interface DeliverySummary {
   messageId: string | null;
   durationMs: number | null;
   nextAttemptAt: string | null;
+  /** The second verdict (arrival proof); null or absent while none is known. */
+  arrival?: ArrivalState | null;
 }
 
 export interface DeliveryDetail extends DeliverySummary {
@@ -130,6 +133,8 @@ export interface DeliveryDetail extends DeliverySummary {
   serverMessageId: string | null;
   failure: FailureDetails | null;
   attempts: AttemptView[];
+  /** Arrival proof per recipient, when the delivery is tracked. */
+  arrivalProof?: DeliveryArrival | null;
 }
 
 /** Pushed to the renderer whenever a delivery changes state (queued, each attempt, final). */

@@ -19,13 +19,14 @@ export const HEALTH_LABEL: Record<HealthLevel, string> = {
 /** Worst first: the order of the Overview and of every "worst first" sort. */
 export const HEALTH_RANK: Record<HealthLevel, number> = { failing: 0, 'at-risk': 1, unknown: 2, healthy: 3 };
 
-export type ResultSource = 'test' | 'run' | 'verify';
+/** 'bench': a message the camera sent to the bench inbox (issue 13). */
+export type ResultSource = 'test' | 'run' | 'verify' | 'bench';
 
 /** The most recent proof (or disproof) that a camera's or connector's alert path works. */
 export interface LastResult {
   at: string;
   ok: boolean;
-  /** A connector's test e-mail, a handover run, or an app-password verification (login, no e-mail). */
+  /** A connector's test e-mail, a handover run, an app-password verification (login, no e-mail), or the bench inbox. */
   source: ResultSource;
   /** The delivery (test), the run (run) or the app-password record (verify) it comes from. */
   ref: string | null;

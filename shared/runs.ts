@@ -1,3 +1,4 @@
+import type { ArrivalState, DeliveryArrival } from './arrival.ts';
 import type { FailureClass } from './failures.ts';
 
 /** A handover run: every camera's alert path tested with its own credentials, kept for the record. */
@@ -5,6 +6,8 @@ export const RUN_ITEM_STATUSES = [
   'queued',
   'sending',
   'retrying',
+  /** Accepted by the server; waiting for it to land (runs that require arrival proof). */
+  'arriving',
   'passed',
   'failed',
   'cancelled',
@@ -68,6 +71,8 @@ export interface RunItem {
   durationMs: number | null;
   attempts: number;
   finishedAt: string | null;
+  /** Arrival proof of the camera's message (absent while not known). */
+  arrival?: DeliveryArrival | null;
 }
 
 export interface RunDetail extends RunSummary {
@@ -125,6 +130,10 @@ export interface HandoverReport {
   groups: ReportGroup[];
   /** Failures first (in the order of the groups), then what was delivered. */
   items: RunItem[];
+  /** Whether a camera passed only when its mail arrived in the Inbox. */
+  requireArrival?: boolean;
+  /** How many cameras' messages arrived, landed in Junk, did not arrive, were not checked or are awaited. */
+  arrivalCounts?: Record<ArrivalState, number>;
 }
 
 /** Cameras of a report that did not deliver for the same cause (same class, same connector). */

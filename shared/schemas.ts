@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import {
+  ARRIVAL_SETTINGS_SHAPE,
+  ARRIVAL_STATES,
+  DEFAULT_ARRIVAL_SETTINGS,
+  RUN_ARRIVAL_OPTIONS,
+} from './arrival.ts';
 import { DELIVERY_KINDS, DELIVERY_SORT_COLUMNS, DELIVERY_STATUSES } from './delivery.ts';
 import { AUTH_METHODS, HANDOVER_STATES, SECURITY_MODES } from './domain.ts';
 import { holdsSecret } from './javamail.ts';
@@ -295,7 +301,11 @@ export const MessageFields = z
   })
   .strict();
 
-export const TestMessage = MessageFields.extend({ connectorId: id('Connector') }).strict();
+export const TestMessage = MessageFields.extend({
+  connectorId: id('Connector'),
+  /** Put the arrival token in the subject too (default: the setting). */
+  tokenInSubject: z.boolean().optional(),
+}).strict();
 export type TestMessageInput = z.input<typeof TestMessage>;
 export type TestMessageParsed = z.output<typeof TestMessage>;
 
@@ -310,6 +320,7 @@ export const DeliveryFilter = z
     kind: z.enum(DELIVERY_KINDS).optional(),
     status: z.array(z.enum(DELIVERY_STATUSES)).max(DELIVERY_STATUSES.length).optional(),
     failureClass: z.array(z.enum(FAILURE_CLASSES)).max(FAILURE_CLASSES.length).optional(),
+    arrival: z.array(z.enum(ARRIVAL_STATES)).max(ARRIVAL_STATES.length).optional(),
     from: z.iso.datetime({ offset: true, error: 'From must be a date and time.' }).optional(),
     to: z.iso.datetime({ offset: true, error: 'To must be a date and time.' }).optional(),
     search: z.string().max(200).optional(),
@@ -363,6 +374,7 @@ export const SettingsFields = z
       .int('Must be a whole number of days.')
       .min(0, 'Cannot be negative.')
       .max(3650, 'At most 3650 days.'),
+    ...ARRIVAL_SETTINGS_SHAPE,
   })
   .strict();
 export type Settings = z.output<typeof SettingsFields>;
@@ -371,6 +383,7 @@ export const DEFAULT_SETTINGS: Settings = {
   historyRetentionDays: 180,
   verifyStaleDays: 90,
   retiredSecretRetentionDays: 30,
+  ...DEFAULT_ARRIVAL_SETTINGS,
 };
 
 // ─── Diagnosis ─────────────────────────────────────────────────────────────────────────────────
@@ -609,6 +622,7 @@ export const RunOptions = z
     /** Recipients for connectors without cameras and cameras without recipients. */
     fallbackRecipients: addressList('Fallback recipient').default([]),
     note: optionalText('Note', 1000),
+    ...RUN_ARRIVAL_OPTIONS,
   })
   .strict();
 export type RunOptionsInput = z.input<typeof RunOptions>;

@@ -19,6 +19,8 @@ export const OUTCOME_LABEL: Record<RunItemStatus, string> = {
   queued: 'queued',
   sending: 'sending',
   retrying: 'sending (retry)',
+  // accepted by the server; arrival proof is awaited (runs that require it)
+  arriving: 'waiting for arrival',
   passed: 'passed',
   failed: 'failed',
   cancelled: 'cancelled',

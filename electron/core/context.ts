@@ -1,5 +1,7 @@
 import type { EventMap, EventTopic } from '../../shared/contract.ts';
 import type { Clock, CoreAdapters, Logger, PickedFileRef } from './adapters.ts';
+import type { ArrivalService } from './arrival/arrival.ts';
+import type { BenchInbox } from './bench/bench.ts';
 import type { HealthService } from './health/health.ts';
 import type { AuditLog } from './history/audit.ts';
 import type { Db } from './history/db.ts';
@@ -49,6 +51,10 @@ export interface CoreContext {
   readonly oauth: OAuthService;
   /** Inbound mail from every source (watched mailboxes, the bench inbox), stored once. */
   readonly inbound: InboundHub;
+  /** Arrival proof: each delivery's second verdict, from the watched mailboxes. */
+  readonly arrival: ArrivalService;
+  /** The bench inbox: an SMTP server for cameras on the integrator's bench. */
+  readonly bench: BenchInbox;
   readonly health: HealthService;
   /** Where camera CSV files are read and checked (a worker thread). */
   readonly csvThread: CsvThread;

@@ -1,5 +1,9 @@
 import { join } from 'node:path';
 import type { EventMessage, EventTopic, EventMap, Handlers } from '../../shared/contract.ts';
+import { ArrivalService } from './arrival/arrival.ts';
+import { arrivalHandlers } from './arrival/arrival-handlers.ts';
+import { BenchInbox } from './bench/bench.ts';
+import { benchHandlers } from './bench/bench-handlers.ts';
 import { systemClock, silentLogger, type CoreAdapters, type PickedFileRef } from './adapters.ts';
 import type { CoreContext } from './context.ts';
 import { healthHandlers } from './health/health-handlers.ts';
@@ -65,6 +69,8 @@ export interface Core {
   readonly runs: RunService;
   readonly oauth: OAuthService;
   readonly inbound: InboundHub;
+  readonly arrival: ArrivalService;
+  readonly bench: BenchInbox;
   readonly heartbeats: HeartbeatService;
   readonly health: HealthService;
   /** The keyring's secret box: seals and opens secrets bound to their record. */
@@ -85,6 +91,8 @@ export type CoreOptions = Omit<CoreAdapters, 'clock' | 'logger'> &
      * sessions of deliveries run in that worker thread. Without it they run in this thread.
      */
     deliveryThread?: URL;
+    /** The bench inbox's parsing thread (bench-worker.ts, bundled as dist/electron/bench-worker.cjs). */
+    benchWorker?: URL;
     /** The data folder's lock, when the caller took it first (before its key file); else taken here. */
     lock?: DataFolderLock;
     /**
@@ -157,8 +165,36 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
       // with five events per camera.
       if (delivery.runId) return;
     }
+    if (topic === 'arrival') {
+      const { arrival: proof } = payload as EventMap['arrival'];
+      // A run's items carry their arrival in the run's own (batched) events.
+      if (proof.runId) {
+        runs?.onArrival(proof);
+        return;
+      }
+    }
     for (const listener of listeners) listener({ topic, payload } as EventMessage);
   };
+
+  const arrival = new ArrivalService({
+    db,
+    inventory,
+    inbound,
+    clock,
+    logger,
+    emit: (event) => emit('arrival', event),
+  });
+  const bench = new BenchInbox({
+    db,
+    dir: join(options.dataDir, 'bench'),
+    inventory,
+    secrets,
+    inbound,
+    logger,
+    now,
+    emit: (event) => emit('bench', event),
+    workerScript: options.benchWorker ?? null,
+  });
 
   const verifier = new VerifyService({
     inventory,
@@ -222,6 +258,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
         reply: detail.reply,
       });
       if (job.kind === 'test') connectors.recordTest(job.connectorId, detail);
+      arrival.onFinished(detail);
     },
   });
 
@@ -254,6 +291,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     samplesDir: options.samplesDir ?? join(options.dataDir, 'snapshots'),
     pickedFile: (token) => pickedFiles.get(token),
     lookup: options.lookup,
+    arrival,
     emit: (event) => emit('run', event),
   });
 
@@ -333,6 +371,8 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     runs,
     oauth,
     inbound,
+    arrival,
+    bench,
     heartbeats,
     health,
     mailboxes,
@@ -364,6 +404,8 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     runs: runHandlers(ctx),
     backup: backupHandlers(ctx),
     settings: settingsHandlers(ctx),
+    arrival: arrivalHandlers(ctx),
+    bench: benchHandlers(ctx),
     oauth: oauthHandlers(ctx),
     readiness: readinessHandlers(ctx),
     heartbeats: heartbeatHandlers(ctx),
@@ -388,6 +430,8 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     runs,
     oauth,
     inbound,
+    arrival,
+    bench,
     heartbeats,
     health,
     secrets,
@@ -399,12 +443,14 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     },
     async close() {
       clearInterval(pruneTimer);
+      await bench.close();
       oauth.close();
       await heartbeats.close();
       health.close();
       await watchers.close();
       await vault.flushClipboard();
       await engine.close();
+      arrival.close();
       await thread?.close();
       await csvThread.close();
       listeners.clear();

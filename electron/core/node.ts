@@ -102,6 +102,7 @@ export async function openCore(options: OpenCoreOptions): Promise<Core> {
     ...((options.deliveryThread ?? deliveryThreadPays())
       ? { deliveryThread: new URL('./mail/smtp-worker.ts', import.meta.url) }
       : {}),
+    benchWorker: new URL('./bench/bench-worker.ts', import.meta.url),
     samplesDir: options.samplesDir ?? fileURLToPath(new URL('../../assets/snapshots', import.meta.url)),
     csvThread: new URL('./inventory/camera-csv-worker.ts', import.meta.url),
   });

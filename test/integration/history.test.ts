@@ -125,6 +125,7 @@ describe('the Delivery table query', () => {
       'server_reply',
       'message_id',
       'run_id',
+      'arrival',
     ]);
     expect(out.csv).not.toMatch(/AUTH PLAIN|EHLO/);
     expect(out.filename).toMatch(/^alertdesk-deliveries-.*\.csv$/);

@@ -67,6 +67,7 @@ const SOURCE_WORD = {
   test: 'Test e-mail',
   run: 'Handover run',
   verify: 'App-password verification',
+  bench: 'Bench inbox',
 } as const;
 
 /**
@@ -142,6 +143,20 @@ export class HealthService {
             : last.message,
         });
       }
+      this.changed();
+    } else if (topic === 'bench') {
+      // A camera's mail received by the bench inbox is its last result (issue 13).
+      const { message } = payload as EventMap['bench'];
+      if (!message?.camera) return;
+      const images = message.snapshots.filter((s) => s.imageKind).length;
+      this.d.results.record('camera', message.camera.id, {
+        at: Date.parse(message.receivedAt),
+        ok: true,
+        source: 'bench',
+        ref: message.id,
+        failureClass: null,
+        summary: `Received by the bench inbox${images ? ` with ${plural(images, 'snapshot')}` : ''}${message.login ? `, logged in as ${message.login}` : ''}`,
+      });
       this.changed();
     } else if (topic === 'delivery') {
       const { delivery } = payload as EventMap['delivery'];

@@ -174,7 +174,59 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (mailbox_id, folder)
   ) WITHOUT ROWID;
   `,
-  // 6 (heartbeats): messages matched to cameras, each camera's state changes, the alerts sent
+  // 6 (arrival proof, issue 13): each delivery's token and overall second verdict; one verdict per recipient
+  `
+  ALTER TABLE deliveries ADD COLUMN token TEXT;
+  ALTER TABLE deliveries ADD COLUMN arrival TEXT;
+  CREATE INDEX deliveries_token ON deliveries(token) WHERE token IS NOT NULL;
+  CREATE INDEX deliveries_arrival ON deliveries(arrival, created_at);
+  CREATE TABLE arrivals (
+    delivery_id TEXT NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+    recipient TEXT NOT NULL,
+    token TEXT NOT NULL,
+    state TEXT NOT NULL,
+    accepted_at INTEGER NOT NULL,
+    due_at INTEGER NOT NULL,
+    mailbox_id TEXT,
+    mailbox_title TEXT,
+    folder TEXT,
+    folder_role TEXT,
+    arrived_at INTEGER,
+    inbound_key TEXT,
+    reason TEXT,
+    auth_json TEXT,
+    PRIMARY KEY (delivery_id, recipient)
+  ) WITHOUT ROWID;
+  CREATE INDEX arrivals_token ON arrivals(token);
+  CREATE INDEX arrivals_due ON arrivals(due_at) WHERE state = 'waiting';
+  `,
+  // 7 (bench inbox, issue 13): what cameras on the bench sent; the raw messages are files beside the history
+  `
+  CREATE TABLE bench_messages (
+    id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL UNIQUE,
+    received_at INTEGER NOT NULL,
+    remote_address TEXT NOT NULL,
+    login TEXT,
+    secure INTEGER NOT NULL,
+    envelope_from TEXT NOT NULL,
+    envelope_to_json TEXT NOT NULL,
+    from_addr TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    message_id TEXT,
+    camera_id TEXT,
+    camera_name TEXT,
+    site_name TEXT,
+    matched_by TEXT,
+    match_note TEXT,
+    snapshots_json TEXT NOT NULL,
+    problems_json TEXT NOT NULL
+  );
+  CREATE INDEX bench_received ON bench_messages(received_at);
+  CREATE INDEX bench_camera ON bench_messages(camera_id, received_at);
+  `,
+  // 8 (heartbeats): messages matched to cameras, each camera's state changes, the alerts sent
   `
   CREATE TABLE heartbeats (
     message_key TEXT PRIMARY KEY,

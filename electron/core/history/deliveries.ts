@@ -11,6 +11,7 @@ import type {
   FailureDetails,
   RejectedRecipient,
 } from '../../../shared/delivery.ts';
+import type { ArrivalState } from '../../../shared/arrival.ts';
 import type { FailureClass } from '../../../shared/failures.ts';
 import type { DeliveryQueryParsed } from '../../../shared/schemas.ts';
 import { settle, transaction, write, writeSoon, type Db } from './db.ts';
@@ -94,6 +95,7 @@ interface DeliveryRow {
   accepted_json: string;
   rejected_json: string;
   failure_json: string | null;
+  arrival: string | null;
 }
 
 interface AttemptRow {
@@ -113,7 +115,7 @@ interface AttemptRow {
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 export const SUMMARY_COLUMNS =
-  'id, created_at, updated_at, kind, status, site_id, site_name, connector_id, connector_title, camera_id, camera_name, run_id, subject, from_addr, to_json, attempt_count, failure_class, reply, message_id, duration_ms, next_attempt_at';
+  'id, created_at, updated_at, kind, status, site_id, site_name, connector_id, connector_title, camera_id, camera_name, run_id, subject, from_addr, to_json, attempt_count, failure_class, reply, message_id, duration_ms, next_attempt_at, arrival';
 
 export function toSummary(row: Pick<DeliveryRow, keyof DeliveryRow>): DeliverySummary {
   return {
@@ -138,6 +140,7 @@ export function toSummary(row: Pick<DeliveryRow, keyof DeliveryRow>): DeliverySu
     messageId: row.message_id,
     durationMs: row.duration_ms,
     nextAttemptAt: iso(row.next_attempt_at),
+    arrival: row.arrival as ArrivalState | null,
   };
 }
 
@@ -346,6 +349,7 @@ export function whereOf(f: DeliveryQueryParsed['filter']): { sql: string; params
   if (f.kind) add('kind = ?', f.kind);
   if (f.status?.length) add(`status IN (${list(f.status)})`, ...f.status);
   if (f.failureClass?.length) add(`failure_class IN (${list(f.failureClass)})`, ...f.failureClass);
+  if (f.arrival?.length) add(`arrival IN (${list(f.arrival)})`, ...f.arrival);
   if (f.from) add('created_at >= ?', new Date(f.from).getTime());
   if (f.to) add('created_at <= ?', new Date(f.to).getTime());
   if (f.search?.trim()) {

@@ -7,16 +7,19 @@ import { exportDeliveries, queryDeliveries } from './deliveries.ts';
 
 /** The `deliveries` calls: the delivery history, with what is in flight merged in from the engine. */
 export function deliveryHandlers(
-  ctx: Pick<CoreContext, 'db' | 'deliveries' | 'engine' | 'audit' | 'clock'>,
+  ctx: Pick<CoreContext, 'db' | 'deliveries' | 'engine' | 'audit' | 'clock' | 'arrival'>,
 ): Handlers['deliveries'] {
-  const { db, deliveries, engine, audit, clock } = ctx;
+  const { db, deliveries, engine, audit, clock, arrival } = ctx;
   return {
     get: ({ id }): DeliveryDetail => {
       const detail = deliveries.detail(id);
       if (!detail) throw notFound('Delivery', id);
       // A delivery in flight is ahead of its row (the "sending" state is not written).
       const live = engine.liveState(id);
-      return live ? { ...detail, ...live, attempts: detail.attempts } : detail;
+      const arrivalProof = arrival.forDelivery(id);
+      return live
+        ? { ...detail, ...live, attempts: detail.attempts, arrivalProof }
+        : { ...detail, arrivalProof };
     },
     query: (q) => {
       const page = queryDeliveries(db, q);
@@ -54,6 +57,7 @@ export function deliveryHandlers(
           server_reply: d.reply ?? '',
           message_id: d.messageId ?? '',
           run_id: d.runId ?? '',
+          arrival: d.arrival ?? '',
         })),
       );
       audit.record({

@@ -1,12 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import type { Handlers } from '../../../shared/contract.ts';
 import type { PickedFile } from '../../../shared/domain.ts';
+import { newToken, subjectWithToken } from '../../../shared/arrival.ts';
+import { TOKEN_HEADER } from '../../../shared/inbound.ts';
 import { AppError } from '../../../shared/result.ts';
 import type { TestMessageParsed } from '../../../shared/schemas.ts';
 import type { CoreContext } from '../context.ts';
 import { composeMessage } from './compose.ts';
 
-type Ctx = Pick<CoreContext, 'connectors' | 'engine' | 'options' | 'pickedFiles'>;
+type Ctx = Pick<CoreContext, 'connectors' | 'engine' | 'options' | 'pickedFiles' | 'arrival' | 'inventory'>;
 
 /** The `files` calls: attachments picked in the native dialog, handed to the renderer as tokens. */
 export function fileHandlers({ options, pickedFiles }: Ctx): Handlers['files'] {
@@ -24,7 +26,7 @@ export function fileHandlers({ options, pickedFiles }: Ctx): Handlers['files'] {
 
 /** The `mail` calls: a connector's test e-mail, composed here and queued on the delivery engine. */
 export function mailHandlers(ctx: Ctx): Handlers['mail'] {
-  const { connectors, engine, options, pickedFiles } = ctx;
+  const { connectors, engine, options, pickedFiles, arrival, inventory } = ctx;
 
   async function attachmentsOf(input: TestMessageParsed) {
     return Promise.all(
@@ -55,6 +57,9 @@ export function mailHandlers(ctx: Ctx): Handlers['mail'] {
   return {
     sendTest: async (input) => {
       const connector = connectors.stored(input.connectorId);
+      // The token finds the message again when it lands in a watched mailbox (arrival proof).
+      const token = newToken();
+      const inSubject = input.tokenInSubject ?? inventory.settings.tokenInSubject;
       const message = await composeMessage({
         from: connector.sender,
         fromName: connector.senderName,
@@ -62,12 +67,12 @@ export function mailHandlers(ctx: Ctx): Handlers['mail'] {
         cc: input.cc,
         bcc: input.bcc,
         replyTo: input.replyTo || connector.replyTo,
-        subject: input.subject,
+        subject: inSubject ? subjectWithToken(input.subject, token) : input.subject,
         body: input.body,
         contentType: input.contentType,
         importance: input.importance,
         attachments: await attachmentsOf(input),
-        headers: { 'X-Mailer': `AlertDesk ${options.appVersion}` },
+        headers: { [TOKEN_HEADER]: token, 'X-Mailer': `AlertDesk ${options.appVersion}` },
       });
       const { id } = engine.submit({
         kind: 'test',
@@ -75,6 +80,7 @@ export function mailHandlers(ctx: Ctx): Handlers['mail'] {
         message,
         allowStopped: true,
       });
+      arrival.expect(id, token);
       return { deliveryId: id };
     },
   };

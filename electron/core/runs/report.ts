@@ -1,3 +1,4 @@
+import type { ArrivalState } from '../../../shared/arrival.ts';
 import { FAILURE_CATALOG } from '../../../shared/failures.ts';
 import { AppError } from '../../../shared/result.ts';
 import type { HandoverReport, ReportGroup, RunCounts, RunDetail, RunItem } from '../../../shared/runs.ts';
@@ -51,6 +52,15 @@ export function buildReport(
   };
 }
 
+/** A failed camera's group when the cause is where its mail landed (arrival proof, issue 13). */
+const ARRIVAL_CAUSE: Record<ArrivalState, string> = {
+  junk: 'Landed in Junk',
+  'not-arrived': 'Did not arrive',
+  'not-checked': 'Arrival not checked',
+  waiting: 'Waiting for arrival',
+  arrived: 'Failed',
+};
+
 const GROUP_ORDER: Record<ReportGroup['status'], number> = {
   failed: 0,
   skipped: 1,
@@ -59,6 +69,7 @@ const GROUP_ORDER: Record<ReportGroup['status'], number> = {
   queued: 3,
   sending: 3,
   retrying: 3,
+  arriving: 3,
 };
 const GROUP_TITLE: Record<Exclude<ReportGroup['status'], 'failed'>, string> = {
   skipped: 'Not tested',
@@ -67,6 +78,7 @@ const GROUP_TITLE: Record<Exclude<ReportGroup['status'], 'failed'>, string> = {
   queued: 'Still sending',
   sending: 'Still sending',
   retrying: 'Still sending',
+  arriving: 'Waiting for arrival',
 };
 
 /**
@@ -79,9 +91,12 @@ export function groupFailures(items: RunItem[]): ReportGroup[] {
   for (const i of items) {
     if (i.status === 'passed') continue;
     const text = (i.explanation ?? '').split(i.account || '\u0000').join('\u0001');
+    // A camera whose mail was accepted but did not arrive in the Inbox (a run requiring arrival
+    // proof) has no failure class: its arrival verdict is its cause.
+    const arrivalCause = i.status === 'failed' && !i.failureClass ? (i.arrival?.overall ?? null) : null;
     const key =
       i.status === 'failed'
-        ? `failed|${i.failureClass ?? ''}|${i.connectorId ?? ''}`
+        ? `failed|${i.failureClass ?? arrivalCause ?? ''}|${i.connectorId ?? ''}`
         : i.status === 'skipped'
           ? `skipped|${text}`
           : `${GROUP_ORDER[i.status]}`;
@@ -94,7 +109,9 @@ export function groupFailures(items: RunItem[]): ReportGroup[] {
             i.status === 'failed'
               ? i.failureClass
                 ? FAILURE_CATALOG[i.failureClass].title
-                : 'Failed'
+                : arrivalCause
+                  ? ARRIVAL_CAUSE[arrivalCause]
+                  : 'Failed'
               : GROUP_TITLE[i.status],
           explanation: '',
           fix: i.fix,

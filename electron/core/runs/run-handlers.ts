@@ -1,6 +1,7 @@
 import type { Handlers } from '../../../shared/contract.ts';
 import { AppError } from '../../../shared/result.ts';
 import type { CoreContext } from '../context.ts';
+import { arrivalColumns } from '../arrival/arrival-words.ts';
 import { OUTCOME_LABEL, plural } from '../../../shared/words.ts';
 import { spreadsheetCsv } from '../csv.ts';
 
@@ -41,6 +42,7 @@ export function runHandlers(ctx: Pick<CoreContext, 'runs' | 'audit' | 'options'>
           server_reply: i.reply ?? '',
           message_id: i.messageId ?? '',
           time_ms: i.durationMs ?? '',
+          ...arrivalColumns(i.arrival ?? null),
         })),
       );
       audit.record({

@@ -1,7 +1,15 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SQLInputValue } from 'node:sqlite';
+import {
+  ARRIVAL_STATES,
+  newToken,
+  subjectWithToken,
+  type ArrivalState,
+  type DeliveryArrival,
+} from '../../../shared/arrival.ts';
 import type { DeliverySummary } from '../../../shared/delivery.ts';
+import { TOKEN_HEADER } from '../../../shared/inbound.ts';
 import { FAILURE_CATALOG, type FailureClass } from '../../../shared/failures.ts';
 import { AppError, notFound } from '../../../shared/result.ts';
 import type {
@@ -21,6 +29,7 @@ import type { RunOptionsParsed } from '../../../shared/schemas.ts';
 import { renderSubject } from '../../../shared/subject.ts';
 import { plural } from '../../../shared/words.ts';
 import type { Clock, HostLookup, Logger } from '../adapters.ts';
+import type { ArrivalPort } from '../arrival/arrival.ts';
 import { settle, transaction, write, writeSoon, type Db } from '../history/db.ts';
 import type { AuditLog } from '../history/audit.ts';
 import type { Inventory, StoredCamera, StoredConnector, StoredSite } from '../inventory/inventory.ts';
@@ -60,6 +69,9 @@ interface ActiveRun {
   /** Items changed since listeners last heard. */
   dirty: Set<string>;
   flush: NodeJS.Timeout | null;
+  /** A camera passes only when its mail arrived in the Inbox (arrival proof). */
+  requireArrival: boolean;
+  tokenInSubject: boolean;
 }
 
 interface ItemRow {
@@ -156,6 +168,8 @@ export interface RunDeps {
   /** Files picked in the open dialog, by token. */
   pickedFile: (token: string) => { path: string; filename: string } | undefined;
   lookup: HostLookup | undefined;
+  /** Arrival proof: every message carries a token; runs may require the mail to land. */
+  arrival?: ArrivalPort;
   emit: (event: RunEvent) => void;
 }
 
@@ -170,6 +184,8 @@ export class RunService {
   /** Runs in progress: their items and counts live here, SQLite gets each item's final state. */
   private readonly active = new Map<string, ActiveRun>();
   private readonly deliveryToItem = new Map<string, { run: ActiveRun; itemId: string }>();
+  /** Items accepted by their server and waiting for arrival proof, by delivery. */
+  private readonly arriving = new Map<string, { run: ActiveRun; itemId: string }>();
   private readonly sql;
 
   constructor(deps: RunDeps) {
@@ -314,6 +330,8 @@ export class RunService {
       items: live,
       dirty: new Set(),
       flush: null,
+      requireArrival: options.requireArrival && this.d.arrival !== undefined,
+      tokenInSubject: options.tokenInSubject ?? this.d.inventory.settings.tokenInSubject,
     };
     this.active.set(runId, run);
     run.done = this.send(run, items, attachments).finally(() => this.active.delete(runId));
@@ -395,14 +413,48 @@ export class RunService {
     const items = live
       ? [...live.items.values()].map((i) => ({ ...i }))
       : (this.sql.items.all(runId) as unknown as ItemRow[]).map(itemOf);
+    const proofs = this.d.arrival?.forDeliveries(items.flatMap((i) => (i.deliveryId ? [i.deliveryId] : [])));
+    for (const item of items) item.arrival = (item.deliveryId && proofs?.get(item.deliveryId)) || null;
     return { ...summary, items };
   }
 
   report(runId: string, siteId: string): HandoverReport {
-    return buildReport(this.detail(runId), siteId, this.d.inventory.site(siteId), {
+    const report = buildReport(this.detail(runId), siteId, this.d.inventory.site(siteId), {
       generatedAt: this.d.clock.now(),
       integrator: this.d.osUser,
     });
+    const requireArrival = this.optionsOf(runId).requireArrival ?? false;
+    const arrivalCounts = Object.fromEntries(ARRIVAL_STATES.map((s) => [s, 0])) as Record<
+      ArrivalState,
+      number
+    >;
+    for (const i of report.items) if (i.arrival) arrivalCounts[i.arrival.overall]++;
+    return {
+      ...report,
+      ...(report.ready && requireArrival
+        ? {
+            verdict: `All ${plural(report.counts.total, 'alert path')} delivered and arrived in the Inbox: the site's e-mail alerts are ready for handover.`,
+          }
+        : {}),
+      requireArrival,
+      arrivalCounts,
+    };
+  }
+
+  /** A live run's item heard about its arrival proof (a late one after the run is read from the history). */
+  onArrival(proof: DeliveryArrival): void {
+    const ref = this.deliveryToItem.get(proof.deliveryId) ?? this.arriving.get(proof.deliveryId);
+    if (!ref) return;
+    const item = ref.run.items.get(ref.itemId);
+    if (!item) return;
+    item.arrival = proof;
+    this.touch(ref.run, item.id);
+  }
+
+  private optionsOf(runId: string): Partial<RunOptionsParsed> {
+    const row = this.d.db.prepare('SELECT options_json FROM runs WHERE id = ?').get(runId) as
+      { options_json: string } | undefined;
+    return row ? (JSON.parse(row.options_json) as Partial<RunOptionsParsed>) : {};
   }
 
   private counts(runId: string): RunCounts {
@@ -432,8 +484,10 @@ export class RunService {
       // The first sessions open while the rest is still being queued (a thousand cameras take ~25 ms).
       if (++submitted % SUBMIT_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
       const connector = p.connector;
+      const token = newToken();
+      const subject = run.tokenInSubject ? subjectWithToken(p.subject, token) : p.subject;
       const message = {
-        meta: { subject: p.subject, from: p.from, to: p.recipients, cc: [], bcc: [] },
+        meta: { subject, from: p.from, to: p.recipients, cc: [], bcc: [] },
         build: (): Promise<ComposedMessage> =>
           composeMessage({
             from: p.from,
@@ -442,12 +496,13 @@ export class RunService {
             cc: [],
             bcc: [],
             replyTo: '',
-            subject: p.subject,
+            subject,
             body: this.body(p, run.id, startedAt),
             contentType: 'text',
             importance: 'normal',
             attachments,
             headers: {
+              [TOKEN_HEADER]: token,
               'X-AlertDesk-Run': run.id,
               ...(p.camera ? { 'X-AlertDesk-Camera': p.camera.id } : {}),
               'X-Mailer': `AlertDesk ${this.d.appVersion}`,
@@ -463,6 +518,7 @@ export class RunService {
         message,
         signal: run.controller.signal,
       });
+      this.d.arrival?.expect(job.id, token);
       this.deliveryToItem.set(job.id, { run, itemId: id });
       run.items.get(id)!.deliveryId = job.id;
       pending.push(job.done.then((outcome) => this.finishItem(run, id, outcome)));
@@ -483,10 +539,12 @@ export class RunService {
     this.d.logger.info('handover run finished', { runId: run.id, ...this.counts(run.id) });
   }
 
-  private finishItem(run: ActiveRun, itemId: string, d: DeliveryOutcome): void {
+  private async finishItem(run: ActiveRun, itemId: string, d: DeliveryOutcome): Promise<void> {
     this.deliveryToItem.delete(d.id);
     const item = run.items.get(itemId)!;
     item.status = statusOfDelivery(d);
+    const awaitArrival = run.requireArrival && item.status === 'passed';
+    if (awaitArrival) item.status = 'arriving';
     item.deliveryId = d.id;
     item.failureClass = d.failureClass;
     item.explanation =
@@ -514,6 +572,46 @@ export class RunService {
     // After the I/O waiting in this turn: the next session matters more (see writeSoon).
     writeSoon(this.d.db, () => this.sql.finishItem.run(...values));
     this.touch(run, itemId);
+    if (awaitArrival) await this.arrivalVerdict(run, item, values);
+  }
+
+  /**
+   * A run that requires arrival proof: the camera passes only when its mail arrived in the Inbox
+   * (or a folder a rule filed it in); in Junk, not arrived or not checked, it fails with the fix.
+   */
+  private async arrivalVerdict(run: ActiveRun, item: RunItem, values: SQLInputValue[]): Promise<void> {
+    this.arriving.set(item.deliveryId!, { run, itemId: item.id });
+    const signal = run.controller.signal;
+    const proof = await Promise.race([
+      this.d.arrival!.settled(item.deliveryId!),
+      new Promise<'cancelled'>((resolve) => {
+        if (signal.aborted) resolve('cancelled');
+        else signal.addEventListener('abort', () => resolve('cancelled'), { once: true });
+      }),
+    ]);
+    this.arriving.delete(item.deliveryId!);
+    if (proof === 'cancelled') {
+      item.status = 'cancelled';
+      item.explanation = 'Accepted by the server; the run was cancelled before its arrival was proven.';
+    } else {
+      item.arrival = proof;
+      item.status = proof?.overall === 'arrived' ? 'passed' : 'failed';
+    }
+    if (item.status === 'failed' && proof !== 'cancelled') {
+      item.explanation = proof
+        ? `Accepted by the server; ${proof.summary.charAt(0).toLowerCase()}${proof.summary.slice(1)}`
+        : 'Accepted by the server, but its arrival was not tracked.';
+      item.fix = proof?.fix ?? 'Watch the recipient mailbox to prove arrival, then re-run this camera.';
+    }
+    const now = this.d.clock.now();
+    item.finishedAt = new Date(now).toISOString();
+    const next = [...values];
+    next[0] = item.status;
+    next[3] = item.explanation;
+    next[4] = item.fix;
+    next[9] = now;
+    writeSoon(this.d.db, () => this.sql.finishItem.run(...next));
+    this.touch(run, item.id);
   }
 
   /** Marks an item changed; listeners hear about changed items at most ten times a second. */

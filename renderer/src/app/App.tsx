@@ -7,6 +7,7 @@ import { DeliveriesPage } from '../features/deliveries/DeliveriesPage.tsx';
 import { HeartbeatsPage } from '../features/heartbeats/HeartbeatsPage.tsx';
 import { AuditPage } from '../features/audit/AuditPage.tsx';
 import { BackupPage } from '../features/backup/BackupPage.tsx';
+import { BenchPage } from '../features/bench/BenchPage.tsx';
 import { CamerasPage } from '../features/cameras/CamerasPage.tsx';
 import { MailboxesPage } from '../features/mailboxes/MailboxesPage.tsx';
 import { VaultPage } from '../features/vault/VaultPage.tsx';
@@ -28,6 +29,7 @@ const NAV = [
   { page: 'deliveries', label: 'Deliveries', icon: '✉' },
   { page: 'mailboxes', label: 'Mailboxes', icon: '⇊' },
   { page: 'readiness', label: 'Basic-auth readiness', icon: '⚠' },
+  { page: 'bench', label: 'Bench inbox', icon: '⇣' },
   { page: 'audit', label: 'Audit log', icon: '☰' },
   { page: 'backup', label: 'Backup', icon: '⇪' },
 ] as const;
@@ -119,6 +121,8 @@ export function App() {
               <MailboxesPage route={route} />
             ) : route.page === 'readiness' ? (
               <ReadinessPage route={route} />
+            ) : route.page === 'bench' ? (
+              <BenchPage />
             ) : route.page === 'backup' ? (
               <BackupPage />
             ) : (

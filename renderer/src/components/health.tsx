@@ -33,7 +33,12 @@ export function HealthBadge({ level, reasons }: { level: HealthLevel; reasons?: 
   );
 }
 
-const SOURCE = { test: 'test e-mail', run: 'handover run', verify: 'verification' } as const;
+const SOURCE = {
+  test: 'test e-mail',
+  run: 'handover run',
+  verify: 'verification',
+  bench: 'bench inbox',
+} as const;
 
 /** "passed 2 h ago", "failed: Login rejected" — what a table's Last result column shows. */
 export function LastResultCell({ result }: { result: LastResult | null | undefined }) {

@@ -5,7 +5,14 @@ import type { DeliveryDetail, DeliverySummary } from '../../../../shared/deliver
 import type { Importance } from '../../../../shared/schemas.ts';
 import { api, call, errorMessage, fieldErrors } from '../../api.ts';
 import { useEvent } from '../../app/hooks.ts';
-import { SelectField, TextArea, TextField, listError, splitAddresses } from '../../components/fields.tsx';
+import {
+  CheckboxField,
+  SelectField,
+  TextArea,
+  TextField,
+  listError,
+  splitAddresses,
+} from '../../components/fields.tsx';
 import { Notice } from '../../components/ui.tsx';
 import { DeliveryResult, isFinal } from '../deliveries/DeliveryResult.tsx';
 
@@ -45,6 +52,7 @@ export function TestEmailPanel({ connector }: { connector: Connector }) {
   const [deliveryId, setDeliveryId] = useState<string | null>(null);
   const [delivery, setDelivery] = useState<DeliverySummary | DeliveryDetail | null>(null);
   const [sending, setSending] = useState(false);
+  const [tokenInSubject, setTokenInSubject] = useState<boolean | null>(null);
   const field = draftFields(draft, set, errors);
 
   // Each change of the delivery (sending, each attempt, waiting to retry, final) brings its full
@@ -75,6 +83,7 @@ export function TestEmailPanel({ connector }: { connector: Connector }) {
           contentType: draft.contentType,
           importance: draft.importance,
           replyTo: draft.replyTo,
+          ...(tokenInSubject === null ? {} : { tokenInSubject }),
           attachments: attachments.map((a) =>
             a.kind === 'file'
               ? { fileToken: a.file.token, filename: a.file.filename }
@@ -150,6 +159,12 @@ export function TestEmailPanel({ connector }: { connector: Connector }) {
         />
         <TextArea label="Body" {...field('body')} wide rows={5} mono={draft.contentType === 'html'} />
         <TextField label="Reply-to" {...field('replyTo')} placeholder={connector.replyTo || 'optional'} />
+        <CheckboxField
+          label="Token in the subject too"
+          checked={tokenInSubject ?? false}
+          onChange={setTokenInSubject}
+          hint="Arrival proof finds the message by its X-AlertDesk-Token header; add [AD:…] to the subject for servers that strip it (default: the arrival setting)."
+        />
         <div className="wide attachments">
           <div className="row">
             <strong>Attachments</strong>

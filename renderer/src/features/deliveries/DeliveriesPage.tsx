@@ -24,6 +24,8 @@ import {
   formatMs,
   useToast,
 } from '../../components/ui.tsx';
+import { ARRIVAL_LABELS, ARRIVAL_STATES, type ArrivalState } from '../../../../shared/arrival.ts';
+import { ArrivalBadge, ArrivalSettingsDialog } from '../arrival/ArrivalProof.tsx';
 import { DeliveryResult, STATUS_LABEL, StatusBadge } from './DeliveryResult.tsx';
 
 const KIND_LABEL = {
@@ -59,6 +61,8 @@ export function DeliveriesPage({ route }: { route: Route }) {
   const cameraId = route.params.get('camera') ?? '';
   const [status, setStatus] = useState<string>('');
   const [failureClass, setFailureClass] = useState<string>('');
+  const [arrival, setArrival] = useState<string>('');
+  const [arrivalSettingsOpen, setArrivalSettingsOpen] = useState(false);
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [search, setSearch] = useState('');
@@ -80,13 +84,14 @@ export function DeliveriesPage({ route }: { route: Route }) {
     if (status === 'in-progress') f.status = ['queued', 'sending', 'retrying'];
     else if (status) f.status = [status as DeliverySummary['status']];
     if (failureClass) f.failureClass = [failureClass as FailureClass];
+    if (arrival) f.arrival = [arrival as ArrivalState];
     const start = dayStart(from);
     const end = dayEnd(to);
     if (start) f.from = start;
     if (end) f.to = end;
     if (debouncedSearch.trim()) f.search = debouncedSearch.trim();
     return f;
-  }, [siteId, connectorId, runId, cameraId, status, failureClass, from, to, debouncedSearch]);
+  }, [siteId, connectorId, runId, cameraId, status, failureClass, arrival, from, to, debouncedSearch]);
   const rangeError = from && to && from > to ? 'The end date is before the start date.' : null;
 
   const fetchPage = useCallback(
@@ -103,6 +108,7 @@ export function DeliveriesPage({ route }: { route: Route }) {
   const [dirty, setDirty] = useState(false);
   useEvent('delivery', () => setDirty(true));
   useEvent('run', () => setDirty(true));
+  useEvent('arrival', () => setDirty(true));
   useEffect(() => {
     if (!dirty) return;
     const timer = setTimeout(() => {
@@ -139,6 +145,13 @@ export function DeliveriesPage({ route }: { route: Route }) {
       width: '130px',
       sortable: true,
       render: (d) => <StatusBadge status={d.status} />,
+    },
+    {
+      // not a sort column of the history: the id only needs to be unique among the columns
+      id: 'arrival' as DeliverySortColumn,
+      header: 'Arrival',
+      width: '132px',
+      render: (d) => <ArrivalBadge state={d.arrival} />,
     },
     {
       id: 'failureClass',
@@ -220,9 +233,14 @@ export function DeliveriesPage({ route }: { route: Route }) {
         title="Deliveries"
         description="Every test and handover e-mail, each attempt with its verdict. Click a row for the transcript and what to do."
         actions={
-          <button type="button" className="btn" onClick={() => setSettingsOpen(true)}>
-            History settings
-          </button>
+          <>
+            <button type="button" className="btn" onClick={() => setArrivalSettingsOpen(true)}>
+              Arrival proof
+            </button>
+            <button type="button" className="btn" onClick={() => setSettingsOpen(true)}>
+              History settings
+            </button>
+          </>
         }
       />
       {runId ? (
@@ -273,6 +291,13 @@ export function DeliveriesPage({ route }: { route: Route }) {
                   (s) => s === 'sent' || s === 'failed' || s === 'cancelled' || s === 'interrupted',
                 ).map((s) => ({ value: s, label: STATUS_LABEL[s] })),
               ]}
+            />
+            <FilterSelect
+              label="Filter by arrival"
+              value={arrival}
+              onChange={setArrival}
+              all={{ value: '', label: 'Any arrival' }}
+              options={ARRIVAL_STATES.map((s) => ({ value: s, label: ARRIVAL_LABELS[s] }))}
             />
             <MoreFilters active={[connectorId, cameraId, failureClass, from, to].filter(Boolean).length}>
               <FilterSelect
@@ -333,6 +358,7 @@ export function DeliveriesPage({ route }: { route: Route }) {
         empty="No deliveries match. Test e-mails and handover runs appear here."
       />
       {selected ? <DeliveryPanel summary={selected} onClose={() => setSelected(null)} /> : null}
+      {arrivalSettingsOpen ? <ArrivalSettingsDialog onClose={() => setArrivalSettingsOpen(false)} /> : null}
       {settingsOpen ? (
         <HistorySettingsDialog
           onClose={() => setSettingsOpen(false)}

@@ -4,6 +4,7 @@ import { FAILURE_CATALOG } from '../../../../shared/failures.ts';
 import { navigate } from '../../app/router.ts';
 import { When } from '../../components/format.tsx';
 import { Badge, formatMs } from '../../components/ui.tsx';
+import { ArrivalSection } from '../arrival/ArrivalProof.tsx';
 
 export const STATUS_LABEL: Record<DeliverySummary['status'], string> = {
   queued: 'Queued',
@@ -112,6 +113,8 @@ export function DeliveryResult({ delivery }: { delivery: DeliverySummary | Deliv
           <dd>{formatMs(detail.durationMs)}</dd>
         </dl>
       ) : null}
+
+      {delivery.status === 'sent' ? <ArrivalSection deliveryId={delivery.id} runId={delivery.runId} /> : null}
 
       {delivery.status === 'interrupted' ? (
         <div className="verdict interrupted" data-testid="interrupted-verdict">

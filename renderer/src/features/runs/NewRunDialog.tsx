@@ -5,7 +5,7 @@ import type { RunOptionsInput } from '../../../../shared/schemas.ts';
 import { api, call, errorMessage, fieldErrors } from '../../api.ts';
 import { useQuery } from '../../app/hooks.ts';
 import { navigate } from '../../app/router.ts';
-import { TextField, listError, splitAddresses } from '../../components/fields.tsx';
+import { CheckboxField, TextField, listError, splitAddresses } from '../../components/fields.tsx';
 import { plural } from '../../components/format.tsx';
 import { Badge, Dialog, DialogActions, Notice, useToast } from '../../components/ui.tsx';
 
@@ -27,6 +27,7 @@ export function NewRunDialog(p: {
   const [files, setFiles] = useState<PickedFile[]>([]);
   const [fallback, setFallback] = useState('');
   const [note, setNote] = useState('');
+  const [requireArrival, setRequireArrival] = useState(false);
   const [plan, setPlan] = useState<RunPlan | null>(null);
   const [planError, setPlanError] = useState<string | null>(null);
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -39,8 +40,9 @@ export function NewRunDialog(p: {
       snapshotFiles: files.map((f) => f.token),
       fallbackRecipients: splitAddresses(fallback),
       note,
+      requireArrival,
     }),
-    [siteIds, p.cameraIds, p.connectorIds, snapshots, files, fallback, note],
+    [siteIds, p.cameraIds, p.connectorIds, snapshots, files, fallback, note, requireArrival],
   );
   const empty =
     siteIds.length === 0 && (p.cameraIds ?? []).length === 0 && (p.connectorIds ?? []).length === 0;
@@ -208,6 +210,12 @@ export function NewRunDialog(p: {
           onChange={setNote}
           error={errors.note}
           placeholder="e.g. Handover to Portside Ltd, visit 3"
+        />
+        <CheckboxField
+          label="Require arrival proof"
+          checked={requireArrival}
+          onChange={setRequireArrival}
+          hint="A camera passes only when its mail arrived in the Inbox of a watched mailbox (in Junk or not arrived = failed). The run waits for each verdict."
         />
       </div>
       {planError ? <Notice level="error">{planError}</Notice> : null}

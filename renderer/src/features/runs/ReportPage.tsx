@@ -7,6 +7,7 @@ import { OUTCOME_LABEL, plural } from '../../../../shared/words.ts';
 import { absoluteTime } from '../../components/format.tsx';
 import { Notice, formatMs, useToast } from '../../components/ui.tsx';
 import { download } from '../deliveries/DeliveriesPage.tsx';
+import { ARRIVAL_COLUMNS, ReportArrivalSummary, showsArrival } from '../arrival/ReportArrival.tsx';
 
 /**
  * An e-mail address that wraps only between its parts (after a dot, before the @), never inside a
@@ -173,6 +174,7 @@ export function ReportPage({
         <p className="muted">Preparing the report…</p>
       </div>
     );
+  const arrival = showsArrival(report);
   const byId = new Map(report.items.map((i) => [i.id, i]));
   return (
     <div className={`report${printMode ? ' print-mode' : ''}`} data-report-ready>
@@ -225,6 +227,7 @@ export function ReportPage({
             in all
           </span>
           {report.run.note ? <span>Note: {report.run.note}</span> : null}
+          <ReportArrivalSummary report={report} />
         </section>
         {report.groups.length ? (
           <section className="report-groups" aria-label="What did not deliver">
@@ -245,7 +248,11 @@ export function ReportPage({
                       <strong>What to do:</strong> {g.fix}
                     </p>
                   ) : null}
-                  <ReportTable items={items} columns={GROUP_COLUMNS} compact />
+                  <ReportTable
+                    items={items}
+                    columns={arrival ? [...GROUP_COLUMNS, ...ARRIVAL_COLUMNS] : GROUP_COLUMNS}
+                    compact
+                  />
                 </article>
               );
             })}
@@ -256,7 +263,7 @@ export function ReportPage({
             <h2>Delivered ({report.counts.passed})</h2>
             <ReportTable
               items={report.items.filter((i) => i.status === 'passed')}
-              columns={DELIVERED_COLUMNS}
+              columns={arrival ? [...DELIVERED_COLUMNS, ...ARRIVAL_COLUMNS] : DELIVERED_COLUMNS}
             />
           </section>
         ) : null}

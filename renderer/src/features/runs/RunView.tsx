@@ -21,6 +21,7 @@ const ITEM_TONE: Record<RunItemStatus, 'ok' | 'bad' | 'info' | 'muted' | 'warn'>
   queued: 'muted',
   sending: 'info',
   retrying: 'warn',
+  arriving: 'info',
   passed: 'ok',
   failed: 'bad',
   cancelled: 'muted',
@@ -34,6 +35,7 @@ const STATUS_RANK: Record<RunItemStatus, number> = {
   cancelled: 2,
   interrupted: 2,
   retrying: 3,
+  arriving: 4,
   sending: 4,
   queued: 5,
   passed: 6,
@@ -351,7 +353,7 @@ export function RunView({ runId, sites }: { runId: string; sites: Site[] }) {
             updatedAt: run.startedAt,
             kind: 'bulk',
             status:
-              openDelivery.status === 'passed'
+              openDelivery.status === 'passed' || openDelivery.status === 'arriving'
                 ? 'sent'
                 : openDelivery.status === 'skipped'
                   ? 'failed'
