@@ -64,7 +64,7 @@ export function UnmatchedMail(p: { page: UnmatchedPage | undefined; loading: boo
   const page = p.page;
   return (
     <>
-      {page ? (
+      {page && page.messages > 0 ? (
         <p className="muted hb-unmatched-note">
           {plural(page.messages, 'message')} of the last {page.windowDays} days matched no rule
           {page.scanned >= 5000 ? ` (the newest ${page.scanned.toLocaleString()} were looked at)` : ''}.
