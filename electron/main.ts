@@ -7,6 +7,7 @@ import { EVENT_CHANNEL } from '../shared/contract.ts';
 import { nativeFilePicker } from './adapters/dialogs.ts';
 import { electronBrowser } from './adapters/external-browser.ts';
 import { fileLogger } from './adapters/file-logger.ts';
+import { electronNotifier } from './adapters/notifications.ts';
 import { electronPowerMonitor } from './adapters/power-monitor.ts';
 import { electronReportPrinter } from './adapters/report-printer.ts';
 import { SafeStorageSecretBox } from './adapters/safe-storage.ts';
@@ -128,6 +129,7 @@ async function start(): Promise<void> {
       browser: electronBrowser,
       logger,
       clipboard: { readText: () => clipboard.readText(), writeText: (text) => clipboard.writeText(text) },
+      notifier: electronNotifier(() => mainWindow),
       printer: electronReportPrinter({
         preload: preloadPath(),
         trust: (contents) => appWindows.add(contents),

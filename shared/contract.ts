@@ -21,6 +21,34 @@ import type {
 import type { CameraHealth, ConnectorHealth, HealthEvent, HealthOverview } from './health.ts';
 import type { AuditIntegrity } from './audit-integrity.ts';
 import type { CsvImportProgress } from './csv-import.ts';
+import type {
+  AlertSettings,
+  CameraHeartbeat,
+  CameraHeartbeatDetail,
+  HeartbeatAlert,
+  HeartbeatEvent,
+  HeartbeatOverview,
+  HeartbeatRule,
+  MaintenanceWindow,
+  RulePreview,
+  SiteHeartbeats,
+  UnmatchedPage,
+} from './heartbeats.ts';
+import {
+  AlertQuery,
+  AlertSettingsInput,
+  AssignInput,
+  CameraRef,
+  ExpectationInput,
+  PauseInput,
+  ProposeInput,
+  RuleFields,
+  RuleList,
+  RuleUpdate,
+  SiteExpectationInput,
+  UnmatchedQuery,
+  WindowList,
+} from './heartbeats.ts';
 import type { JavaMailImport } from './javamail.ts';
 import { RunReportPdfInput } from './report.ts';
 import {
@@ -253,6 +281,27 @@ export const contract = {
     messages: call(MailboxMessagesInput).returns<MailboxMessages>(),
     body: call(MailboxBodyInput).returns<MessageContent>(),
   },
+  heartbeats: {
+    overview: call(NoInput).returns<HeartbeatOverview>(),
+    sites: call(NoInput).returns<SiteHeartbeats[]>(),
+    camera: call(CameraRef).returns<CameraHeartbeatDetail>(),
+    rules: call(RuleList).returns<HeartbeatRule[]>(),
+    createRule: call(RuleFields).returns<HeartbeatRule>(),
+    updateRule: call(RuleUpdate).returns<HeartbeatRule>(),
+    removeRule: call(ById).returns<{ id: string }>(),
+    previewRule: call(RuleFields).returns<RulePreview>(),
+    unmatched: call(UnmatchedQuery).returns<UnmatchedPage>(),
+    proposeRule: call(ProposeInput).returns<{ from: string; subject: string; preview: RulePreview }>(),
+    assign: call(AssignInput).returns<{ rule: HeartbeatRule; matched: number }>(),
+    setExpectation: call(ExpectationInput).returns<CameraHeartbeat>(),
+    setSiteExpectation: call(SiteExpectationInput).returns<{ updated: number }>(),
+    pause: call(PauseInput).returns<MaintenanceWindow>(),
+    resume: call(ById).returns<MaintenanceWindow>(),
+    windows: call(WindowList).returns<MaintenanceWindow[]>(),
+    alerts: call(AlertQuery).returns<HeartbeatAlert[]>(),
+    alertSettings: call(NoInput).returns<AlertSettings>(),
+    setAlertSettings: call(AlertSettingsInput).returns<AlertSettings>(),
+  },
 } as const;
 
 export type Contract = typeof contract;
@@ -270,6 +319,7 @@ export interface EventMap {
   csvImport: CsvImportProgress;
   /** A mailbox watcher's state changed, or it read messages (catching up: at most 4 a second). */
   watcher: MailboxStatus;
+  heartbeats: HeartbeatEvent;
 }
 export type EventTopic = keyof EventMap;
 export interface EventMessage<K extends EventTopic = EventTopic> {

@@ -13,7 +13,7 @@ export const DELIVERY_STATUSES = [
 ] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
-export const DELIVERY_KINDS = ['test', 'bulk', 'verify'] as const;
+export const DELIVERY_KINDS = ['test', 'bulk', 'verify', 'alert'] as const;
 export type DeliveryKind = (typeof DELIVERY_KINDS)[number];
 
 export const SMTP_STEPS = [

@@ -82,6 +82,18 @@ export interface PowerMonitor {
   onResume(listener: () => void): () => void;
 }
 
+/** One OS notification; `urgent` asks the OS to keep it on screen (cameras down, not recoveries). */
+export interface OsNotification {
+  title: string;
+  body: string;
+  urgent: boolean;
+}
+
+/** OS notifications: Electron's Notification in the app, a recording fake in tests. */
+export interface Notifier {
+  notify(notification: OsNotification): void;
+}
+
 export type EventSink = <K extends EventTopic>(topic: K, payload: EventMap[K]) => void;
 
 /** Name resolution, injectable so tests can point it at a DNS server on loopback. */
@@ -109,6 +121,8 @@ export interface CoreAdapters {
   csvThread?: URL;
   /** Wake-from-sleep notices, so mailbox watchers reconnect at once (a timer-drift check backs it up). */
   power?: PowerMonitor;
+  /** Heartbeat alerts; without one, alerts are still recorded (and e-mailed) but not shown by the OS. */
+  notifier?: Notifier;
 }
 
 export const systemClock: Clock = {

@@ -6,6 +6,7 @@ import type { HealthService } from './health/health.ts';
 import type { AuditLog } from './history/audit.ts';
 import type { Db } from './history/db.ts';
 import type { DeliveryHistory } from './history/deliveries.ts';
+import type { HeartbeatService } from './heartbeats/service.ts';
 import type { InboundHub } from './inbound/hub.ts';
 import type { MailboxService } from './inbound/mailboxes.ts';
 import type { MailboxWatchers } from './inbound/watchers.ts';
@@ -60,6 +61,8 @@ export interface CoreContext {
   /** The watched mailboxes (IMAP) and their watchers. */
   readonly mailboxes: MailboxService;
   readonly watchers: MailboxWatchers;
+  /** Mail matched to cameras, every camera's heartbeat state, and the alerts about it. */
+  readonly heartbeats: HeartbeatService;
   /** Pushes an event to every subscriber of the core (the renderer in the app). */
   emit<K extends EventTopic>(topic: K, payload: EventMap[K]): void;
   /** Files picked in the open dialog, by the opaque token the renderer gets instead of a path. */

@@ -14,6 +14,9 @@ import { auditHandlers } from './history/audit-handlers.ts';
 import { commitWrites, type Db } from './history/db.ts';
 import { DeliveryHistory } from './history/deliveries.ts';
 import { deliveryHandlers } from './history/delivery-handlers.ts';
+import { heartbeatHandlers } from './heartbeats/heartbeat-handlers.ts';
+import { plugIntoHealth } from './heartbeats/health-source.ts';
+import { HeartbeatService } from './heartbeats/service.ts';
 import { InboundHub } from './inbound/hub.ts';
 import type { AccessTokenProvider } from './inbound/imap-session.ts';
 import { ImapProblem } from './inbound/imap-failure.ts';
@@ -68,6 +71,7 @@ export interface Core {
   readonly inbound: InboundHub;
   readonly arrival: ArrivalService;
   readonly bench: BenchInbox;
+  readonly heartbeats: HeartbeatService;
   readonly health: HealthService;
   /** The keyring's secret box: seals and opens secrets bound to their record. */
   readonly secrets: BoundSecrets;
@@ -334,6 +338,19 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     accessToken: imapAccessToken,
   });
 
+  const heartbeats = new HeartbeatService({
+    db,
+    inventory,
+    inbound,
+    clock,
+    logger,
+    engine,
+    options: adapters,
+    emit,
+  });
+  // The Overview's roll-up: every camera's heartbeat state as a health signal.
+  plugIntoHealth(heartbeats, health);
+
   const ctx: CoreContext = {
     options: adapters,
     secrets,
@@ -356,6 +373,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     inbound,
     arrival,
     bench,
+    heartbeats,
     health,
     mailboxes,
     watchers,
@@ -390,6 +408,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     bench: benchHandlers(ctx),
     oauth: oauthHandlers(ctx),
     readiness: readinessHandlers(ctx),
+    heartbeats: heartbeatHandlers(ctx),
     health: healthHandlers(ctx),
     mailboxes: mailboxHandlers(ctx),
   };
@@ -413,6 +432,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     inbound,
     arrival,
     bench,
+    heartbeats,
     health,
     secrets,
     mailboxes,
@@ -425,6 +445,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
       clearInterval(pruneTimer);
       await bench.close();
       oauth.close();
+      await heartbeats.close();
       health.close();
       await watchers.close();
       await vault.flushClipboard();

@@ -9,6 +9,7 @@ import type {
   FilePicker,
   HostLookup,
   Logger,
+  Notifier,
   PowerMonitor,
   ReportPrinter,
 } from './adapters.ts';
@@ -39,6 +40,7 @@ export interface OpenCoreOptions {
   browser?: ExternalBrowser;
   /** OAuth2 endpoints on loopback (tests' fake authorization server). */
   oauthEndpoints?: Partial<Record<OAuthProvider, ProviderEndpoints>>;
+  notifier?: Notifier;
   /**
    * SMTP sessions in a worker thread (`true`) or in this thread (`false`); by default as the app
    * decides on this computer (deliveryThreadPays: from 4 cores).
@@ -96,6 +98,7 @@ export async function openCore(options: OpenCoreOptions): Promise<Core> {
     ...(options.oauthEndpoints ? { oauthEndpoints: options.oauthEndpoints } : {}),
     ...(options.watchMailboxes ? { watchMailboxes: true } : {}),
     ...(options.power ? { power: options.power } : {}),
+    ...(options.notifier ? { notifier: options.notifier } : {}),
     ...((options.deliveryThread ?? deliveryThreadPays())
       ? { deliveryThread: new URL('./mail/smtp-worker.ts', import.meta.url) }
       : {}),

@@ -152,8 +152,9 @@ describe('before anything was tested', () => {
     expect(south.reasons[0]!.short).toBe('Connector "South relay" is STOPPED');
     expect(await connectorHealth(ids.relay)).toMatchObject({ level: 'unknown', lastResult: null });
     const overview = unwrap(await t.api.health.overview());
-    // The sources every core has (issue 14): OAuth2 sign-ins and the basic-auth cutoff.
-    expect(overview.sources).toEqual(['sign-in', 'basic-auth cutoff']);
+    // The sources every core has: OAuth2 sign-ins, the basic-auth cutoff (issue 14) and heartbeats
+    // (issue 12; these cameras expect none, so it says nothing about them).
+    expect(overview.sources).toEqual(['sign-in', 'basic-auth cutoff', 'heartbeats']);
     expect(overview.sites.find((s) => s.siteId === ids.empty)).toMatchObject({
       level: 'unknown',
       reasons: [{ short: 'Nothing set up yet' }],
@@ -307,21 +308,27 @@ describe('signal sources', () => {
     let signals: HealthSignal[] = [
       { subject: 'camera', id: ids.quay, level: 'failing', text: 'Heartbeat down' },
     ];
-    const remove = t.core.health.register({ name: 'heartbeats', signals: () => signals });
+    // Beside the core's own sources (its heartbeat source says nothing: no camera here expects one).
+    const remove = t.core.health.register({ name: 'test signals', signals: () => signals });
     expect(unwrap(await t.api.health.overview()).sources).toEqual([
       'sign-in',
       'basic-auth cutoff',
       'heartbeats',
+      'test signals',
     ]);
     const quay = await cameraHealth(ids.quay);
     expect(quay.level).toBe('failing');
-    expect(quay.reasons[0]).toMatchObject({ source: 'heartbeats', text: 'Heartbeat down' });
+    expect(quay.reasons[0]).toMatchObject({ source: 'test signals', text: 'Heartbeat down' });
     signals = [{ subject: 'camera', id: ids.crane, level: 'healthy', text: 'Heartbeat up' }];
     // Proof from a heartbeat does not hide what is missing.
     expect((await cameraHealth(ids.crane)).level).toBe('at-risk');
     expect((await cameraHealth(ids.quay)).level).toBe('healthy');
     remove();
-    expect(unwrap(await t.api.health.overview()).sources).toEqual(['sign-in', 'basic-auth cutoff']);
+    expect(unwrap(await t.api.health.overview()).sources).toEqual([
+      'sign-in',
+      'basic-auth cutoff',
+      'heartbeats',
+    ]);
   });
 });
 

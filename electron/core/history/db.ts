@@ -226,6 +226,43 @@ const MIGRATIONS: string[] = [
   CREATE INDEX bench_received ON bench_messages(received_at);
   CREATE INDEX bench_camera ON bench_messages(camera_id, received_at);
   `,
+  // 8 (heartbeats): messages matched to cameras, each camera's state changes, the alerts sent
+  `
+  CREATE TABLE heartbeats (
+    message_key TEXT PRIMARY KEY,
+    camera_id TEXT NOT NULL,
+    rule_id TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    source_id TEXT NOT NULL,
+    folder_role TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX heartbeats_camera ON heartbeats(camera_id, received_at);
+  CREATE INDEX heartbeats_received ON heartbeats(received_at);
+  CREATE TABLE heartbeat_transitions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    camera_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    noticed_at INTEGER NOT NULL,
+    from_state TEXT,
+    to_state TEXT,
+    cause TEXT NOT NULL
+  );
+  CREATE INDEX heartbeat_transitions_camera ON heartbeat_transitions(camera_id, seq);
+  CREATE TABLE heartbeat_alerts (
+    id TEXT PRIMARY KEY,
+    at INTEGER NOT NULL,
+    site_id TEXT NOT NULL,
+    site_name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    transitions_json TEXT NOT NULL,
+    notified INTEGER NOT NULL,
+    delivery_id TEXT,
+    email_problem TEXT
+  ) WITHOUT ROWID;
+  CREATE INDEX heartbeat_alerts_at ON heartbeat_alerts(at);
+  `,
 ];
 
 export type Db = DatabaseSync;

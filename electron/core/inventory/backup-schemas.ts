@@ -12,6 +12,7 @@ import {
 } from '../../../shared/schemas.ts';
 import { emailAddress, id, isoDate } from '../../../shared/validation.ts';
 import { mailboxShape } from '../../../shared/mailboxes.ts';
+import { HeartbeatConfigSchema } from '../../../shared/heartbeats.ts';
 import { APP_PASSWORD_STATUSES } from '../../../shared/vault.ts';
 
 /**
@@ -106,6 +107,8 @@ export const BackupPayload = z
     appPasswords: z.array(AppPasswordBackup).max(200_000),
     // Backups made before mailboxes were watched have none.
     mailboxes: z.array(MailboxBackup).max(10_000).default([]),
+    // Heartbeat rules, expectations, maintenance windows, alert settings (none before heartbeats).
+    heartbeats: HeartbeatConfigSchema.optional(),
     // Not strict: a setting that no longer exists is dropped instead of refusing the whole backup.
     settings: z.object(SettingsFields.shape).partial(),
   })

@@ -12,6 +12,7 @@ import { fileStamp } from '../csv.ts';
 import { secretPlace } from '../secrets/keyring.ts';
 import { aesGcmOpen, aesGcmSeal, deriveKey } from '../secrets/passphrase-box.ts';
 import { BackupPayload } from './backup-schemas.ts';
+import { normalizeHeartbeatConfig } from '../../../shared/heartbeats.ts';
 import type { AppPasswordService } from '../vault/records.ts';
 import type { Inventory, StoredAppPassword, StoredConnector, StoredMailbox } from './inventory.ts';
 
@@ -204,6 +205,7 @@ export async function exportBackup(
     cameras: [...inventory.cameras],
     appPasswords,
     mailboxes,
+    heartbeats: inventory.heartbeats,
     settings: inventory.settings,
   };
   const counts = countsOf(payload);
@@ -444,8 +446,18 @@ async function restore(deps: BackupDeps, content: string, passphrase: string): P
   const settings: Settings = { ...DEFAULT_SETTINGS, ...payload.settings };
   const before = countsOf(deps.inventory);
   const counts = countsOf(payload);
+  // Heartbeat settings of cameras or sites the backup does not have are dropped after the commit.
+  const heartbeats = normalizeHeartbeatConfig(payload.heartbeats);
   deps.inventory.commit(
-    { sites: payload.sites, connectors, cameras: payload.cameras, appPasswords, mailboxes, settings },
+    {
+      sites: payload.sites,
+      connectors,
+      cameras: payload.cameras,
+      appPasswords,
+      mailboxes,
+      heartbeats,
+      settings,
+    },
     [
       {
         action: 'import',

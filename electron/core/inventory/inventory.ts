@@ -2,6 +2,7 @@ import type { Connector, PopBeforeSmtp, Site } from '../../../shared/domain.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../../../shared/schemas.ts';
 import { DEFAULT_OAUTH_APPS, type OAuthAccount, type OAuthApps } from '../../../shared/oauth.ts';
 import type { WatchedMailbox } from '../../../shared/inbound.ts';
+import { normalizeHeartbeatConfig, type HeartbeatConfig } from '../../../shared/heartbeats.ts';
 import type { AppPasswordRecord, Camera } from '../../../shared/vault.ts';
 import type { DocumentStore } from '../adapters.ts';
 import type { AuditEntry, AuditInput, AuditLog } from '../history/audit.ts';
@@ -52,6 +53,8 @@ export interface InventoryState {
   cameras: StoredCamera[];
   appPasswords: StoredAppPassword[];
   mailboxes: StoredMailbox[];
+  /** Heartbeat rules, grace and schedules, maintenance windows, alert settings. */
+  heartbeats: HeartbeatConfig;
   settings: Settings;
   /** Random key, sealed by the secret box, for the reuse digests of app passwords. */
   vaultPepper: string | null;
@@ -72,6 +75,7 @@ const KEYS: Array<keyof InventoryState> = [
   'cameras',
   'appPasswords',
   'mailboxes',
+  'heartbeats',
   'settings',
   'vaultPepper',
   'oauthAccounts',
@@ -93,6 +97,7 @@ export class Inventory {
   private unwritten: AuditEntry[] = [];
 
   private readonly store: DocumentStore;
+  private readonly commitListeners = new Set<(change: Partial<InventoryState>) => void>();
 
   constructor(store: DocumentStore) {
     this.store = store;
@@ -112,6 +117,7 @@ export class Inventory {
       cameras: (store.get('cameras') as StoredCamera[] | undefined) ?? [],
       appPasswords: (store.get('appPasswords') as StoredAppPassword[] | undefined) ?? [],
       mailboxes: (store.get('mailboxes') as StoredMailbox[] | undefined) ?? [],
+      heartbeats: normalizeHeartbeatConfig(store.get('heartbeats')),
       settings: { ...DEFAULT_SETTINGS, ...(store.get('settings') as Partial<Settings> | undefined) },
       vaultPepper: (store.get('vaultPepper') as string | undefined) ?? null,
       oauthAccounts: (store.get('oauthAccounts') as StoredOAuthAccount[] | undefined) ?? [],
@@ -149,6 +155,10 @@ export class Inventory {
 
   get appPasswords(): readonly StoredAppPassword[] {
     return this.state.appPasswords;
+  }
+
+  get heartbeats(): HeartbeatConfig {
+    return this.state.heartbeats;
   }
 
   get mailboxes(): readonly StoredMailbox[] {
@@ -212,6 +222,13 @@ export class Inventory {
     this.state = { ...this.state, ...change, auditOutbox: outbox };
     this.unwritten = outbox;
     this.flushAudit(false);
+    for (const listener of this.commitListeners) listener(change);
+  }
+
+  /** Called after every successful commit with what changed (heartbeats follow cameras and mailboxes). */
+  onCommit(listener: (change: Partial<InventoryState>) => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
   }
 
   private flushAudit(replay: boolean): void {

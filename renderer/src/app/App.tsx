@@ -4,6 +4,7 @@ import { ToastOutlet, ToastProvider } from '../components/ui.tsx';
 import { ConnectorsPage } from '../features/connectors/ConnectorsPage.tsx';
 import { OverviewPage } from '../features/overview/OverviewPage.tsx';
 import { DeliveriesPage } from '../features/deliveries/DeliveriesPage.tsx';
+import { HeartbeatsPage } from '../features/heartbeats/HeartbeatsPage.tsx';
 import { AuditPage } from '../features/audit/AuditPage.tsx';
 import { BackupPage } from '../features/backup/BackupPage.tsx';
 import { BenchPage } from '../features/bench/BenchPage.tsx';
@@ -22,6 +23,7 @@ const NAV = [
   { page: 'sites', label: 'Sites', icon: '⌂' },
   { page: 'connectors', label: 'Connectors', icon: '⇄' },
   { page: 'cameras', label: 'Cameras', icon: '◎' },
+  { page: 'heartbeats', label: 'Heartbeats', icon: '♥' },
   { page: 'vault', label: 'App passwords', icon: '✱' },
   { page: 'runs', label: 'Handover runs', icon: '✔' },
   { page: 'deliveries', label: 'Deliveries', icon: '✉' },
@@ -103,6 +105,8 @@ export function App() {
               <ConnectorsPage route={route} />
             ) : route.page === 'cameras' ? (
               <CamerasPage route={route} />
+            ) : route.page === 'heartbeats' ? (
+              <HeartbeatsPage route={route} />
             ) : route.page === 'vault' ? (
               <VaultPage route={route} />
             ) : route.page === 'deliveries' ? (

@@ -188,6 +188,11 @@ export function CameraPanel(p: {
               Delete
             </button>
           ) : null}
+          {p.camera ? (
+            <button type="button" className="btn" onClick={() => navigate(`heartbeats/${p.camera!.id}`)}>
+              Heartbeat…
+            </button>
+          ) : null}
           {p.camera?.appPasswordId ? (
             <button type="button" className="btn" onClick={() => void verify()}>
               Verify app password

@@ -28,7 +28,12 @@ import { ARRIVAL_LABELS, ARRIVAL_STATES, type ArrivalState } from '../../../../s
 import { ArrivalBadge, ArrivalSettingsDialog } from '../arrival/ArrivalProof.tsx';
 import { DeliveryResult, STATUS_LABEL, StatusBadge } from './DeliveryResult.tsx';
 
-const KIND_LABEL = { test: 'Test', bulk: 'Handover run', verify: 'Verify' } as const;
+const KIND_LABEL = {
+  test: 'Test',
+  bulk: 'Handover run',
+  verify: 'Verify',
+  alert: 'Heartbeat alert',
+} as const;
 
 /** Saves text as a file through the browser's download (Electron shows the Save dialog). */
 export function download(filename: string, text: string, type = 'text/csv'): void {

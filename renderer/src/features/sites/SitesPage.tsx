@@ -8,6 +8,8 @@ import { api, call, errorMessage, fieldErrors } from '../../api.ts';
 import { useEvent, useQuery } from '../../app/hooks.ts';
 import { navigate, routeWith, type Route } from '../../app/router.ts';
 import { DataTable } from '../../components/DataTable.tsx';
+import { SiteHeartbeatCounts, SiteHeartbeatDialog } from '../heartbeats/SiteHeartbeats.tsx';
+import { useSiteHeartbeats } from '../heartbeats/state.tsx';
 import { FilterSelect, SelectField, TextArea, TextField } from '../../components/fields.tsx';
 import {
   Badge,
@@ -53,6 +55,8 @@ export function SitesPage({ route }: { route: Route }) {
   const [editing, setEditing] = useState<Site | 'new' | null>(null);
   const [deleting, setDeleting] = useState<Site | null>(null);
   const [handover, setHandover] = useState<'all' | Site['handover']>('all');
+  const heartbeats = useSiteHeartbeats();
+  const [heartbeatSite, setHeartbeatSite] = useState<Site | null>(null);
   const healthFilter = healthParam(route);
 
   const columns = useMemo(
@@ -85,6 +89,12 @@ export function SitesPage({ route }: { route: Route }) {
       }),
       col.accessor('connectorCount', { header: 'Connectors', meta: { width: '120px', align: 'end' } }),
       col.accessor('cameraCount', { header: 'Cameras', meta: { width: '104px', align: 'end' } }),
+      col.accessor((s) => heartbeats.get(s.id)?.worst ?? '', {
+        id: 'heartbeats',
+        header: 'Heartbeats',
+        meta: { width: 'minmax(190px, 1.2fr)' },
+        cell: (c) => <SiteHeartbeatCounts summary={heartbeats.get(c.row.original.id)} />,
+      }),
       col.accessor('contact', { header: 'Contact', meta: { width: 'minmax(140px, 1fr)', hideBelow: 1240 } }),
       col.accessor('updatedAt', {
         header: 'Updated',
@@ -92,7 +102,7 @@ export function SitesPage({ route }: { route: Route }) {
         cell: (c) => <When iso={c.getValue()} />,
       }),
     ],
-    [],
+    [heartbeats],
   );
 
   const healthById = useMemo(
@@ -170,6 +180,14 @@ export function SitesPage({ route }: { route: Route }) {
             setEditing(null);
           }}
           onDelete={(s) => setDeleting(s)}
+          onHeartbeats={(s) => setHeartbeatSite(s)}
+        />
+      ) : null}
+      {heartbeatSite ? (
+        <SiteHeartbeatDialog
+          site={heartbeatSite}
+          summary={heartbeats.get(heartbeatSite.id)}
+          onClose={() => setHeartbeatSite(null)}
         />
       ) : null}
       {deleting ? (
@@ -194,6 +212,7 @@ function SiteForm(p: {
   onClose: () => void;
   onSaved: () => void;
   onDelete: (s: Site) => void;
+  onHeartbeats: (s: Site) => void;
 }) {
   const toast = useToast();
   const [draft, , set] = useDraft<SiteDraft>(
@@ -263,6 +282,11 @@ function SiteForm(p: {
             </button>
           ) : null}
           <span className="spacer" />
+          {p.site && p.site.cameraCount > 0 ? (
+            <button type="button" className="btn" onClick={() => p.onHeartbeats(p.site!)}>
+              Heartbeats…
+            </button>
+          ) : null}
           {p.site && p.site.cameraCount > 0 ? (
             <button type="button" className="btn" onClick={() => void verifySite()}>
               Verify app passwords
