@@ -35,6 +35,11 @@ export interface InboundMessage {
   size: number;
   /** The AlertDesk token of a test message (X-AlertDesk-Token header or subject suffix), or null. */
   token: string | null;
+  /**
+   * The camera the source itself identified — the bench inbox, by the SMTP login the camera used —
+   * or null: mailbox mail is given to cameras by the heartbeat rules.
+   */
+  cameraId: string | null;
 }
 
 /** Header fields AlertDesk reads on demand (rules on a header, Authentication-Results), by lower-case name. */

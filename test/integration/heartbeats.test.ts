@@ -226,6 +226,32 @@ describe('heartbeat states on a fake clock', () => {
     expect(row.detail).toMatch(/filed in Junk/);
   });
 
+  it('counts mail the bench inbox caught from a camera (known by its own login) without any rule', async () => {
+    const { core, cameras, state, api, clock } = await setup(['Gate']);
+    core.inbound.publish([
+      heartbeatMail(clock.now(), {
+        sourceId: 'bench',
+        subject: 'Motion detected', // no rule takes this subject
+        from: 'gate-cam@harbour.test',
+        cameraId: cameras[0]!.id,
+      }),
+    ]);
+    expect(await state(cameras[0]!.id)).toMatchObject({ state: 'up' });
+    const detail = unwrap(await api.heartbeats.camera({ cameraId: cameras[0]!.id }));
+    expect(detail.beats[0]).toMatchObject({ sourceId: 'bench' });
+    expect(detail.beats[0]!.ruleLabel).toMatch(/bench inbox/);
+    // A camera that no longer exists is not credited, and a token makes it a test, not a heartbeat.
+    core.inbound.publish([
+      heartbeatMail(clock.now(), { sourceId: 'bench', subject: 'x', cameraId: 'gone' }),
+      heartbeatMail(clock.now(), {
+        sourceId: 'bench',
+        subject: 'Test [AD:0123456789AB]',
+        cameraId: cameras[0]!.id,
+      }),
+    ]);
+    expect(unwrap(await api.heartbeats.camera({ cameraId: cameras[0]!.id })).beats).toHaveLength(1);
+  });
+
   it('follows a daily schedule with its own grace instead of the period', async () => {
     const { cameras, beat, state, api } = await setup(['Gate']);
     const gate = cameras[0]!;

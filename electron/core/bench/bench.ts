@@ -550,6 +550,8 @@ export class BenchInbox {
         receivedAt: new Date(receivedAt),
         size,
         headers: parsed.headerBlock,
+        // The camera is known by the login it used: its mail is its heartbeat without a rule.
+        cameraId: match.camera?.id ?? null,
       },
     ]);
     this.d.emit({ message, ...(dropped.length ? { removed: dropped } : {}) });

@@ -20,6 +20,9 @@ export interface MatchableMessage {
   subject: string;
 }
 
+/** The rule id of a heartbeat whose source named its camera (the bench inbox, by the camera's login). */
+export const SOURCE_IDENTIFIED = 'source-identified';
+
 export interface Match {
   cameraId: string;
   ruleId: string;

@@ -15,7 +15,7 @@ import type { Inventory, StoredCamera } from '../inventory/inventory.ts';
 import { Alarm } from './alarm.ts';
 import type { HeartbeatAlerts, TransitionNotice } from './alerts.ts';
 import { describe, evaluate, learnJitter, type Verdict } from './lateness.ts';
-import { RuleMatcher, type Match } from './matcher.ts';
+import { RuleMatcher, SOURCE_IDENTIFIED, type Match } from './matcher.ts';
 import { Situation, STARTUP_GRACE_MS } from './situation.ts';
 import { RECENT_BEATS, type BeatRow, type HeartbeatStore, type TransitionRow } from './store.ts';
 
@@ -166,14 +166,23 @@ export class HeartbeatMonitor {
     return this.matcherCache.value;
   }
 
-  /** Gives new messages to cameras by the rules; mail with an AlertDesk token is a test, not a heartbeat. */
+  /**
+   * The camera a message is from: the one its source identified (the bench inbox, by the camera's
+   * login), else the one a rule gives it to. Mail with an AlertDesk token is a test, not a heartbeat.
+   */
+  private cameraOf(m: InboundMessage, matcher: RuleMatcher): Match | null {
+    if (m.token) return null;
+    if (m.cameraId !== null && this.cams.has(m.cameraId))
+      return { cameraId: m.cameraId, ruleId: SOURCE_IDENTIFIED };
+    return matcher.size === 0 ? null : matcher.match(m, () => this.deps.inbound.headerFields(m.key));
+  }
+
+  /** Gives new messages to cameras (see cameraOf). */
   private onMessages(messages: InboundMessage[]): void {
     const matcher = this.matcher();
-    if (matcher.size === 0) return;
     const rows: BeatRow[] = [];
     for (const m of messages) {
-      if (m.token) continue;
-      const found = matcher.match(m, () => this.deps.inbound.headerFields(m.key));
+      const found = this.cameraOf(m, matcher);
       if (!found) continue;
       rows.push(beatOf(m, found));
     }
@@ -259,7 +268,7 @@ export class HeartbeatMonitor {
     const affected = new Set<string>();
     for (const m of messages) {
       const before = existing.get(m.key);
-      const found = m.token ? null : matcher.match(m, () => inbound.headerFields(m.key));
+      const found = this.cameraOf(m, matcher);
       if (found) {
         if (before?.cameraId === found.cameraId && before.ruleId === found.ruleId) continue;
         upserts.push(beatOf(m, found));

@@ -6,6 +6,7 @@ import type {
   HeartbeatOverview,
   SiteHeartbeats,
 } from '../../../shared/heartbeats.ts';
+import { SOURCE_IDENTIFIED } from './matcher.ts';
 import { ruleLabel } from '../../../shared/heartbeats.ts';
 import { notFound } from '../../../shared/result.ts';
 import type { CoreContext } from '../context.ts';
@@ -137,7 +138,12 @@ export class HeartbeatService {
         from: message?.from ?? '',
         subject: message?.subject ?? '(no longer kept)',
         ruleId: b.ruleId,
-        ruleLabel: rule ? `mail ${ruleLabel(rule)}` : 'a rule that has since been deleted',
+        ruleLabel:
+          b.ruleId === SOURCE_IDENTIFIED
+            ? 'mail the camera sent to the bench inbox with its own login'
+            : rule
+              ? `mail ${ruleLabel(rule)}`
+              : 'a rule that has since been deleted',
       };
     });
     const learned = this.monitor.learnedPeriod(cameraId);

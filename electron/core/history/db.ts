@@ -263,6 +263,10 @@ const MIGRATIONS: string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX heartbeat_alerts_at ON heartbeat_alerts(at);
   `,
+  // 9: the camera a source of inbound mail identified itself (the bench inbox, by the camera's login)
+  `
+  ALTER TABLE inbound_messages ADD COLUMN camera_id TEXT;
+  `,
 ];
 
 export type Db = DatabaseSync;

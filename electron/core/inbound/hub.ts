@@ -29,6 +29,8 @@ export interface InboundInput {
   size: number;
   /** The raw header block; kept compressed, read on demand (rules on a header, Authentication-Results). */
   headers: string | Buffer;
+  /** The camera, when the source knows it (the bench inbox, by the camera's login). */
+  cameraId?: string | null;
 }
 
 export interface InboundQuery {
@@ -59,10 +61,11 @@ type Row = {
   seen_at: number;
   size: number;
   token: string | null;
+  camera_id: string | null;
 };
 
 const COLUMNS =
-  'key, source_id, folder, folder_role, uid_validity, uid, message_id, from_addr, from_name, to_json, subject, sent_at, received_at, seen_at, size, token';
+  'key, source_id, folder, folder_role, uid_validity, uid, message_id, from_addr, from_name, to_json, subject, sent_at, received_at, seen_at, size, token, camera_id';
 
 const HEADER_DEFLATE = { level: 1 };
 const TOKEN_HINT = new RegExp(TOKEN_HEADER, 'i');
@@ -88,6 +91,7 @@ function view(r: Row): InboundMessage {
     seenAt: iso(r.seen_at),
     size: r.size,
     token: r.token,
+    cameraId: r.camera_id,
   };
 }
 
@@ -122,7 +126,7 @@ export class InboundHub {
     this.now = now;
     this.logger = logger;
     this.insert = db.prepare(
-      `INSERT INTO inbound_messages (${COLUMNS}, headers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO inbound_messages (${COLUMNS}, headers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT DO NOTHING`,
     );
     this.byKey = db.prepare(`SELECT ${COLUMNS} FROM inbound_messages WHERE key = ?`);
@@ -167,6 +171,7 @@ export class InboundHub {
           seen_at: seenAt,
           size: input.size,
           token,
+          camera_id: input.cameraId ?? null,
         };
         const result = this.insert.run(
           row.key,
@@ -185,6 +190,7 @@ export class InboundHub {
           row.seen_at,
           row.size,
           row.token,
+          row.camera_id,
           deflateRawSync(raw, HEADER_DEFLATE),
         );
         if (result.changes === 1) out.push(view(row));
