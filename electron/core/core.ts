@@ -12,7 +12,7 @@ import { DeliveryHistory } from './history/deliveries.ts';
 import { deliveryHandlers } from './history/delivery-handlers.ts';
 import { InboundHub } from './inbound/hub.ts';
 import type { AccessTokenProvider } from './inbound/imap-session.ts';
-import { ImapProblem } from './inbound/imap-failure.ts';
+import { imapAccessTokens } from './inbound/imap-oauth.ts';
 import { mailboxHandlers } from './inbound/mailbox-handlers.ts';
 import { MailboxService } from './inbound/mailboxes.ts';
 import { SyncState } from './inbound/sync-state.ts';
@@ -31,7 +31,7 @@ import { DeliveryThread } from './mail/delivery-thread.ts';
 import { DeliveryEngine } from './mail/engine.ts';
 import { fileHandlers, mailHandlers } from './mail/mail-handlers.ts';
 import { oauthHandlers } from './oauth/oauth-handlers.ts';
-import { mailboxAccessToken, oauthLogin, OAuthLoginError } from './oauth/login.ts';
+import { oauthLogin } from './oauth/login.ts';
 import { OAuthService } from './oauth/oauth.ts';
 import { basicAuthSignals, signInSignals } from './readiness/health-signals.ts';
 import { readinessHandlers } from './readiness/readiness-handlers.ts';
@@ -144,6 +144,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
   const listeners = new Set<(message: EventMessage) => void>();
   let runs: RunService | null = null;
   let health: HealthService | null = null;
+  let watchers: MailboxWatchers | null = null;
   const emit = <K extends EventTopic>(topic: K, payload: EventMap[K]) => {
     health?.observe(topic, payload);
     if (topic === 'delivery') {
@@ -176,23 +177,11 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     endpoints: options.oauthEndpoints,
     emit: (event) => emit('oauth', event),
     changed: () => health?.changed(),
+    accountChanged: (account, what) => watchers?.accountChanged(account, what),
   });
 
   // Watched mailboxes signing in with OAuth2 get their token from the same sign-ins as connectors.
-  const imapAccessToken: AccessTokenProvider =
-    options.imapAccessToken ??
-    (async (mailbox) => {
-      try {
-        return await mailboxAccessToken(oauth, inventory, mailbox);
-      } catch (error) {
-        if (!(error instanceof OAuthLoginError)) throw error;
-        throw new ImapProblem(
-          error.failureClass === 'oauth-unreachable' ? 'server-unavailable' : 'oauth-not-available',
-          'login',
-          error.message,
-        );
-      }
-    });
+  const imapAccessToken: AccessTokenProvider = options.imapAccessToken ?? imapAccessTokens(oauth, inventory);
 
   const thread = options.deliveryThread ? new DeliveryThread(options.deliveryThread, logger) : null;
   thread?.warmUp();
@@ -269,7 +258,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
   health.register({ name: 'sign-in', signals: () => signInSignals(inventory) });
   health.register({ name: 'basic-auth cutoff', signals: () => basicAuthSignals(inventory, now()) });
 
-  const watchers = new MailboxWatchers({
+  watchers = new MailboxWatchers({
     inventory,
     hub: inbound,
     syncState,
