@@ -327,12 +327,12 @@ export const IMAP_FAILURE_CATALOG: Record<ImapFailureClass, FailureClassInfo> = 
   'oauth-sign-in-needed': {
     title: 'OAuth2 sign-in needed',
     transient: false,
-    fix: 'Sign in with this mailbox in its settings (OAuth2 sign-in), allowing AlertDesk to read its mail: the watcher connects as soon as the sign-in is done.',
+    fix: 'Sign in with this mailbox (OAuth2 sign-in in its settings) and allow AlertDesk to read its mail.',
   },
   'oauth-consent-revoked': {
     title: 'Sign-in revoked',
     transient: false,
-    fix: 'Sign in again with the mailbox (Microsoft or Google no longer accepts the sign-in: consent revoked, password changed, or the sign-in expired). The watcher waits until then and connects at once afterwards.',
+    fix: 'Sign in again with the mailbox.',
   },
   'oauth-token-rejected': {
     title: 'Access token refused',

@@ -23,6 +23,11 @@ import { emailAddress, host, id, port, requiredText } from './validation.ts';
 /** Port a security mode implies for IMAP until the user types another one. */
 export const IMAP_PORTS: Record<SecurityMode, number> = { tls: 993, starttls: 143, none: 143 };
 
+export const MAILBOX_AUTH_LABELS: Record<MailboxAuthMethod, string> = {
+  password: 'App password',
+  oauth2: 'OAuth2 (Microsoft 365, Outlook.com, Gmail)',
+};
+
 export const IMAP_SECURITY_LABELS: Record<SecurityMode, string> = {
   tls: 'SSL/TLS (implicit, port 993)',
   starttls: 'STARTTLS (port 143)',
