@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { unwrap } from '../helpers/core.ts';
-import { fakeBrowser, startFakeAuthServer, type FakeAuthServer } from '../helpers/fake-oauth.ts';
+import { fakeBrowser, startFakeAuthServer, type FakeAuthServer, useFakeApps } from '../helpers/fake-oauth.ts';
 import { deliver } from '../helpers/watchers.ts';
 import { SKIP_ENV, startMailServer, type MailServer } from '../mailserver/mailserver.ts';
 import { startHarness, type Harness } from './harness.ts';
@@ -30,12 +30,7 @@ test.beforeAll(async () => {
   fake.signInAs = { email: user.address, name: 'Control Room' };
   harness = await startHarness({ watchMailboxes: true, core: { browser, oauthEndpoints: fake.endpoints } });
   const { api } = harness.t;
-  unwrap(
-    await api.oauth.updateApps({
-      microsoft: { clientId: fake.clientId, tenant: 'common' },
-      google: { clientId: fake.clientId, clientSecret: fake.clientSecret },
-    }),
-  );
+  await useFakeApps(api, fake);
   const harbour = unwrap(await api.sites.create({ name: 'Harbour Terminal', customer: 'Portside Ltd' })).id;
   for (const name of ['Quay cam 01', 'Quay cam 02', 'Gate PTZ'])
     unwrap(await api.cameras.create({ siteId: harbour, name, recipients: [user.address] }));

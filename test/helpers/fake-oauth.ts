@@ -447,6 +447,15 @@ export function xoauth2Smtp(
   };
 }
 
+/** Sets AlertDesk's sign-in apps to the fake server's client (both providers, tenant `common`). */
+export async function useFakeApps(api: AlertDeskApi, fake: FakeAuthServer): Promise<void> {
+  const result = await api.oauth.updateApps({
+    microsoft: { clientId: fake.clientId, tenant: 'common' },
+    google: { clientId: fake.clientId, clientSecret: fake.clientSecret },
+  });
+  if (!result.ok) throw new Error(`sign-in apps refused: ${result.error.message}`);
+}
+
 /** The one event that ends a sign-in (signed in, failed or cancelled). */
 export function signInEnded(api: AlertDeskApi, flowId: string): Promise<SignInEvent> {
   return new Promise((resolve) => {

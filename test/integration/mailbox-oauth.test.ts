@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { InboundMessage } from '../../shared/inbound.ts';
 import type { MailboxInput } from '../../shared/mailboxes.ts';
 import { failure, startTestCore, unwrap, type TestCore } from '../helpers/core.ts';
-import { signInEnded, startFakeAuthServer, type FakeAuthServer } from '../helpers/fake-oauth.ts';
+import { signInEnded, startFakeAuthServer, type FakeAuthServer, useFakeApps } from '../helpers/fake-oauth.ts';
 import { deliver, mailboxOn, recordStatuses, statesOf, until } from '../helpers/watchers.ts';
 import { SKIP_ENV, startMailServer, type MailServer } from '../mailserver/mailserver.ts';
 
@@ -37,12 +37,7 @@ if (SKIP) {
       user = server.users.oauth;
       fake.signInAs = { email: user.address };
       t = await startTestCore({ watchMailboxes: true, oauthEndpoints: fake.endpoints });
-      unwrap(
-        await t.api.oauth.updateApps({
-          microsoft: { clientId: fake.clientId, tenant: 'common' },
-          google: { clientId: fake.clientId, clientSecret: fake.clientSecret },
-        }),
-      );
+      await useFakeApps(t.api, fake);
     }, 60_000);
     afterAll(async () => {
       await t?.close();

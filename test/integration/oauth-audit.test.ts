@@ -6,7 +6,13 @@ import type { DocumentStore } from '../../electron/core/adapters.ts';
 import type { OAuthAccount } from '../../shared/oauth.ts';
 import { fakeClock } from '../helpers/clock.ts';
 import { failure, startTestCore, unwrap, type TestCore } from '../helpers/core.ts';
-import { fakeBrowser, signInEnded, startFakeAuthServer, type FakeAuthServer } from '../helpers/fake-oauth.ts';
+import {
+  fakeBrowser,
+  signInEnded,
+  startFakeAuthServer,
+  type FakeAuthServer,
+  useFakeApps,
+} from '../helpers/fake-oauth.ts';
 
 /**
  * Every OAuth store change — a sign-in, a sign-out, the sign-in apps, an account turning "consent
@@ -34,12 +40,7 @@ beforeEach(async () => {
   fake.networkDown = false;
   dir = await mkdtemp(join(tmpdir(), 'alertdesk-oauth-audit-'));
   t = await open();
-  unwrap(
-    await t.api.oauth.updateApps({
-      microsoft: { clientId: fake.clientId, tenant: 'common' },
-      google: { clientId: fake.clientId, clientSecret: fake.clientSecret },
-    }),
-  );
+  await useFakeApps(t.api, fake);
 });
 afterEach(async () => {
   await t.close();

@@ -12,6 +12,7 @@ import {
   signInEnded,
   startFakeAuthServer,
   type FakeAuthServer,
+  useFakeApps,
 } from '../helpers/fake-oauth.ts';
 
 let fake: FakeAuthServer;
@@ -37,12 +38,7 @@ beforeEach(async () => {
   clock = fakeClock();
   browser = fakeBrowser();
   t = await startTestCore({ clock, browser, oauthEndpoints: fake.endpoints });
-  unwrap(
-    await t.api.oauth.updateApps({
-      microsoft: { clientId: fake.clientId, tenant: 'common' },
-      google: { clientId: fake.clientId, clientSecret: fake.clientSecret },
-    }),
-  );
+  await useFakeApps(t.api, fake);
   siteId = unwrap(await t.api.sites.create({ name: 'Harbour Terminal' })).id;
 });
 afterEach(async () => {

@@ -12,7 +12,7 @@ import type { StoredMailbox } from '../../electron/core/inventory/inventory.ts';
 import type { MailboxStatus } from '../../shared/mailboxes.ts';
 import { fakeClock, manualClock } from '../helpers/clock.ts';
 import { startTestCore, unwrap, type TestCore } from '../helpers/core.ts';
-import { signInEnded, startFakeAuthServer, type FakeAuthServer } from '../helpers/fake-oauth.ts';
+import { signInEnded, startFakeAuthServer, type FakeAuthServer, useFakeApps } from '../helpers/fake-oauth.ts';
 import { FakeImapServer, type FakeImapClient } from '../helpers/fake-imap.ts';
 import type { ImapFlow } from 'imapflow';
 
@@ -399,12 +399,7 @@ describe('OAuth2 logins (fake IMAP server, fake authorization server)', () => {
     fake.networkDown = false;
     fake.counts = { device: 0, poll: 0, code: 0, refresh: 0, revoke: 0 };
     t = await startTestCore({ clock: fakeClock(), oauthEndpoints: fake.endpoints });
-    unwrap(
-      await t.api.oauth.updateApps({
-        microsoft: { clientId: fake.clientId, tenant: 'common' },
-        google: { clientId: fake.clientId, clientSecret: fake.clientSecret },
-      }),
-    );
+    await useFakeApps(t.api, fake);
     server = new FakeImapServer();
     server.deliver('INBOX', 'heartbeat 1');
     clock = manualClock();
