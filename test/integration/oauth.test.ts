@@ -525,6 +525,34 @@ describe('watched mailboxes with OAuth2', () => {
     );
   });
 
+  it('signing in again for a mailbox still asks for sending when its sign-in sends for connectors', async () => {
+    const a = (await signIn('microsoft', 'alerts@contoso.com')).event.account!;
+    expect(a.access).toEqual(['smtp']);
+    fake.deviceScript = ['approve'];
+    const start = unwrap(
+      await t.api.oauth.startSignIn({
+        provider: 'microsoft',
+        access: ['imap'],
+        expectedAccount: 'alerts@contoso.com',
+        purpose: 'mailbox',
+      }),
+    );
+    expect((await finished(start.flowId)).account?.access).toEqual(['imap', 'smtp']);
+    // What the new token was granted, as a mail server would learn it (token introspection).
+    const token = (await t.core.oauth.accessToken(a.id)).accessToken;
+    const answer = (await (
+      await fetch(fake.introspectionUrl, { method: 'POST', body: new URLSearchParams({ token }) })
+    ).json()) as { active: boolean; scope: string };
+    expect(answer.active).toBe(true);
+    expect(answer.scope.split(' ')).toEqual(
+      expect.arrayContaining([
+        'https://outlook.office.com/SMTP.Send',
+        'https://outlook.office.com/IMAP.AccessAsUser.All',
+        'offline_access',
+      ]),
+    );
+  });
+
   it('switching a mailbox from its app password to OAuth2 destroys the stored password, audited', async () => {
     const created = unwrap(
       await t.api.mailboxes.create(

@@ -155,8 +155,20 @@ export class OAuthService implements TokenSource {
 
   // ─── Sign-in ────────────────────────────────────────────────────────────────────────────────
 
-  async startSignIn(input: SignInRequest): Promise<SignInStart> {
+  async startSignIn(request: SignInRequest): Promise<SignInStart> {
     const { clock, endpoints } = this.deps;
+    // Signing in again for the same mailbox asks for what its sign-in already allows too: a new
+    // refresh token for reading alone would quietly stop its connectors from sending.
+    const expected = request.expectedAccount;
+    const held = expected
+      ? this.deps.inventory.oauthAccounts.filter(
+          (a) => a.provider === request.provider && accountAnswersTo(a, expected),
+        )
+      : [];
+    const input: SignInRequest = {
+      ...request,
+      access: [...new Set([...request.access, ...held.flatMap((a) => a.access)])].sort(),
+    };
     const status = await this.deps.secrets.status();
     if (!status.available) {
       throw new AppError(
