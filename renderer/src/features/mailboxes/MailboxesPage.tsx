@@ -105,10 +105,19 @@ export function MailboxesPage({ route }: { route: Route }) {
         meta: { width: 'minmax(175px, 0.8fr)', hideBelow: 1100 },
         cell: (c) => {
           const m = c.row.original;
-          return (
+          return m.signIn ? (
             <span className="two-lines">
               <LoginSummary mailbox={m} />
-              <span className="muted small">{m.signIn ? 'OAuth2' : 'App password'}</span>
+              <span className="muted small">OAuth2</span>
+            </span>
+          ) : (
+            <span className="two-lines">
+              <span>App password</span>
+              {m.hasPassword ? (
+                <span className="muted small">stored</span>
+              ) : (
+                <span className="small bad-text">none stored</span>
+              )}
             </span>
           );
         },
