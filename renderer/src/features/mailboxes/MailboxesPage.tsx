@@ -107,7 +107,9 @@ export function MailboxesPage({ route }: { route: Route }) {
           const m = c.row.original;
           return m.signIn ? (
             <span className="two-lines">
-              <LoginSummary mailbox={m} />
+              <span>
+                <LoginSummary mailbox={m} />
+              </span>
               <span className="muted small">OAuth2</span>
             </span>
           ) : (
