@@ -218,7 +218,10 @@ export const IMAP_FAILURE_CLASSES = [
   'auth-failed',
   'app-password-required',
   'basic-auth-disabled',
-  'oauth-not-available',
+  'oauth-sign-in-needed',
+  'oauth-consent-revoked',
+  'oauth-token-rejected',
+  'oauth-unreachable',
   'too-many-connections',
   'folder-missing',
   'command-timeout',
@@ -229,14 +232,25 @@ export const IMAP_FAILURE_CLASSES = [
 
 export type ImapFailureClass = (typeof IMAP_FAILURE_CLASSES)[number];
 
-/** The classes that mean the login itself was refused: the watcher waits for a new password. */
+/** The classes that mean the login itself was refused: the watcher waits for a new password or sign-in. */
 export const IMAP_LOGIN_REJECTED: readonly ImapFailureClass[] = [
   'login-disabled',
   'missing-password',
   'auth-failed',
   'app-password-required',
   'basic-auth-disabled',
-  'oauth-not-available',
+  'oauth-sign-in-needed',
+  'oauth-consent-revoked',
+  'oauth-token-rejected',
+];
+
+/**
+ * Rejected logins that only a new sign-in can mend: the watcher does not try again on a timer at
+ * all (asking the provider again changes nothing) and waits until someone signs in.
+ */
+export const IMAP_WAITS_FOR_SIGN_IN: readonly ImapFailureClass[] = [
+  'oauth-sign-in-needed',
+  'oauth-consent-revoked',
 ];
 
 export const IMAP_FAILURE_CATALOG: Record<ImapFailureClass, FailureClassInfo> = {
@@ -310,10 +324,25 @@ export const IMAP_FAILURE_CATALOG: Record<ImapFailureClass, FailureClassInfo> = 
     transient: false,
     fix: 'Microsoft 365 and Outlook.com refuse passwords for IMAP: set the mailbox to OAuth2 and sign in with it, or have the alert mail forwarded to a mailbox that takes an app password.',
   },
-  'oauth-not-available': {
+  'oauth-sign-in-needed': {
     title: 'OAuth2 sign-in needed',
     transient: false,
-    fix: 'There is no usable OAuth2 sign-in for this mailbox (none, revoked, or without permission to read mail): sign in with the mailbox, allowing AlertDesk to read its mail, then start the mailbox again.',
+    fix: 'Sign in with this mailbox (OAuth2 sign-in in its settings) and allow AlertDesk to read its mail.',
+  },
+  'oauth-consent-revoked': {
+    title: 'Sign-in revoked',
+    transient: false,
+    fix: 'Sign in again with the mailbox.',
+  },
+  'oauth-token-rejected': {
+    title: 'Access token refused',
+    transient: false,
+    fix: 'AlertDesk renewed the access token and the server still refused it: check that IMAP is turned on for the mailbox (Microsoft 365 admin center → user → Mail → Manage email apps; Gmail: IMAP access in its settings) and that the signed-in account is this mailbox, then sign in again.',
+  },
+  'oauth-unreachable': {
+    title: 'Sign-in service unreachable',
+    transient: true,
+    fix: "AlertDesk could not renew the access token because Microsoft's or Google's sign-in service did not answer: check this computer's internet connection; the watcher retries by itself.",
   },
   'too-many-connections': {
     title: 'Too many connections to this account',

@@ -5,10 +5,12 @@ import {
   MAILBOX_AUTH_METHODS,
   MAILBOX_DEFAULTS,
   type FolderRole,
+  type MailboxAuthMethod,
   type InboundMessage,
   type WatchedMailbox,
   type WatcherState,
 } from './inbound.ts';
+import type { OAuthAccountStatus, OAuthProvider } from './oauth.ts';
 import type { PresetNotice } from './presets.ts';
 import { secretText } from './schemas.ts';
 import { emailAddress, host, id, port, requiredText } from './validation.ts';
@@ -20,6 +22,11 @@ import { emailAddress, host, id, port, requiredText } from './validation.ts';
 
 /** Port a security mode implies for IMAP until the user types another one. */
 export const IMAP_PORTS: Record<SecurityMode, number> = { tls: 993, starttls: 143, none: 143 };
+
+export const MAILBOX_AUTH_LABELS: Record<MailboxAuthMethod, string> = {
+  password: 'App password',
+  oauth2: 'OAuth2 (Microsoft 365, Outlook.com, Gmail)',
+};
 
 export const IMAP_SECURITY_LABELS: Record<SecurityMode, string> = {
   tls: 'SSL/TLS (implicit, port 993)',
@@ -34,24 +41,74 @@ export interface MailboxPreset {
   host: string;
   security: SecurityMode;
   port: number;
+  auth: MailboxAuthMethod;
   passwordHint: string;
   notices: PresetNotice[];
 }
 
+const MICROSOFT_IMAP = { host: 'outlook.office365.com', security: 'tls', port: 993 } as const;
+const GMAIL_IMAP = { host: 'imap.gmail.com', security: 'tls', port: 993 } as const;
+const OAUTH_HINT = 'No password: AlertDesk signs in with the mailbox and keeps only a sealed sign-in.';
+
 export const MAILBOX_PRESETS: MailboxPreset[] = [
   {
-    id: 'gmail-imap',
-    label: 'Gmail',
+    id: 'office365-imap-oauth',
+    label: 'Microsoft 365 — OAuth2',
+    provider: 'office365',
+    ...MICROSOFT_IMAP,
+    auth: 'oauth2',
+    passwordHint: OAUTH_HINT,
+    notices: [
+      {
+        level: 'info',
+        text: "Sign in with the mailbox (a code to enter on Microsoft's page). IMAP must be turned on for it: Microsoft 365 admin center → user → Mail → Manage email apps.",
+      },
+    ],
+  },
+  {
+    id: 'outlook-com-imap-oauth',
+    label: 'Outlook.com — OAuth2',
+    provider: 'outlook',
+    ...MICROSOFT_IMAP,
+    auth: 'oauth2',
+    passwordHint: OAUTH_HINT,
+    notices: [
+      {
+        level: 'info',
+        text: "Personal Outlook.com and Hotmail accounts accept only OAuth2 for IMAP: sign in with the mailbox (a code to enter on Microsoft's page).",
+      },
+    ],
+  },
+  {
+    id: 'gmail-imap-oauth',
+    label: 'Gmail — OAuth2',
     provider: 'gmail',
-    host: 'imap.gmail.com',
-    security: 'tls',
-    port: 993,
+    ...GMAIL_IMAP,
+    auth: 'oauth2',
+    passwordHint: OAUTH_HINT,
+    notices: [
+      {
+        level: 'info',
+        text: 'Sign in with the Google account in your browser: no app password needed. A change of the account password ends the sign-in too; the mailbox then says "sign in again".',
+      },
+      {
+        level: 'info',
+        text: 'Gmail allows 15 IMAP connections per account; AlertDesk uses one per watched mailbox.',
+      },
+    ],
+  },
+  {
+    id: 'gmail-imap',
+    label: 'Gmail — app password',
+    provider: 'gmail',
+    ...GMAIL_IMAP,
+    auth: 'password',
     passwordHint:
       'A 16-character Google app password (myaccount.google.com/apppasswords; 2-Step Verification must be on). Spaces are removed.',
     notices: [
       {
         level: 'info',
-        text: 'Gmail needs an app password, not the account password. Its spam folder is [Gmail]/Spam, found by its \\Junk flag.',
+        text: 'Gmail needs an app password, not the account password; Google revokes it when the account password changes. Its spam folder is [Gmail]/Spam, found by its \\Junk flag.',
       },
       {
         level: 'info',
@@ -61,31 +118,29 @@ export const MAILBOX_PRESETS: MailboxPreset[] = [
   },
   {
     id: 'office365-imap',
-    label: 'Microsoft 365',
+    label: 'Microsoft 365 — password',
     provider: 'office365',
-    host: 'outlook.office365.com',
-    security: 'tls',
-    port: 993,
+    ...MICROSOFT_IMAP,
+    auth: 'password',
     passwordHint: 'The mailbox password, where the tenant still allows password login for IMAP.',
     notices: [
       {
         level: 'warning',
-        text: 'Microsoft turned password (basic) login for IMAP off in Exchange Online in 2022: unless the tenant still allows it, the login is rejected. OAuth2 sign-in for mailboxes comes with a later AlertDesk.',
+        text: 'Microsoft turned password (basic) login for IMAP off in Exchange Online in 2022: unless the tenant still allows it, the login is rejected. Use Microsoft 365 — OAuth2.',
       },
     ],
   },
   {
     id: 'outlook-com-imap',
-    label: 'Outlook.com (personal)',
+    label: 'Outlook.com — password',
     provider: 'outlook',
-    host: 'outlook.office365.com',
-    security: 'tls',
-    port: 993,
+    ...MICROSOFT_IMAP,
+    auth: 'password',
     passwordHint: 'Personal Outlook.com accounts no longer accept passwords or app passwords for IMAP.',
     notices: [
       {
         level: 'blocker',
-        text: 'Outlook.com accepts only OAuth2 sign-in for IMAP since September 2024, which AlertDesk does not offer for mailboxes yet: have the alert mail forwarded to a mailbox that takes an app password.',
+        text: 'Outlook.com accepts only OAuth2 sign-in for IMAP since September 2024: use Outlook.com — OAuth2.',
       },
     ],
   },
@@ -122,6 +177,11 @@ export const mailboxShape = {
   username: requiredText('User name', 320),
   /** New password; omitted keeps the stored one. */
   password: secretText('Password').optional(),
+  /**
+   * OAuth2: the sign-in the form shows, checked against the user name. Not stored: the watcher
+   * logs in with whichever sign-in answers to the user name (and may read mail).
+   */
+  oauthAccountId: id('Sign-in').nullable().optional(),
   clearPassword: z.boolean().default(false),
   trustedCertificatePem: certificate,
   presetId: z.string().max(64).nullable().default(null),
@@ -153,9 +213,17 @@ export const mailboxShape = {
 };
 
 function mailboxRules(
-  value: { password?: string | undefined; clearPassword: boolean },
+  value: { password?: string | undefined; clearPassword: boolean; auth: MailboxAuthMethod },
   ctx: z.RefinementCtx,
 ): void {
+  if (value.auth === 'oauth2' && value.password !== undefined && value.password !== '') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['password'],
+      message:
+        'A mailbox that signs in with OAuth2 has no password: leave it empty, or log in with an app password.',
+    });
+  }
   if (value.clearPassword && value.password !== undefined && value.password !== '') {
     ctx.addIssue({
       code: 'custom',
@@ -294,12 +362,34 @@ export interface MailboxStatus {
   note: string | null;
 }
 
+/**
+ * The OAuth2 sign-in a mailbox logs in with, as its table and panel show it: the account's own
+ * state, or `not-signed-in` (nobody signed in with this user) and `cannot-read` (the sign-in
+ * allows sending only).
+ */
+export interface MailboxSignIn {
+  state: OAuthAccountStatus | 'not-signed-in' | 'cannot-read';
+  accountId: string | null;
+  account: string | null;
+  provider: OAuthProvider | null;
+}
+
+export const MAILBOX_SIGN_IN_LABELS: Record<MailboxSignIn['state'], string> = {
+  'signed-in': 'signed in',
+  'consent-revoked': 'consent revoked',
+  'refresh-failing': 'renewal failing',
+  'not-signed-in': 'not signed in',
+  'cannot-read': 'cannot read mail',
+};
+
 /** A watched mailbox with its settings' defaults filled in and its watcher's status. */
 export interface Mailbox extends WatchedMailbox {
   trustedCertificatePem: string | null;
   backfillDays: number;
   pollSeconds: number;
   status: MailboxStatus;
+  /** OAuth2 mailboxes: the sign-in they log in with; null for a password login. */
+  signIn: MailboxSignIn | null;
 }
 
 export interface ConnectionTest {

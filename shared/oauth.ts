@@ -82,6 +82,8 @@ export interface OAuthAccount {
   /** When the access token held in memory expires; null when none is held. */
   accessTokenExpiresAt: string | null;
   connectorIds: string[];
+  /** Watched mailboxes set to OAuth2 whose user this sign-in answers to (they log in with it). */
+  mailboxIds: string[];
 }
 
 /** What the app shows while a sign-in is under way. */
@@ -143,12 +145,17 @@ export const OAuthAppsFields = z
   })
   .strict();
 
+/** What a sign-in is started from, for the words of its errors. */
+export const SIGN_IN_PURPOSES = ['connector', 'mailbox'] as const;
+export type SignInPurpose = (typeof SIGN_IN_PURPOSES)[number];
+
 export const SignInInput = z
   .object({
     provider: z.enum(OAUTH_PROVIDERS, { error: 'Provider must be microsoft or google.' }),
-    /** The connector's user name: the signed-in account must be this one. */
+    /** The connector's or mailbox's user name: the signed-in account must be this one. */
     expectedAccount: emailAddress('User name').optional(),
     access: z.array(z.enum(OAUTH_ACCESS)).min(1).max(2).default(['smtp']),
+    purpose: z.enum(SIGN_IN_PURPOSES, { error: 'Purpose must be connector or mailbox.' }).optional(),
   })
   .strict();
 export type SignInInputT = z.input<typeof SignInInput>;
@@ -168,6 +175,28 @@ export const OAUTH_SMTP_HOSTS: Record<OAuthProvider, string[]> = {
   microsoft: ['smtp.office365.com', 'smtp-mail.outlook.com', 'smtp.outlook.com', 'outlook.office365.com'],
   google: ['smtp.gmail.com'],
 };
+
+/** IMAP hosts each sign-in provider's tokens are good for (XOAUTH2 / OAUTHBEARER). */
+export const OAUTH_IMAP_HOSTS: Record<OAuthProvider, string[]> = {
+  microsoft: ['outlook.office365.com', 'outlook.office.com', 'imap-mail.outlook.com'],
+  google: ['imap.gmail.com'],
+};
+
+/**
+ * Which sign-in answers for a connector or mailbox: its preset's provider, else its host (one of
+ * `hosts`); null for any other server.
+ */
+export function oauthProviderFor(
+  presetProvider: string | undefined,
+  host: string,
+  hosts: Record<OAuthProvider, string[]>,
+): OAuthProvider | null {
+  const byPreset = presetProvider ? OAUTH_PROVIDER_OF_PRESET[presetProvider] : undefined;
+  if (byPreset) return byPreset;
+  const h = host.trim().toLowerCase();
+  for (const provider of OAUTH_PROVIDERS) if (hosts[provider].includes(h)) return provider;
+  return null;
+}
 
 /** Case-insensitive: does a sign-in answer to this user name? */
 export function accountAnswersTo(account: Pick<OAuthAccount, 'account' | 'aliases'>, user: string): boolean {

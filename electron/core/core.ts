@@ -19,7 +19,7 @@ import { plugIntoHealth } from './heartbeats/health-source.ts';
 import { HeartbeatService } from './heartbeats/service.ts';
 import { InboundHub } from './inbound/hub.ts';
 import type { AccessTokenProvider } from './inbound/imap-session.ts';
-import { ImapProblem } from './inbound/imap-failure.ts';
+import { imapAccessTokens } from './inbound/imap-oauth.ts';
 import { mailboxHandlers } from './inbound/mailbox-handlers.ts';
 import { MailboxService } from './inbound/mailboxes.ts';
 import { SyncState } from './inbound/sync-state.ts';
@@ -38,7 +38,7 @@ import { DeliveryThread } from './mail/delivery-thread.ts';
 import { DeliveryEngine } from './mail/engine.ts';
 import { fileHandlers, mailHandlers } from './mail/mail-handlers.ts';
 import { oauthHandlers } from './oauth/oauth-handlers.ts';
-import { mailboxAccessToken, oauthLogin, OAuthLoginError } from './oauth/login.ts';
+import { oauthLogin } from './oauth/login.ts';
 import { OAuthService } from './oauth/oauth.ts';
 import { basicAuthSignals, signInSignals } from './readiness/health-signals.ts';
 import { readinessHandlers } from './readiness/readiness-handlers.ts';
@@ -156,6 +156,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
   const listeners = new Set<(message: EventMessage) => void>();
   let runs: RunService | null = null;
   let health: HealthService | null = null;
+  let watchers: MailboxWatchers | null = null;
   const emit = <K extends EventTopic>(topic: K, payload: EventMap[K]) => {
     health?.observe(topic, payload);
     if (topic === 'delivery') {
@@ -216,23 +217,11 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     endpoints: options.oauthEndpoints,
     emit: (event) => emit('oauth', event),
     changed: () => health?.changed(),
+    accountChanged: (account, what) => watchers?.accountChanged(account, what),
   });
 
   // Watched mailboxes signing in with OAuth2 get their token from the same sign-ins as connectors.
-  const imapAccessToken: AccessTokenProvider =
-    options.imapAccessToken ??
-    (async (mailbox) => {
-      try {
-        return await mailboxAccessToken(oauth, inventory, mailbox);
-      } catch (error) {
-        if (!(error instanceof OAuthLoginError)) throw error;
-        throw new ImapProblem(
-          error.failureClass === 'oauth-unreachable' ? 'server-unavailable' : 'oauth-not-available',
-          'login',
-          error.message,
-        );
-      }
-    });
+  const imapAccessToken: AccessTokenProvider = options.imapAccessToken ?? imapAccessTokens(oauth, inventory);
 
   const thread = options.deliveryThread ? new DeliveryThread(options.deliveryThread, logger) : null;
   thread?.warmUp();
@@ -311,7 +300,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
   health.register({ name: 'sign-in', signals: () => signInSignals(inventory) });
   health.register({ name: 'basic-auth cutoff', signals: () => basicAuthSignals(inventory, now()) });
 
-  const watchers = new MailboxWatchers({
+  watchers = new MailboxWatchers({
     inventory,
     hub: inbound,
     syncState,

@@ -8,6 +8,7 @@ import {
   startFakeAuthServer,
   xoauth2Smtp,
   type FakeAuthServer,
+  useFakeApps,
 } from '../helpers/fake-oauth.ts';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.ts';
 import { startHarness, type Harness } from './harness.ts';
@@ -28,12 +29,7 @@ test.beforeAll(async () => {
   smtp = await startSmtpServer({ mode: 'starttls', cert, users: {}, extra: xoauth2Smtp(fake).extra });
   harness = await startHarness({ core: { browser, oauthEndpoints: fake.endpoints } });
   const { api } = harness.t;
-  unwrap(
-    await api.oauth.updateApps({
-      microsoft: { clientId: fake.clientId, tenant: 'common' },
-      google: { clientId: fake.clientId, clientSecret: fake.clientSecret },
-    }),
-  );
+  await useFakeApps(api, fake);
   const site = async (name: string, customer: string) =>
     unwrap(await api.sites.create({ name, customer })).id;
   ids.harbour = await site('Harbour Terminal', 'Portside Ltd');

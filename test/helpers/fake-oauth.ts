@@ -11,7 +11,8 @@ import type { OAuthProvider, SignInEvent } from '../../shared/oauth.ts';
  * A fake authorization server on loopback, for Microsoft (device authorization grant, Entra ID's
  * multi-tenant issuer) and Google (authorization code + PKCE) alike: token and refresh endpoints,
  * access-token expiry, consent revocation (`invalid_grant`), rotation of refresh tokens, and a
- * network failure switch. It also checks access tokens for the XOAUTH2 SMTP server of the tests.
+ * network failure switch. It also checks access tokens for the XOAUTH2 SMTP server of the tests,
+ * and answers token introspection (RFC 7662) for the test Dovecot's OAuth2 pass database.
  */
 
 export interface FakeUser {
@@ -62,6 +63,13 @@ export interface FakeAuthServer {
   counts: { device: number; poll: number; code: number; refresh: number; revoke: number };
   /** The tenant segment of the last Microsoft request (`common`, `organizations`, a GUID…). */
   lastTenant: string | null;
+  /**
+   * Token introspection (RFC 7662, `POST token=…`), as a mail server asks it: `{ active: true,
+   * email, username, scope, exp, … }` for a live access token, `{ active: false }` otherwise.
+   */
+  introspectionUrl: string;
+  /** How many introspection requests were answered, and how many of them said active. */
+  introspections: { total: number; active: number };
   /** Revokes every grant of the user: their refresh tokens answer invalid_grant from now on. */
   revoke(email: string): void;
   /** Makes every access token issued so far expired, as an hour passing would. */
@@ -109,13 +117,17 @@ export async function startFakeAuthServer(): Promise<FakeAuthServer> {
   const devices = new Map<string, { userCode: string; scope: string; clientId: string; expiresAt: number }>();
   const codes = new Map<string, Grant & { redirectUri: string; challenge: string }>();
   const refreshTokens = new Map<string, Grant & { revoked: boolean }>();
-  const accessTokens = new Map<string, { email: string; expiresAt: number; revoked: boolean }>();
+  const accessTokens = new Map<
+    string,
+    { email: string; scope: string; expiresAt: number; revoked: boolean }
+  >();
   const sockets = new Set<Socket>();
 
   const issue = (grant: Grant, withIdToken: boolean, res: ServerResponse) => {
     const access = `at-${randomBytes(18).toString('base64url')}`;
     accessTokens.set(access, {
       email: grant.user.email,
+      scope: grant.scope,
       expiresAt: Date.now() + fake.accessTokenTtl * 1000,
       revoked: false,
     });
@@ -151,6 +163,22 @@ export async function startFakeAuthServer(): Promise<FakeAuthServer> {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', fake.base);
+    if (url.pathname === '/introspect' && req.method === 'POST') {
+      const token = (await body(req)).get('token') ?? '';
+      const t = accessTokens.get(token);
+      fake.introspections.total++;
+      if (!t || t.revoked || t.expiresAt <= Date.now()) return json(res, 200, { active: false });
+      fake.introspections.active++;
+      return json(res, 200, {
+        active: true,
+        token_type: 'Bearer',
+        client_id: fake.clientId,
+        email: t.email,
+        username: t.email,
+        scope: t.scope,
+        exp: Math.floor(t.expiresAt / 1000),
+      });
+    }
     const [provider, ...rest] = url.pathname.split('/').filter(Boolean) as [string, ...string[]];
     const p: OAuthProvider = provider === 'ms' ? 'microsoft' : 'google';
     if (p === 'microsoft') fake.lastTenant = rest[0] ?? null;
@@ -274,6 +302,7 @@ export async function startFakeAuthServer(): Promise<FakeAuthServer> {
         const access = `at-${randomBytes(18).toString('base64url')}`;
         accessTokens.set(access, {
           email: grant.user.email,
+          scope: grant.scope,
           expiresAt: Date.now() + fake.accessTokenTtl * 1000,
           revoked: false,
         });
@@ -334,6 +363,8 @@ export async function startFakeAuthServer(): Promise<FakeAuthServer> {
     networkDown: false,
     counts: { device: 0, poll: 0, code: 0, refresh: 0, revoke: 0 },
     lastTenant: null,
+    introspectionUrl: `${base}/introspect`,
+    introspections: { total: 0, active: 0 },
     revoke(email) {
       for (const g of refreshTokens.values()) if (g.user.email === email) g.revoked = true;
       for (const t of accessTokens.values()) if (t.email === email) t.revoked = true;
@@ -414,6 +445,15 @@ export function xoauth2Smtp(
       },
     },
   };
+}
+
+/** Sets AlertDesk's sign-in apps to the fake server's client (both providers, tenant `common`). */
+export async function useFakeApps(api: AlertDeskApi, fake: FakeAuthServer): Promise<void> {
+  const result = await api.oauth.updateApps({
+    microsoft: { clientId: fake.clientId, tenant: 'common' },
+    google: { clientId: fake.clientId, clientSecret: fake.clientSecret },
+  });
+  if (!result.ok) throw new Error(`sign-in apps refused: ${result.error.message}`);
 }
 
 /** The one event that ends a sign-in (signed in, failed or cancelled). */

@@ -12,6 +12,7 @@ import {
   signInEnded,
   startFakeAuthServer,
   type FakeAuthServer,
+  useFakeApps,
 } from '../helpers/fake-oauth.ts';
 
 let fake: FakeAuthServer;
@@ -37,12 +38,7 @@ beforeEach(async () => {
   clock = fakeClock();
   browser = fakeBrowser();
   t = await startTestCore({ clock, browser, oauthEndpoints: fake.endpoints });
-  unwrap(
-    await t.api.oauth.updateApps({
-      microsoft: { clientId: fake.clientId, tenant: 'common' },
-      google: { clientId: fake.clientId, clientSecret: fake.clientSecret },
-    }),
-  );
+  await useFakeApps(t.api, fake);
   siteId = unwrap(await t.api.sites.create({ name: 'Harbour Terminal' })).id;
 });
 afterEach(async () => {
@@ -466,6 +462,114 @@ describe('connectors with OAuth2', () => {
     expect((await auditOf('sign-out'))[0]).toMatchObject({ recordId: a.id });
     const error = await t.core.oauth.accessToken(a.id).catch((e: unknown) => e);
     expect((error as AppError).code).toBe('oauth-not-signed-in');
+  });
+});
+
+describe('watched mailboxes with OAuth2', () => {
+  const mailbox = (username: string, extra: Record<string, unknown> = {}) => ({
+    title: 'Contoso control room',
+    host: 'outlook.office365.com',
+    port: 993,
+    security: 'tls' as const,
+    auth: 'oauth2' as const,
+    username,
+    ...extra,
+  });
+
+  it('saves only with a sign-in of its user that may read mail, and says at which field what is wrong', async () => {
+    const smtpOnly = (await signIn('microsoft')).event.account!;
+    const noRead = failure(await t.api.mailboxes.create(mailbox('alerts@contoso.com')));
+    expect(noRead.field).toBe('oauthAccountId');
+    expect(noRead.message).toContain('allows sending only');
+    const other = failure(
+      await t.api.mailboxes.create(mailbox('other@contoso.com', { oauthAccountId: smtpOnly.id })),
+    );
+    expect(other.field).toBe('username');
+    expect(other.message).toBe(
+      'The sign-in is for alerts@contoso.com, but this mailbox logs in as other@contoso.com. Sign in with other@contoso.com, or change the user name to alerts@contoso.com.',
+    );
+    const typed = failure(
+      await t.api.mailboxes.create(mailbox('alerts@contoso.com', { password: 'secret' })),
+    );
+    expect(fieldsOf(typed)).toContain('password');
+    expect(t.core.inventory.mailboxes).toHaveLength(0);
+
+    fake.deviceScript = ['approve'];
+    const start = unwrap(
+      await t.api.oauth.startSignIn({ provider: 'microsoft', access: ['smtp', 'imap'], purpose: 'mailbox' }),
+    );
+    expect((await finished(start.flowId)).account?.access).toEqual(['imap', 'smtp']);
+    const saved = unwrap(
+      await t.api.mailboxes.create(mailbox('Alerts@Contoso.com', { oauthAccountId: smtpOnly.id })),
+    );
+    expect(saved).toMatchObject({
+      hasPassword: false,
+      signIn: { state: 'signed-in', accountId: smtpOnly.id },
+    });
+    expect(unwrap(await t.api.oauth.accounts())[0]!.mailboxIds).toEqual([saved.id]);
+  });
+
+  it('a sign-in for a mailbox names the mailbox when it is another account', async () => {
+    fake.signInAs = { email: 'someone.else@contoso.com' };
+    const start = unwrap(
+      await t.api.oauth.startSignIn({
+        provider: 'microsoft',
+        access: ['imap'],
+        expectedAccount: 'alerts@contoso.com',
+        purpose: 'mailbox',
+      }),
+    );
+    const event = await finished(start.flowId);
+    expect(event.error?.message).toContain(
+      'You signed in as someone.else@contoso.com, but this mailbox logs in as alerts@contoso.com.',
+    );
+  });
+
+  it('signing in again for a mailbox still asks for sending when its sign-in sends for connectors', async () => {
+    const a = (await signIn('microsoft', 'alerts@contoso.com')).event.account!;
+    expect(a.access).toEqual(['smtp']);
+    fake.deviceScript = ['approve'];
+    const start = unwrap(
+      await t.api.oauth.startSignIn({
+        provider: 'microsoft',
+        access: ['imap'],
+        expectedAccount: 'alerts@contoso.com',
+        purpose: 'mailbox',
+      }),
+    );
+    expect((await finished(start.flowId)).account?.access).toEqual(['imap', 'smtp']);
+    // What the new token was granted, as a mail server would learn it (token introspection).
+    const token = (await t.core.oauth.accessToken(a.id)).accessToken;
+    const answer = (await (
+      await fetch(fake.introspectionUrl, { method: 'POST', body: new URLSearchParams({ token }) })
+    ).json()) as { active: boolean; scope: string };
+    expect(answer.active).toBe(true);
+    expect(answer.scope.split(' ')).toEqual(
+      expect.arrayContaining([
+        'https://outlook.office.com/SMTP.Send',
+        'https://outlook.office.com/IMAP.AccessAsUser.All',
+        'offline_access',
+      ]),
+    );
+  });
+
+  it('switching a mailbox from its app password to OAuth2 destroys the stored password, audited', async () => {
+    const created = unwrap(
+      await t.api.mailboxes.create(
+        mailbox('alerts@contoso.com', { auth: 'password', password: 'App-Password-1' }),
+      ),
+    );
+    expect(created).toMatchObject({ hasPassword: true, signIn: null });
+    fake.deviceScript = ['approve'];
+    const start = unwrap(await t.api.oauth.startSignIn({ provider: 'microsoft', access: ['imap'] }));
+    await finished(start.flowId);
+    const updated = unwrap(
+      await t.api.mailboxes.update({ ...mailbox('alerts@contoso.com'), id: created.id }),
+    );
+    expect(updated).toMatchObject({ auth: 'oauth2', hasPassword: false, signIn: { state: 'signed-in' } });
+    expect(t.core.inventory.mailbox(created.id)!.passwordSealed).toBeNull();
+    const update = (await auditOf('update')).find((e) => e.recordId === created.id);
+    expect(update?.detail).toBe('changed: auth, password (cleared)');
   });
 });
 

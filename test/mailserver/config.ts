@@ -1,7 +1,11 @@
 import { readFile } from 'node:fs/promises';
 
-/** The config templates next to this file: Postfix's main.cf and master.cf, Dovecot's dovecot.conf. */
-export type TemplateName = 'main.cf' | 'master.cf' | 'dovecot.conf';
+/**
+ * The config templates next to this file: Postfix's main.cf and master.cf, Dovecot's dovecot.conf
+ * and, when a test wants OAuth2 logins, the oauth2 pass database it includes.
+ */
+export type TemplateName =
+  'main.cf' | 'master.cf' | 'dovecot.conf' | 'dovecot-oauth2.conf' | 'dovecot-oauth2.conf.ext';
 
 const TEMPLATE_DIR = new URL('./templates/', import.meta.url);
 

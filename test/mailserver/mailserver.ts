@@ -81,7 +81,9 @@ const START_TIMEOUT_MS = 20_000;
 
 /**
  * The test server's addresses: `alerts` logs in and sends, `ops` and `manager` receive, `archive`
- * is the big mailbox (an mbox: `mailboxes.fillMbox` writes 100,000 messages into it in seconds).
+ * is the big mailbox (an mbox: `mailboxes.fillMbox` writes 100,000 messages into it in seconds),
+ * `oauth` is the one that also logs in with an OAuth2 token (when the server is started with
+ * `oauth2`); its password stays for the harness's own reading and writing.
  */
 export const DOMAIN = 'example.test';
 export const TEST_USERS = {
@@ -89,6 +91,7 @@ export const TEST_USERS = {
   ops: { address: `ops@${DOMAIN}`, password: 'night-owl-2026' },
   manager: { address: `manager@${DOMAIN}`, password: 'blue-heron-2026' },
   archive: { address: `archive@${DOMAIN}`, password: 'deep-well-2026', mail: MBOX_LOCATION },
+  oauth: { address: `oauth@${DOMAIN}`, password: 'paper-kite-2026' },
 } as const satisfies Record<string, MailboxUser>;
 
 /** The mail servers are missing or cannot run here; the message says what to install or change. */
@@ -161,6 +164,12 @@ export interface DovecotControl {
 export interface MailServerOptions {
   /** How long a POP3 login opens the relay port, in seconds (default 120). */
   popWindowSec?: number;
+  /**
+   * OAuth2 logins (XOAUTH2, OAUTHBEARER) for `TEST_USERS.oauth`: Dovecot's oauth2 pass database
+   * checks each token at this introspection URL (RFC 7662, `introspection_mode = post`; the fake
+   * authorization server's `introspectionUrl`). Without it, nobody can log in with a token.
+   */
+  oauth2?: { introspectionUrl: string };
 }
 
 /** Which packages are missing, judged by the files the harness runs. Empty when all are there. */
@@ -240,6 +249,8 @@ function layout(root: string) {
     masterPid: join(root, 'postfix-queue', 'pid', 'master.pid'),
     dovecotDir: join(root, 'dovecot'),
     dovecotConf: join(root, 'dovecot', 'dovecot.conf'),
+    dovecotOauth2: join(root, 'dovecot', 'oauth2.conf'),
+    dovecotOauth2Args: join(root, 'dovecot', 'dovecot-oauth2.conf.ext'),
     dovecotUsers: join(root, 'dovecot', 'users'),
     dovecotRun: join(root, 'dovecot', 'run'),
     dovecotState: join(root, 'dovecot', 'state'),
@@ -379,6 +390,9 @@ export async function startMailServer(options: MailServerOptions = {}): Promise<
       DOVECOT_STATE_DIR: p.dovecotState,
       DOVECOT_LOG: p.dovecotLog,
       USERS_FILE: p.dovecotUsers,
+      OAUTH2_INCLUDE: p.dovecotOauth2,
+      OAUTH2_ARGS: p.dovecotOauth2Args,
+      OAUTH2_USER: TEST_USERS.oauth.address,
     };
 
     // Maildirs: written by Dovecot's LMTP (after Sieve) and read by its IMAP, both as the mail uid.
@@ -392,6 +406,17 @@ export async function startMailServer(options: MailServerOptions = {}): Promise<
     // ── Dovecot first: Postfix's SASL asks its auth socket ──────────────────────────────────
     await mkdir(p.dovecotDir, { mode: 0o755 });
     await writeFile(p.dovecotConf, await renderTemplate('dovecot.conf', values));
+    if (options.oauth2) {
+      const url = new URL(options.oauth2.introspectionUrl);
+      if (url.hostname !== '127.0.0.1') throw new Error('the introspection URL must be on 127.0.0.1');
+      const oauth2 = { ...values, OAUTH2_INTROSPECTION_URL: url.href };
+      await writeFile(p.dovecotOauth2, await renderTemplate('dovecot-oauth2.conf', oauth2));
+      // Read by Dovecot's auth process (the dovecot user), like the users file.
+      await writeFile(p.dovecotOauth2Args, await renderTemplate('dovecot-oauth2.conf.ext', oauth2), {
+        mode: 0o640,
+      });
+      await chown(p.dovecotOauth2Args, 0, dovecotIds.gid);
+    }
     // Read by Dovecot's auth process, which runs as the dovecot user.
     await writeFile(p.dovecotUsers, dovecotUsersFile(users, p.mail, mailIds.uid, mailIds.gid), {
       mode: 0o640,

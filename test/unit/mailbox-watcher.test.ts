@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../electron/core/adapters.ts';
 import { commitWrites, openHistory, type Db } from '../../electron/core/history/db.ts';
 import { afterFailure, BACKOFF, loginRetryDelay, retryDelay } from '../../electron/core/inbound/backoff.ts';
@@ -6,9 +6,13 @@ import { InboundHub } from '../../electron/core/inbound/hub.ts';
 import { watchForWake } from '../../electron/core/inbound/resume.ts';
 import { SyncState } from '../../electron/core/inbound/sync-state.ts';
 import { MailboxWatcher, uidSet } from '../../electron/core/inbound/watcher.ts';
+import { MailboxWatchers } from '../../electron/core/inbound/watchers.ts';
+import { imapAccessTokens } from '../../electron/core/inbound/imap-oauth.ts';
 import type { StoredMailbox } from '../../electron/core/inventory/inventory.ts';
 import type { MailboxStatus } from '../../shared/mailboxes.ts';
-import { manualClock } from '../helpers/clock.ts';
+import { fakeClock, manualClock } from '../helpers/clock.ts';
+import { startTestCore, unwrap, type TestCore } from '../helpers/core.ts';
+import { signInEnded, startFakeAuthServer, type FakeAuthServer, useFakeApps } from '../helpers/fake-oauth.ts';
 import { FakeImapServer, type FakeImapClient } from '../helpers/fake-imap.ts';
 import type { ImapFlow } from 'imapflow';
 
@@ -345,5 +349,195 @@ describe('waking from sleep', () => {
     vi.setSystemTime(Date.now() + 10 * 60_000);
     vi.advanceTimersByTime(15_000);
     expect(wakes).toHaveLength(2);
+  });
+});
+
+describe('OAuth2 logins (fake IMAP server, fake authorization server)', () => {
+  const USER = 'alerts@contoso.com';
+  let fake: FakeAuthServer;
+  let t: TestCore;
+  let server: FakeImapServer;
+  let clock: ReturnType<typeof manualClock>;
+  let watchers: MailboxWatchers;
+  let opens: number;
+  let mailboxId: string;
+
+  /** IMAP's answer to a token it does not take, as imapflow reports Dovecot's and Exchange's. */
+  const refused = () =>
+    Object.assign(new Error('Command failed'), {
+      authenticationFailed: true,
+      serverResponseCode: 'AUTHENTICATIONFAILED',
+      responseText: 'AUTHENTICATE failed.',
+    });
+
+  async function signIn() {
+    fake.deviceScript = ['approve'];
+    const start = unwrap(
+      await t.api.oauth.startSignIn({ provider: 'microsoft', access: ['imap'], expectedAccount: USER }),
+    );
+    const event = await signInEnded(t.api, start.flowId);
+    expect(event.state).toBe('signed-in');
+    return event.account!;
+  }
+
+  const watcher = () => t.core.inventory.mailbox(mailboxId)!;
+  const status = () => watchers.status(watcher());
+  // Token renewals go over loopback HTTP to the fake authorization server: wait for the state
+  // (under load that can take a while), checking every few milliseconds.
+  const settle = (check: () => boolean) =>
+    vi.waitFor(() => expect(check()).toBe(true), { timeout: 15_000, interval: 5 });
+
+  beforeAll(async () => {
+    fake = await startFakeAuthServer();
+    fake.signInAs = { email: USER };
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
+
+  beforeEach(async () => {
+    fake.networkDown = false;
+    fake.counts = { device: 0, poll: 0, code: 0, refresh: 0, revoke: 0 };
+    t = await startTestCore({ clock: fakeClock(), oauthEndpoints: fake.endpoints });
+    await useFakeApps(t.api, fake);
+    server = new FakeImapServer();
+    server.deliver('INBOX', 'heartbeat 1');
+    clock = manualClock();
+    opens = 0;
+    const { core } = t;
+    watchers = new MailboxWatchers({
+      inventory: core.inventory,
+      hub: core.inbound,
+      syncState: new SyncState(core.db),
+      secrets: core.secrets,
+      clock,
+      logger: silentLogger,
+      appVersion: 'test',
+      run: true,
+      emit: () => undefined,
+      accessToken: imapAccessTokens(core.oauth, core.inventory),
+      // The fake IMAP server takes only live tokens of the fake authorization server.
+      open: async (account, credentials) => {
+        opens++;
+        const ok =
+          'accessToken' in credentials && fake.accessTokenValid(account.username, credentials.accessToken);
+        if (!ok) throw refused();
+        return server.connect();
+      },
+    });
+    await signIn();
+    mailboxId = unwrap(
+      await t.api.mailboxes.create({
+        title: 'Contoso alerts',
+        host: 'outlook.office365.com',
+        port: 993,
+        security: 'tls',
+        auth: 'oauth2',
+        username: USER,
+        watchJunk: false,
+      }),
+    ).id;
+  });
+  afterEach(async () => {
+    await watchers.close();
+    await t.close();
+  });
+
+  it('a token refused at login is renewed at once (forced refresh) and the watcher connects without a pause', async () => {
+    await t.core.oauth.accessToken(unwrap(await t.api.oauth.accounts())[0]!.id);
+    fake.expireAccessTokens(); // revoked or cut short early: AlertDesk still thinks it fresh
+    await watchers.start();
+    await settle(() => status().state === 'connected');
+    expect(opens).toBe(2);
+    expect(fake.counts.refresh).toBe(1);
+    expect(clock.pending()).toEqual([60_000]); // only the poll timer: no backoff was waited
+    expect(t.core.inbound.query({ sourceId: mailboxId }).map((m) => m.subject)).toEqual(['heartbeat 1']);
+  });
+
+  it('a session the server ends for an expired token reconnects at once with a renewed one', async () => {
+    await watchers.start();
+    await settle(() => status().state === 'connected');
+    expect(fake.counts.refresh).toBe(0);
+    fake.expireAccessTokens();
+    server.dropAll('Session invalidated - AccessTokenExpired');
+    server.deliver('INBOX', 'heartbeat 2');
+    await settle(() => opens === 2 && status().state === 'connected');
+    // The server said why it ended the session: the reconnect went straight to a renewed token.
+    expect(fake.counts.refresh).toBe(1);
+    expect(clock.pending()).toEqual([60_000]);
+    expect(status().failure).toBeNull();
+    expect(t.core.inbound.query({ sourceId: mailboxId }).map((m) => m.subject)).toContain('heartbeat 2');
+  });
+
+  it('a token refused again after renewal is a rejected login of its own class, retried only after a long pause', async () => {
+    await watchers.start();
+    await settle(() => status().state === 'connected');
+    // The server stops taking this account's tokens (IMAP turned off for the mailbox, say).
+    server.dropAll('Connection reset');
+    await settle(() => status().state === 'reconnecting' && clock.pending().length === 1);
+    const before = opens;
+    const open = fake.accessTokenValid;
+    fake.accessTokenValid = () => false;
+    try {
+      await clock.advance(1000);
+      await settle(() => status().state === 'login-rejected');
+    } finally {
+      fake.accessTokenValid = open;
+    }
+    expect(opens - before).toBe(2); // the held token, then one renewed token: no more
+    expect(fake.counts.refresh).toBe(1);
+    expect(status().failure).toMatchObject({ class: 'oauth-token-rejected', retryable: false });
+    expect(status().failure!.explanation).toContain('also after AlertDesk renewed it');
+    // Half an hour (±10 %), as for a wrong password: renewing again and again would change nothing.
+    const [wait] = clock.pending();
+    expect(clock.pending()).toHaveLength(1);
+    expect(wait).toBeGreaterThanOrEqual(loginRetryDelay(1, () => 0));
+    expect(wait).toBeLessThanOrEqual(loginRetryDelay(1, () => 1));
+  });
+
+  it('a revoked consent: login rejected with "sign in again", no retries at all until someone signs in, then connected', async () => {
+    await watchers.start();
+    await settle(() => status().state === 'connected');
+    fake.revoke(USER);
+    server.dropAll('Server shutting down.');
+    await settle(() => status().state === 'reconnecting' && clock.pending().length === 1);
+    await clock.advance(1000);
+    await settle(() => status().state === 'login-rejected');
+    const failure = status().failure!;
+    expect(failure).toMatchObject({ class: 'oauth-consent-revoked', title: 'Sign-in revoked' });
+    expect(failure.fix).toMatch(/^Sign in again/);
+    expect(status().nextAttemptAt).toBeNull();
+    expect(clock.pending()).toEqual([]);
+    expect(fake.counts.refresh).toBe(1);
+    expect(unwrap(await t.api.mailboxes.get({ id: mailboxId })).signIn).toMatchObject({
+      state: 'consent-revoked',
+      account: USER,
+    });
+    // A day later nothing has been asked of the server or the provider.
+    const opened = opens;
+    await clock.advance(24 * 3600_000);
+    watchers.accountChanged({ account: 'someone.else@contoso.com', aliases: [] }, 'signed-in');
+    await settle(() => true);
+    expect(opens).toBe(opened);
+    expect(fake.counts.refresh).toBe(1);
+
+    const account = await signIn();
+    watchers.accountChanged(account, 'signed-in'); // what the core does when a sign-in completes
+    await settle(() => status().state === 'connected');
+    expect(status().failure).toBeNull();
+    expect(unwrap(await t.api.mailboxes.get({ id: mailboxId })).signIn?.state).toBe('signed-in');
+  });
+
+  it('signing out ends the session at once: nothing is read with a forgotten sign-in', async () => {
+    await watchers.start();
+    await settle(() => status().state === 'connected');
+    const account = unwrap(await t.api.oauth.accounts())[0]!;
+    expect(account.mailboxIds).toEqual([mailboxId]);
+    unwrap(await t.api.oauth.signOut({ id: account.id }));
+    watchers.accountChanged(account, 'signed-out');
+    await settle(() => status().state === 'login-rejected');
+    expect(status().failure).toMatchObject({ class: 'oauth-sign-in-needed' });
+    expect(status().failure!.explanation).toContain(`Nobody has signed in with ${USER}`);
+    expect(clock.pending()).toEqual([]);
   });
 });

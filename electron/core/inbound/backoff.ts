@@ -1,10 +1,15 @@
-import { IMAP_LOGIN_REJECTED, type ImapFailureClass } from '../../../shared/failures.ts';
+import {
+  IMAP_LOGIN_REJECTED,
+  IMAP_WAITS_FOR_SIGN_IN,
+  type ImapFailureClass,
+} from '../../../shared/failures.ts';
 
 /**
  * How long a watcher waits before trying a mailbox again. Ordinary failures (network, server)
  * back off exponentially from a second to five minutes; a rejected login waits half an hour,
  * doubling to six hours, because trying a wrong password again changes nothing and providers lock
- * accounts that keep trying: a new password (or "Test connection" passing) ends the wait at once.
+ * accounts that keep trying: a new password (or "Test connection" passing) ends the wait at once. A
+ * revoked or missing OAuth2 sign-in is not retried on a timer at all: only a new sign-in mends it.
  */
 export interface BackoffPolicy {
   baseMs: number;
@@ -53,13 +58,20 @@ export interface RetryCounts {
   rejections: number;
 }
 
-/** The state a failure puts the watcher in, and how long it waits; counts the failure. */
+/**
+ * The state a failure puts the watcher in, and how long it waits (null: until someone signs in
+ * again); counts the failure.
+ */
 export function afterFailure(
   cls: ImapFailureClass,
   counts: RetryCounts,
   random: () => number,
   policy: BackoffPolicy = BACKOFF,
-): { state: 'reconnecting' | 'login-rejected'; delayMs: number } {
+): { state: 'reconnecting' | 'login-rejected'; delayMs: number | null } {
+  if (IMAP_WAITS_FOR_SIGN_IN.includes(cls)) {
+    counts.rejections++;
+    return { state: 'login-rejected', delayMs: null };
+  }
   if (IMAP_LOGIN_REJECTED.includes(cls)) {
     counts.rejections++;
     return { state: 'login-rejected', delayMs: loginRetryDelay(counts.rejections, random, policy) };

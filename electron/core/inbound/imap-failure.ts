@@ -4,6 +4,7 @@ import {
   IMAP_LOGIN_REJECTED,
   type ImapFailureClass,
 } from '../../../shared/failures.ts';
+import type { MailboxAuthMethod } from '../../../shared/inbound.ts';
 import type { ImapFailure, ImapStage } from '../../../shared/mailboxes.ts';
 import {
   CERT_EXPIRED,
@@ -33,6 +34,8 @@ export interface ImapContext {
   port: number;
   security: SecurityMode;
   username: string;
+  /** How the mailbox logs in: a refused OAuth2 token is not a wrong password. Default: password. */
+  auth?: MailboxAuthMethod;
   /** What AlertDesk was doing when the error came. */
   stage: ImapStage;
 }
@@ -123,12 +126,25 @@ function decide(error: unknown, ctx: ImapContext): Verdict {
   }
 
   // ── The login ──────────────────────────────────────────────────────────────────────────
+  if (ctx.auth === 'oauth2' && /Unsupported authentication mechanism/i.test(message)) {
+    return {
+      cls: 'login-disabled',
+      explanation: `${where} offers no OAuth2 login (AUTH=XOAUTH2 or OAUTHBEARER) on this connection.`,
+      fix: 'This server does not take OAuth2 sign-ins: check the host and port (Microsoft: outlook.office365.com, Gmail: imap.gmail.com), or log in with an app password.',
+    };
+  }
   if (
     e.authenticationFailed === true ||
     response === 'AUTHENTICATIONFAILED' ||
     response === 'AUTHORIZATIONFAILED' ||
     (ctx.stage === 'login' && str(e.responseStatus) === 'NO')
   ) {
+    if (ctx.auth === 'oauth2') {
+      return {
+        cls: 'oauth-token-rejected',
+        explanation: `${ctx.host} refused the OAuth2 access token of ${ctx.username}, also after AlertDesk renewed it.${said}`,
+      };
+    }
     if (GMAIL_APP_PASSWORD.test(text)) {
       return {
         cls: 'app-password-required',

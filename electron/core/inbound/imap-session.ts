@@ -13,8 +13,7 @@ import { ImapProblem } from './imap-failure.ts';
 
 /**
  * How AlertDesk talks IMAP to one account through imapflow: resolving and connecting (TLS mode,
- * pinned certificate, short timeouts), the login (a password, or an OAuth2 access token once a
- * provider is plugged in), the folders and their roles, the light read of new messages
+ * pinned certificate, short timeouts), the login (a password, or an OAuth2 access token), the folders and their roles, the light read of new messages
  * (envelope, INTERNALDATE, size, header block; never \Seen) and, only when asked, one message's
  * body and snapshots.
  */
@@ -113,6 +112,25 @@ export async function openImap(
     throw error;
   }
   return client;
+}
+
+/**
+ * Opens a logged-in client for a one-off job (Test connection, a message's body): an OAuth2 token
+ * the server refuses is renewed at the provider and tried once more, as the watcher does (a token
+ * can be revoked or cut short before the expiry time it came with).
+ */
+export async function openLoggedIn(
+  account: ImapAccount,
+  credentials: (renew?: { rejected: string }) => Promise<ImapCredentials>,
+  options: ImapOpenOptions,
+): Promise<ImapFlow> {
+  const first = await credentials();
+  try {
+    return await openImap(account, first, options);
+  } catch (error) {
+    if (!('accessToken' in first) || !loginRefused(error)) throw error;
+    return openImap(account, await credentials({ rejected: first.accessToken }), options);
+  }
 }
 
 /** Closes a client without waiting for the server (stopping and reconnecting must be fast). */
@@ -301,16 +319,20 @@ export async function fetchContent(
   };
 }
 
-/** Where an OAuth2 access token for a mailbox comes from (issue 14 plugs its sign-in in here). */
-export type AccessTokenProvider = (mailbox: {
-  id: string;
-  username: string;
-  host: string;
-}) => Promise<string>;
+/**
+ * Where an OAuth2 access token for a mailbox comes from (the core's sign-ins, imap-oauth.ts). With
+ * `renew`, the server has just refused `rejected`: a new one is fetched from the provider rather
+ * than the one held in memory. Throws ImapProblem when there is no token to give.
+ */
+export type AccessTokenProvider = (
+  mailbox: { id: string; username: string; host: string },
+  renew?: { rejected: string },
+) => Promise<string>;
 
 /**
- * The login of a stored mailbox: its sealed password opened, or an access token. Throws an
- * ImapProblem (a "login rejected" class) when there is nothing to log in with.
+ * The login of a stored mailbox: its sealed password opened, or an access token (renewed when
+ * `renew` names one the server refused). Throws an ImapProblem (a "login rejected" class) when
+ * there is nothing to log in with.
  */
 export async function mailboxCredentials(
   mailbox: {
@@ -322,16 +344,17 @@ export async function mailboxCredentials(
   },
   secrets: PlacedSecrets,
   accessToken: AccessTokenProvider | undefined,
+  renew?: { rejected: string },
 ): Promise<ImapCredentials> {
   if (mailbox.auth === 'oauth2') {
     if (!accessToken) {
       throw new ImapProblem(
-        'oauth-not-available',
+        'oauth-sign-in-needed',
         'login',
-        `${mailbox.username} is set to sign in with OAuth2, which this AlertDesk cannot do for mailboxes yet.`,
+        `${mailbox.username} is set to sign in with OAuth2, which this AlertDesk cannot do for mailboxes.`,
       );
     }
-    return { accessToken: await accessToken(mailbox) };
+    return { accessToken: await accessToken(mailbox, renew) };
   }
   if (!mailbox.passwordSealed) {
     throw new ImapProblem(
@@ -349,4 +372,20 @@ export async function mailboxCredentials(
       `The stored password of ${mailbox.username} cannot be decrypted on this computer (saved on another computer, or the keychain changed): enter it again.`,
     );
   }
+}
+
+/** The server refused the login itself (a tagged NO to LOGIN/AUTHENTICATE, AUTHENTICATIONFAILED). */
+export function loginRefused(error: unknown): boolean {
+  const e = (error ?? {}) as { authenticationFailed?: unknown; serverResponseCode?: unknown };
+  return e.authenticationFailed === true || e.serverResponseCode === 'AUTHENTICATIONFAILED';
+}
+
+/**
+ * The server ended a session because its access token expired (Exchange Online: `* BYE Session
+ * invalidated - AccessTokenExpired`): a new token, not a pause, is what the next login needs.
+ */
+export function tokenExpiredDrop(error: unknown, byeReason: string | undefined): boolean {
+  const reason = (error as { reason?: unknown } | null)?.reason;
+  const text = `${typeof reason === 'string' ? reason : ''} ${byeReason ?? ''}`;
+  return /AccessTokenExpired|access token (has )?expired|token expired/i.test(text);
 }

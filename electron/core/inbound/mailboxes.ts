@@ -9,8 +9,10 @@ import type {
   MailboxUpdateParsed,
   MessageContent,
 } from '../../../shared/mailboxes.ts';
+import { accountAnswersTo } from '../../../shared/oauth.ts';
 import { AppError, notFound } from '../../../shared/result.ts';
 import type { HostLookup, PlacedSecrets } from '../adapters.ts';
+import { mailboxAccount } from '../oauth/login.ts';
 import { inspectCertificate, normalizePem } from '../certificates.ts';
 import type { AuditLog } from '../history/audit.ts';
 import { normalizePassword } from '../inventory/connectors.ts';
@@ -20,13 +22,14 @@ import { plural } from '../../../shared/words.ts';
 import { sealTyped } from '../secrets/seal.ts';
 import type { InboundHub } from './hub.ts';
 import { classifyImap, ImapProblem } from './imap-failure.ts';
+import { mailboxSignIn } from './imap-oauth.ts';
 import {
   closeQuietly,
   fetchContent,
   imapAccount,
   listFolders,
   mailboxCredentials,
-  openImap,
+  openLoggedIn,
   type AccessTokenProvider,
   type ImapAccount,
   type ImapCredentials,
@@ -77,6 +80,7 @@ export class MailboxService {
       backfillDays: m.backfillDays ?? MAILBOX_DEFAULTS.backfillDays,
       pollSeconds: m.pollSeconds ?? MAILBOX_DEFAULTS.pollSeconds,
       status: this.deps.watchers.status(m),
+      signIn: m.auth === 'oauth2' ? mailboxSignIn(this.deps.inventory, m.username) : null,
     };
   }
 
@@ -109,7 +113,7 @@ export class MailboxService {
         recordType: 'mailbox',
         recordId: mailbox.id,
         recordLabel: mailbox.title,
-        detail: `${mailbox.username} at ${mailbox.host}:${mailbox.port} ${mailbox.security}${mailbox.passwordSealed ? ', password stored' : ''}; ${mailbox.enabled ? 'watched' : 'stopped'}`,
+        detail: `${mailbox.username} at ${mailbox.host}:${mailbox.port} ${mailbox.security}${mailbox.auth === 'oauth2' ? ', OAuth2 sign-in' : mailbox.passwordSealed ? ', password stored' : ''}; ${mailbox.enabled ? 'watched' : 'stopped'}`,
       },
     ]);
     await this.deps.watchers.reconcile();
@@ -193,13 +197,12 @@ export class MailboxService {
     const account: ImapAccount = input.draft
       ? { ...input.draft, trustedCertificatePem: input.draft.trustedCertificatePem || null }
       : imapAccount(saved!);
+    const auth = input.draft?.auth ?? saved?.auth ?? 'password';
     const started = performance.now();
     let client: ImapFlow | null = null;
-    let stage: 'login' | 'connect' | 'list' = 'login';
+    let stage: 'connect' | 'list' = 'connect';
     try {
-      const credentials = await this.credentials(input, saved);
-      stage = 'connect';
-      client = await openImap(account, credentials, {
+      client = await openLoggedIn(account, (renew) => this.credentials(input, saved, renew), {
         lookup: this.deps.lookup,
         appVersion: this.deps.appVersion,
       });
@@ -228,7 +231,11 @@ export class MailboxService {
       if (saved) this.deps.watchers.loginFixed(saved.id);
       return result;
     } catch (error) {
-      const failure = classifyImap(error, { ...account, stage }, new Date(this.deps.now()).toISOString());
+      const failure = classifyImap(
+        error,
+        { ...account, auth, stage },
+        new Date(this.deps.now()).toISOString(),
+      );
       this.recordTest(saved, false, `${failure.class}: ${failure.explanation}`);
       return {
         ok: false,
@@ -265,9 +272,9 @@ export class MailboxService {
     if (!message || message.sourceId !== id) throw notFound('Message', key);
     let client: ImapFlow | null = null;
     try {
-      client = await openImap(
+      client = await openLoggedIn(
         imapAccount(m),
-        await mailboxCredentials(m, this.deps.secrets, this.deps.accessToken),
+        (renew) => mailboxCredentials(m, this.deps.secrets, this.deps.accessToken, renew),
         { lookup: this.deps.lookup, appVersion: this.deps.appVersion },
       );
       const box = await client.mailboxOpen(message.folder, { readOnly: true });
@@ -292,7 +299,7 @@ export class MailboxService {
       if (error instanceof AppError) throw error;
       const failure = classifyImap(
         error,
-        { ...imapAccount(m), stage: 'fetch' },
+        { ...imapAccount(m), auth: m.auth, stage: 'fetch' },
         new Date(this.deps.now()).toISOString(),
       );
       throw new AppError('mailbox-read-failed', `${failure.explanation} ${failure.fix}`);
@@ -313,10 +320,14 @@ export class MailboxService {
     });
   }
 
-  /** The login for a test: the password typed, else the stored one of the saved mailbox. */
-  private async credentials(input: MailboxTestParsed, saved: StoredMailbox | null): Promise<ImapCredentials> {
+  /** The login for a test: the password typed, else the stored one, else the sign-in's token. */
+  private async credentials(
+    input: MailboxTestParsed,
+    saved: StoredMailbox | null,
+    renew?: { rejected: string },
+  ): Promise<ImapCredentials> {
     const typed = input.draft?.password;
-    if (typed) return { pass: normalizePassword(typed) };
+    if (typed && input.draft?.auth !== 'oauth2') return { pass: normalizePassword(typed) };
     const username = input.draft?.username ?? saved?.username ?? '';
     return mailboxCredentials(
       {
@@ -329,7 +340,46 @@ export class MailboxService {
       },
       this.deps.secrets,
       this.deps.accessToken,
+      renew,
     );
+  }
+
+  /**
+   * An OAuth2 mailbox needs a sign-in answering to its user that may read mail (the one the form
+   * shows, when it names one): otherwise it could never log in, and saving says why at the field.
+   */
+  private checkSignIn(input: { username: string; oauthAccountId?: string | null | undefined }): void {
+    const { inventory } = this.deps;
+    const chosen = input.oauthAccountId ? inventory.oauthAccount(input.oauthAccountId) : undefined;
+    if (input.oauthAccountId && !chosen) {
+      throw new AppError(
+        'invalid-input',
+        'This sign-in was removed meanwhile (signed out): sign in again with the mailbox.',
+        'oauthAccountId',
+      );
+    }
+    if (chosen && !accountAnswersTo(chosen, input.username)) {
+      throw new AppError(
+        'oauth-account-mismatch',
+        `The sign-in is for ${chosen.account}, but this mailbox logs in as ${input.username}. Sign in with ${input.username}, or change the user name to ${chosen.account}.`,
+        'username',
+      );
+    }
+    const found = mailboxAccount(inventory, input.username);
+    if (!found) {
+      throw new AppError(
+        'invalid-input',
+        `Sign in with ${input.username} first (OAuth2 sign-in): AlertDesk reads the mailbox with that sign-in.`,
+        'oauthAccountId',
+      );
+    }
+    if (!found.canRead) {
+      throw new AppError(
+        'invalid-input',
+        `The sign-in of ${found.account.account} allows sending only: sign in again and allow AlertDesk to read the mailbox.`,
+        'oauthAccountId',
+      );
+    }
   }
 
   /** Checks and seals a mailbox input; throws at the first field that cannot be stored. */
@@ -358,7 +408,14 @@ export class MailboxService {
       inspectCertificate(input.trustedCertificatePem);
       trustedCertificatePem = normalizePem(input.trustedCertificatePem);
     }
-    const { password, clearPassword, id: _id, ...plain } = input as MailboxParsed & { id?: string };
+    if (input.auth === 'oauth2') this.checkSignIn(input);
+    const {
+      password,
+      clearPassword,
+      oauthAccountId: _account,
+      id: _id,
+      ...plain
+    } = input as MailboxParsed & { id?: string };
     const addresses = [...new Set(plain.addresses.map((a) => a.toLowerCase()))];
     if (addresses.length === 0 && plain.username.includes('@')) addresses.push(plain.username.toLowerCase());
     return {
@@ -367,12 +424,16 @@ export class MailboxService {
       siteIds: [...new Set(plain.siteIds)],
       cameraIds: [...new Set(plain.cameraIds)],
       trustedCertificatePem,
-      passwordSealed: await sealTyped(
-        this.deps.secrets,
-        { password, clear: clearPassword, current: existing?.passwordSealed ?? null },
-        { field: 'password', place: secretPlace.mailboxPassword(id), what: 'the mailbox' },
-        normalizePassword,
-      ),
+      // A mailbox signing in with OAuth2 keeps no password: one left from before is destroyed.
+      passwordSealed:
+        input.auth === 'oauth2'
+          ? null
+          : await sealTyped(
+              this.deps.secrets,
+              { password, clear: clearPassword, current: existing?.passwordSealed ?? null },
+              { field: 'password', place: secretPlace.mailboxPassword(id), what: 'the mailbox' },
+              normalizePassword,
+            ),
     };
   }
 }

@@ -19,6 +19,8 @@ import {
   inboundInput,
   LIGHT_FETCH,
   listFolders,
+  loginRefused,
+  tokenExpiredDrop,
   watchedFolders,
   type ImapAccount,
   type ImapCredentials,
@@ -37,8 +39,11 @@ const PROGRESS_EVERY_MS = 250;
 export interface WatcherDeps {
   /** The mailbox's settings when the watcher started (a change starts a new watcher). */
   mailbox: StoredMailbox;
-  /** The login: the stored password, or an access token. Throws ImapProblem when there is none. */
-  credentials: () => Promise<ImapCredentials>;
+  /**
+   * The login: the stored password, or an access token (a renewed one when `renew` names the token
+   * the server refused). Throws ImapProblem when there is none.
+   */
+  credentials: (renew?: { rejected: string }) => Promise<ImapCredentials>;
   /** Opens a connected, logged-in client (openImap, or a fake in unit tests). */
   open: (account: ImapAccount, credentials: ImapCredentials) => Promise<ImapFlow>;
   hub: InboundHub;
@@ -70,8 +75,9 @@ export function uidSet(uids: readonly number[]): string {
  * of `backfillDays` —, then waits in IDLE on the Inbox (or polls where the server has no IDLE) and
  * checks the other folders with STATUS every `pollSeconds`. Any failure closes the client; the
  * next attempt comes after a jittered exponential pause (a long one after a rejected login) and
- * catches up from where the history database says reading stopped. Its state is reported to the
- * hub (watching = connected and caught up) and to `onStatus`.
+ * catches up from where the history database says reading stopped. An OAuth2 token the server
+ * refuses, or whose session it ends, is renewed and tried again at once, not after a pause. Its
+ * state is reported to the hub (watching = connected and caught up) and to `onStatus`.
  */
 export class MailboxWatcher {
   private readonly deps: WatcherDeps;
@@ -212,12 +218,19 @@ export class MailboxWatcher {
   private async run(): Promise<void> {
     const counts: RetryCounts = { failures: 0, rejections: 0 };
     let first = true;
+    // A refused (or expired) access token to renew before the next login, and whether one was
+    // renewed at once since the watcher was last caught up: a second refusal is the login's fault.
+    let renew: { rejected: string } | null = null;
+    let renewed = false;
     while (!this.stopping) {
       this.setState(first ? 'catching-up' : 'reconnecting');
       let client: ImapFlow | null = null;
+      let credentials: ImapCredentials | null = null;
       try {
         this.stage = 'login';
-        const credentials = await this.deps.credentials();
+        const asked = renew;
+        renew = null;
+        credentials = await this.deps.credentials(asked ?? undefined);
         this.stage = 'connect';
         client = await this.unlessStopped(this.deps.open(imapAccount(this.mailbox), credentials));
         this.client = client;
@@ -235,6 +248,7 @@ export class MailboxWatcher {
         await this.catchUp(client, watched);
         counts.failures = 0;
         counts.rejections = 0;
+        renewed = false;
         this.failure = missing.length > 0 ? this.missingFolders(missing) : null;
         this.setState('connected');
         await this.watch(client, watched, closed);
@@ -243,6 +257,21 @@ export class MailboxWatcher {
         if (this.reconnectAsked) {
           this.reconnectAsked = false;
           if (this.pendingWake === 'reconnect') this.pendingWake = null;
+          first = false;
+          continue;
+        }
+        const token = credentials && 'accessToken' in credentials ? credentials.accessToken : null;
+        if (
+          token !== null &&
+          !renewed &&
+          (loginRefused(error) || tokenExpiredDrop(error, client?.byeReason))
+        ) {
+          // The token, not the mailbox, is what the server turned down: a new one now, no pause.
+          this.deps.logger.info('mailbox watcher: access token refused or expired, renewing it', {
+            mailbox: this.mailbox.id,
+          });
+          renew = { rejected: token };
+          renewed = true;
           first = false;
           continue;
         }
@@ -256,7 +285,7 @@ export class MailboxWatcher {
           retryInMs: next.delayMs,
         });
         this.progress = null;
-        this.nextAttemptAt = this.deps.clock.now() + next.delayMs;
+        this.nextAttemptAt = next.delayMs === null ? null : this.deps.clock.now() + next.delayMs;
         this.setState(next.state);
         await this.pause(next.delayMs);
         this.nextAttemptAt = null;
@@ -271,7 +300,14 @@ export class MailboxWatcher {
 
   private context() {
     const m = this.mailbox;
-    return { host: m.host, port: m.port, security: m.security, username: m.username, stage: this.stage };
+    return {
+      host: m.host,
+      port: m.port,
+      security: m.security,
+      username: m.username,
+      auth: m.auth,
+      stage: this.stage,
+    };
   }
 
   private missingFolders(missing: string[]): ImapFailure {
@@ -313,14 +349,14 @@ export class MailboxWatcher {
     });
   }
 
-  /** Waits `ms`, or less when stopped or asked to reconnect. */
-  private async pause(ms: number): Promise<void> {
+  /** Waits `ms` (null: until woken), or less when stopped or asked to reconnect. */
+  private async pause(ms: number | null): Promise<void> {
     const why = await this.waitFor(ms, null);
     if (why === 'reconnect') this.reconnectAsked = false;
   }
 
   /** Resolves with the first of: the timer, a wake-up (new mail, reconnect, stop), the connection closing. */
-  private async waitFor(ms: number, closed: Promise<void> | null): Promise<Wake> {
+  private async waitFor(ms: number | null, closed: Promise<void> | null): Promise<Wake> {
     if (this.pendingWake) {
       const why = this.pendingWake;
       this.pendingWake = null;
@@ -331,11 +367,15 @@ export class MailboxWatcher {
     const woken = new Promise<Wake>((resolve) => {
       this.wake = resolve;
     });
-    const timer = this.deps.clock.sleep(ms, abort.signal).then(
-      () => 'timer' as const,
-      () => 'stop' as const,
-    );
-    const racers: Array<Promise<Wake>> = [woken, timer];
+    const racers: Array<Promise<Wake>> = [woken];
+    if (ms !== null) {
+      racers.push(
+        this.deps.clock.sleep(ms, abort.signal).then(
+          () => 'timer' as const,
+          () => 'stop' as const,
+        ),
+      );
+    }
     if (closed) racers.push(closed.then(() => 'closed' as const));
     const why = await Promise.race(racers);
     this.wake = null;

@@ -1,4 +1,5 @@
 import type { MailboxStatus } from '../../../shared/mailboxes.ts';
+import { accountAnswersTo, type OAuthAccount } from '../../../shared/oauth.ts';
 import type { Clock, HostLookup, Logger, PowerMonitor, PlacedSecrets } from '../adapters.ts';
 import type { Inventory, StoredMailbox } from '../inventory/inventory.ts';
 import type { BackoffPolicy } from './backoff.ts';
@@ -106,6 +107,20 @@ export class MailboxWatchers {
     this.running.get(mailboxId)?.watcher.retryNow('the login was tested and works');
   }
 
+  /**
+   * Someone signed in with an account (the mailboxes logging in as it, waiting after a rejected
+   * login, connect now) or signed out of it (their connections end: nothing is read with a
+   * sign-in AlertDesk has forgotten).
+   */
+  accountChanged(account: Pick<OAuthAccount, 'account' | 'aliases'>, what: 'signed-in' | 'signed-out'): void {
+    for (const { watcher } of this.running.values()) {
+      const m = this.deps.inventory.mailbox(watcher.id);
+      if (m?.auth !== 'oauth2' || !accountAnswersTo(account, m.username)) continue;
+      if (what === 'signed-in') watcher.retryNow(`${account.account} signed in`);
+      else watcher.reconnect(`${account.account} signed out`, true);
+    }
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.stopWake?.();
@@ -127,7 +142,7 @@ export class MailboxWatchers {
     const d = this.deps;
     return new MailboxWatcher({
       mailbox,
-      credentials: () => mailboxCredentials(mailbox, d.secrets, d.accessToken),
+      credentials: (renew) => mailboxCredentials(mailbox, d.secrets, d.accessToken, renew),
       open:
         d.open ??
         ((account, credentials) =>

@@ -87,7 +87,8 @@ const AppPasswordBackup = AppPasswordFields.extend({
   account: emailAddress('Account'),
 }).strict();
 
-const { password: _mp, clearPassword: _mc, ...mailboxInputs } = mailboxShape;
+// The sign-in a form names is not part of a mailbox (OAuth2 mailboxes log in as their user name).
+const { password: _mp, clearPassword: _mc, oauthAccountId: _mo, ...mailboxInputs } = mailboxShape;
 
 /** A watched mailbox, checked like one typed into its form; its password in clear like every secret here. */
 const MailboxBackup = z

@@ -31,7 +31,10 @@ export interface StoredAppPassword extends Omit<
 }
 
 /** An OAuth2 sign-in as stored: the refresh token sealed; access tokens live in memory only. */
-export interface StoredOAuthAccount extends Omit<OAuthAccount, 'connectorIds' | 'accessTokenExpiresAt'> {
+export interface StoredOAuthAccount extends Omit<
+  OAuthAccount,
+  'connectorIds' | 'mailboxIds' | 'accessTokenExpiresAt'
+> {
   refreshTokenSealed: string;
   /** The provider's stable id of the account (ID token `sub`): a second sign-in updates this record. */
   subject: string;

@@ -1,7 +1,7 @@
 import type { FailureClass } from '../../../shared/failures.ts';
 import { accountAnswersTo } from '../../../shared/oauth.ts';
 import { AppError } from '../../../shared/result.ts';
-import type { Inventory } from '../inventory/inventory.ts';
+import type { Inventory, StoredOAuthAccount } from '../inventory/inventory.ts';
 import type { TokenSource } from './oauth.ts';
 
 /** What an XOAUTH2 login needs: the user it logs in as and a fresh access token. */
@@ -60,27 +60,39 @@ export async function oauthLogin(
   }
 }
 
+/** The sign-in a watched mailbox logs in with: the one answering to its user that may read mail. */
+export function mailboxAccount(
+  inventory: Inventory,
+  username: string,
+): { account: StoredOAuthAccount; canRead: boolean } | null {
+  const answering = inventory.oauthAccounts.filter((a) => accountAnswersTo(a, username));
+  const reading = answering.find((a) => a.access.includes('imap'));
+  const account = reading ?? answering[0];
+  return account ? { account, canRead: reading !== undefined } : null;
+}
+
 /**
- * The access token a watched mailbox logs in with over IMAP (XOAUTH2 through imapflow's
- * `auth: { user, accessToken }`): the sign-in that answers to the mailbox's user name and allows
- * reading mail. A mailbox has no sign-in of its own: whoever signed in with that mailbox (with
- * IMAP allowed) serves its connectors and its watcher alike.
+ * The access token a watched mailbox logs in with over IMAP (XOAUTH2 / OAUTHBEARER through
+ * imapflow's `auth: { user, accessToken }`): the sign-in that answers to the mailbox's user name
+ * and allows reading mail. A mailbox has no sign-in of its own: whoever signed in with that
+ * mailbox (with IMAP allowed) serves its connectors and its watcher alike. `force` and `rejected`
+ * after the server refused a token, as for connectors.
  */
 export async function mailboxAccessToken(
   tokens: TokenSource,
   inventory: Inventory,
   mailbox: { username: string },
+  options: { force?: boolean; rejected?: string } = {},
 ): Promise<string> {
-  const answering = inventory.oauthAccounts.filter((a) => accountAnswersTo(a, mailbox.username));
-  const account = answering.find((a) => a.access.includes('imap')) ?? answering[0];
-  if (!account) {
+  const found = mailboxAccount(inventory, mailbox.username);
+  if (!found) {
     throw new OAuthLoginError(
       'oauth-not-signed-in',
       `Nobody has signed in with ${mailbox.username}: sign in with that mailbox, allowing AlertDesk to read its mail, before watching it with OAuth2.`,
     );
   }
   try {
-    return (await tokens.accessToken(account.id, { access: 'imap' })).accessToken;
+    return (await tokens.accessToken(found.account.id, { ...options, access: 'imap' })).accessToken;
   } catch (error) {
     if (error instanceof AppError) throw new OAuthLoginError(error.code, error.message);
     throw error;

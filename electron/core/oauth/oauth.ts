@@ -8,12 +8,14 @@ import {
   type OAuthApps,
   type OAuthProvider,
   type SignInEvent,
+  type SignInPurpose,
   type SignInStart,
 } from '../../../shared/oauth.ts';
+import { plural } from '../../../shared/words.ts';
 import { AppError, notFound } from '../../../shared/result.ts';
 import type { Clock, ExternalBrowser, Logger, PlacedSecrets } from '../adapters.ts';
 import { secretPlace } from '../secrets/keyring.ts';
-import type { AuditLog } from '../history/audit.ts';
+import type { AuditInput, AuditLog } from '../history/audit.ts';
 import type { Inventory, StoredOAuthAccount } from '../inventory/inventory.ts';
 import {
   isNetworkError,
@@ -67,6 +69,15 @@ export interface OAuthDeps {
   emit: (event: SignInEvent) => void;
   /** Called when an account's state may have changed (health reads it again). */
   changed?: () => void;
+  /** Someone signed in, or out: the mailboxes logging in as that account act on it at once. */
+  accountChanged?: (account: StoredOAuthAccount, what: 'signed-in' | 'signed-out') => void;
+}
+
+interface SignInRequest {
+  provider: OAuthProvider;
+  expectedAccount?: string | undefined;
+  access: OAuthAccess[];
+  purpose?: SignInPurpose | undefined;
 }
 
 const label = (a: Pick<StoredOAuthAccount, 'provider' | 'account'>) =>
@@ -93,19 +104,20 @@ export class OAuthService implements TokenSource {
 
   updateApps(apps: OAuthApps): OAuthApps {
     const before = this.deps.inventory.oauthApps;
-    this.deps.inventory.commit({ oauthApps: apps });
     const changed = [
       before.microsoft.clientId !== apps.microsoft.clientId && 'Microsoft client ID',
       before.microsoft.tenant !== apps.microsoft.tenant && `Microsoft tenant (${apps.microsoft.tenant})`,
       before.google.clientId !== apps.google.clientId && 'Google client ID',
       before.google.clientSecret !== apps.google.clientSecret && 'Google client secret',
     ].filter(Boolean);
-    this.deps.audit.record({
-      action: 'update',
-      recordType: 'inventory',
-      recordLabel: 'Sign-in apps',
-      detail: changed.length ? `changed: ${changed.join(', ')}` : 'no change',
-    });
+    this.deps.inventory.commit({ oauthApps: apps }, [
+      {
+        action: 'update',
+        recordType: 'inventory',
+        recordLabel: 'Sign-in apps',
+        detail: changed.length ? `changed: ${changed.join(', ')}` : 'no change',
+      },
+    ]);
     return apps;
   }
 
@@ -130,17 +142,33 @@ export class OAuthService implements TokenSource {
       ...rest,
       accessTokenExpiresAt: token ? new Date(token.expiresAt).toISOString() : null,
       connectorIds: this.deps.inventory.connectors.filter((c) => c.oauthAccountId === a.id).map((c) => c.id),
+      mailboxIds: this.mailboxesOf(a).map((m) => m.id),
     };
+  }
+
+  /** The watched mailboxes that log in with this sign-in (OAuth2, as a user it answers to). */
+  private mailboxesOf(a: Pick<StoredOAuthAccount, 'account' | 'aliases'>) {
+    return this.deps.inventory.mailboxes.filter(
+      (m) => m.auth === 'oauth2' && accountAnswersTo(a, m.username),
+    );
   }
 
   // ─── Sign-in ────────────────────────────────────────────────────────────────────────────────
 
-  async startSignIn(input: {
-    provider: OAuthProvider;
-    expectedAccount?: string | undefined;
-    access: OAuthAccess[];
-  }): Promise<SignInStart> {
+  async startSignIn(request: SignInRequest): Promise<SignInStart> {
     const { clock, endpoints } = this.deps;
+    // Signing in again for the same mailbox asks for what its sign-in already allows too: a new
+    // refresh token for reading alone would quietly stop its connectors from sending.
+    const expected = request.expectedAccount;
+    const held = expected
+      ? this.deps.inventory.oauthAccounts.filter(
+          (a) => a.provider === request.provider && accountAnswersTo(a, expected),
+        )
+      : [];
+    const input: SignInRequest = {
+      ...request,
+      access: [...new Set([...request.access, ...held.flatMap((a) => a.access)])].sort(),
+    };
     const status = await this.deps.secrets.status();
     if (!status.available) {
       throw new AppError(
@@ -195,7 +223,7 @@ export class OAuthService implements TokenSource {
       };
     } catch (error) {
       this.flows.delete(flowId);
-      this.auditSignIn(input.provider, input.expectedAccount ?? '', 'failed', (error as Error).message);
+      this.auditSignIn(input.provider, input.expectedAccount ?? '', (error as Error).message);
       throw error;
     }
   }
@@ -215,11 +243,7 @@ export class OAuthService implements TokenSource {
     return { cancelled: true };
   }
 
-  private follow(
-    flowId: string,
-    input: { provider: OAuthProvider; expectedAccount?: string | undefined; access: OAuthAccess[] },
-    done: Promise<SignedIn>,
-  ): void {
+  private follow(flowId: string, input: SignInRequest, done: Promise<SignedIn>): void {
     done
       .then((signedIn) => this.complete(input, signedIn))
       .finally(() => this.flows.delete(flowId))
@@ -229,7 +253,7 @@ export class OAuthService implements TokenSource {
           const e =
             error instanceof AppError ? error : new AppError('oauth-failed', (error as Error).message);
           const cancelled = e.code === 'oauth-cancelled';
-          if (!cancelled) this.auditSignIn(input.provider, input.expectedAccount ?? '', 'failed', e.message);
+          if (!cancelled) this.auditSignIn(input.provider, input.expectedAccount ?? '', e.message);
           this.deps.emit({
             flowId,
             state: cancelled ? 'cancelled' : 'failed',
@@ -240,17 +264,18 @@ export class OAuthService implements TokenSource {
       );
   }
 
-  /** Stores a finished sign-in, after checking it is the account the connector logs in as. */
-  private async complete(
-    input: { provider: OAuthProvider; expectedAccount?: string | undefined; access: OAuthAccess[] },
-    { tokens, claims }: SignedIn,
-  ): Promise<OAuthAccount> {
+  /**
+   * Stores a finished sign-in, after checking it is the account the connector or mailbox logs in
+   * as; the record and its audit event are written together.
+   */
+  private async complete(input: SignInRequest, { tokens, claims }: SignedIn): Promise<OAuthAccount> {
     const { inventory, clock } = this.deps;
     const names = identityOf(input.provider, claims);
     if (input.expectedAccount && !accountAnswersTo(names, input.expectedAccount)) {
+      const what = input.purpose === 'mailbox' ? 'mailbox' : 'connector';
       throw new AppError(
         'oauth-account-mismatch',
-        `You signed in as ${names.account}, but this connector logs in as ${input.expectedAccount}. Sign in again with ${input.expectedAccount} (choose "Use another account" on the sign-in page), or change the connector's user name.`,
+        `You signed in as ${names.account}, but this ${what} logs in as ${input.expectedAccount}. Sign in again with ${input.expectedAccount} (choose "Use another account" on the sign-in page), or change the ${what}'s user name.`,
         'username',
       );
     }
@@ -280,43 +305,37 @@ export class OAuthService implements TokenSource {
       clientId: this.apps()[input.provider].clientId,
       tenant: input.provider === 'microsoft' ? this.apps().microsoft.tenant : '',
     };
-    inventory.commit({
-      oauthAccounts: existing
-        ? inventory.oauthAccounts.map((a) => (a.id === existing.id ? account : a))
-        : [...inventory.oauthAccounts, account],
-    });
+    inventory.commit(
+      {
+        oauthAccounts: existing
+          ? inventory.oauthAccounts.map((a) => (a.id === existing.id ? account : a))
+          : [...inventory.oauthAccounts, account],
+      },
+      [
+        signInEvent(
+          input.provider,
+          account.account,
+          'ok',
+          `${existing ? 'signed in again' : 'signed in'}; access: ${account.access.join(', ')}`,
+          account.id,
+        ),
+      ],
+    );
     this.cache(account.id, account.account, tokens);
     this.deps.changed?.();
-    this.auditSignIn(
-      input.provider,
-      account.account,
-      'ok',
-      `${existing ? 'signed in again' : 'signed in'}; access: ${account.access.join(', ')}`,
-      account.id,
-    );
+    this.deps.accountChanged?.(account, 'signed-in');
     return this.view(account);
   }
 
-  private auditSignIn(
-    provider: OAuthProvider,
-    account: string,
-    result: 'ok' | 'failed',
-    detail: string,
-    id: string | null = null,
-  ): void {
-    this.deps.audit.record({
-      action: 'sign-in',
-      recordType: 'oauth-account',
-      recordId: id,
-      recordLabel: label({ provider, account: account || '(not known)' }),
-      result,
-      detail,
-    });
+  /** A sign-in that failed (nothing stored, so the event travels alone). */
+  private auditSignIn(provider: OAuthProvider, account: string, detail: string): void {
+    this.deps.audit.record(signInEvent(provider, account, 'failed', detail));
   }
 
   /**
    * Forgets a sign-in: its refresh token is destroyed (and revoked at the provider where it offers
-   * that), and the connectors that used it are left "not signed in", in one write.
+   * that), and the connectors that used it are left "not signed in", in one write with the audit
+   * events saying so; the mailboxes that logged in with it stop reading.
    */
   async signOut(id: string): Promise<{ id: string; connectorsDetached: number; revokedAtProvider: boolean }> {
     const { inventory } = this.deps;
@@ -344,32 +363,36 @@ export class OAuthService implements TokenSource {
       this.deps.logger.warn('oauth: revocation at the provider failed', { error: String(error) });
     }
     const detached = inventory.connectors.filter((c) => c.oauthAccountId === id);
+    const mailboxes = this.mailboxesOf(a);
     const at = new Date(this.deps.clock.now()).toISOString();
-    inventory.commit({
-      oauthAccounts: inventory.oauthAccounts.filter((x) => x.id !== id),
-      connectors: inventory.connectors.map((c) =>
-        c.oauthAccountId === id ? { ...c, oauthAccountId: null, lastTest: null, updatedAt: at } : c,
-      ),
-    });
+    inventory.commit(
+      {
+        oauthAccounts: inventory.oauthAccounts.filter((x) => x.id !== id),
+        connectors: inventory.connectors.map((c) =>
+          c.oauthAccountId === id ? { ...c, oauthAccountId: null, lastTest: null, updatedAt: at } : c,
+        ),
+      },
+      [
+        {
+          action: 'sign-out',
+          recordType: 'oauth-account',
+          recordId: id,
+          recordLabel: label(a),
+          detail: `refresh token destroyed${revokedAtProvider ? ' and revoked at the provider' : ''}; ${plural(detached.length, 'connector')} and ${plural(mailboxes.length, 'mailbox', 'mailboxes')} now not signed in`,
+        },
+        ...detached.map((c) => ({
+          action: 'update' as const,
+          recordType: 'connector' as const,
+          recordId: c.id,
+          recordLabel: c.title,
+          siteId: c.siteId,
+          detail: `signed out of ${a.account}; the connector cannot send until someone signs in again`,
+        })),
+      ],
+    );
     this.cached.delete(id);
     this.deps.changed?.();
-    this.deps.audit.record({
-      action: 'sign-out',
-      recordType: 'oauth-account',
-      recordId: id,
-      recordLabel: label(a),
-      detail: `refresh token destroyed${revokedAtProvider ? ' and revoked at the provider' : ''}; ${detached.length} connector(s) now not signed in`,
-    });
-    for (const c of detached) {
-      this.deps.audit.record({
-        action: 'update',
-        recordType: 'connector',
-        recordId: c.id,
-        recordLabel: c.title,
-        siteId: c.siteId,
-        detail: `signed out of ${a.account}; the connector cannot send until someone signs in again`,
-      });
-    }
+    this.deps.accountChanged?.(a, 'signed-out');
     return { id, connectorsDetached: detached.length, revokedAtProvider };
   }
 
@@ -476,28 +499,35 @@ export class OAuthService implements TokenSource {
       const status = failure.code === 'oauth-consent-revoked' ? 'consent-revoked' : 'refresh-failing';
       const current = this.deps.inventory.oauthAccount(a.id);
       // A failing refresh is audited when it starts failing (or fails differently), not at every
-      // camera of a run that tries again.
-      if (current && (current.status !== status || current.lastRefresh?.message !== failure.message)) {
-        this.deps.audit.record({
-          action: 'refresh',
-          recordType: 'oauth-account',
-          recordId: a.id,
-          recordLabel: label(a),
-          result: 'failed',
-          detail: failure.message,
-        });
-      }
-      this.settle(a.id, { status, lastRefresh: { at: this.iso(), ok: false, message: failure.message } });
+      // camera of a run that tries again; with the account's new state when there is one.
+      const event: AuditInput = {
+        action: 'refresh',
+        recordType: 'oauth-account',
+        recordId: a.id,
+        recordLabel: label(a),
+        result: 'failed',
+        detail: failure.message,
+      };
+      const news =
+        current !== undefined &&
+        (current.status !== status || current.lastRefresh?.message !== failure.message);
+      this.settle(
+        a.id,
+        { status, lastRefresh: { at: this.iso(), ok: false, message: failure.message } },
+        news ? [event] : [],
+      );
       throw failure;
     }
   }
 
-  private settle(id: string, change: Partial<StoredOAuthAccount>): void {
+  /** Stores an account's new state with its audit events (none when it was signed out meanwhile). */
+  private settle(id: string, change: Partial<StoredOAuthAccount>, events: AuditInput[] = []): void {
     const { inventory } = this.deps;
-    if (!inventory.oauthAccount(id)) return; // signed out meanwhile
-    inventory.commit({
-      oauthAccounts: inventory.oauthAccounts.map((x) => (x.id === id ? { ...x, ...change } : x)),
-    });
+    if (!inventory.oauthAccount(id)) return;
+    inventory.commit(
+      { oauthAccounts: inventory.oauthAccounts.map((x) => (x.id === id ? { ...x, ...change } : x)) },
+      events,
+    );
     this.deps.changed?.();
   }
 
@@ -520,6 +550,23 @@ export class OAuthService implements TokenSource {
   close(): void {
     for (const flow of this.flows.values()) flow.controller.abort();
   }
+}
+
+function signInEvent(
+  provider: OAuthProvider,
+  account: string,
+  result: 'ok' | 'failed',
+  detail: string,
+  id: string | null = null,
+): AuditInput {
+  return {
+    action: 'sign-in',
+    recordType: 'oauth-account',
+    recordId: id,
+    recordLabel: label({ provider, account: account || '(not known)' }),
+    result,
+    detail,
+  };
 }
 
 function revoked(a: Pick<StoredOAuthAccount, 'provider' | 'account'>): AppError {

@@ -16,9 +16,9 @@ import { CertificateSection } from '../../components/CertificateSection.tsx';
 import { PresetGrid } from '../../components/PresetGrid.tsx';
 import { CheckboxField, NumberField, SelectField, TextArea, TextField } from '../../components/fields.tsx';
 import { Dialog, Notice } from '../../components/ui.tsx';
-import { OAUTH_PROVIDER_OF_PRESET, OAUTH_SMTP_HOSTS, type OAuthProvider } from '../../../../shared/oauth.ts';
+import { OAUTH_SMTP_HOSTS, oauthProviderFor } from '../../../../shared/oauth.ts';
 import { POP_PORTS, applyPreset, withSecurity, type ConnectorDraft } from './draft.ts';
-import { OAuthSignIn } from './OAuthSignIn.tsx';
+import { OAuthSignIn } from '../../components/oauth/OAuthSignIn.tsx';
 
 interface Props {
   draft: ConnectorDraft;
@@ -188,9 +188,10 @@ export function ConnectorForm({ draft, onChange, errors, sites, existing }: Prop
               hint="Filled in by the sign-in; it must be the signed-in mailbox."
             />
             <OAuthSignIn
-              provider={oauthProviderOf(draft)}
+              provider={oauthProviderFor(preset?.provider, draft.host, OAUTH_SMTP_HOSTS)}
               accountId={draft.oauthAccountId}
               username={draft.username}
+              purpose="connector"
               error={errors.oauthAccountId}
               onSignedIn={(account) =>
                 onChange({
@@ -370,18 +371,6 @@ export function ConnectorForm({ draft, onChange, errors, sites, existing }: Prop
       ) : null}
     </div>
   );
-}
-
-/** Which sign-in answers for the connector: its preset's provider, else its SMTP host. */
-function oauthProviderOf(d: ConnectorDraft): OAuthProvider | null {
-  const preset = presetById(d.presetId);
-  const byPreset = preset ? OAUTH_PROVIDER_OF_PRESET[preset.provider] : undefined;
-  if (byPreset) return byPreset;
-  const host = d.host.trim().toLowerCase();
-  for (const [provider, hosts] of Object.entries(OAUTH_SMTP_HOSTS) as Array<[OAuthProvider, string[]]>) {
-    if (hosts.includes(host)) return provider;
-  }
-  return null;
 }
 
 function ImportPropertiesDialog(p: {

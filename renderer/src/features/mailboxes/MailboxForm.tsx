@@ -1,9 +1,12 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type Ref } from 'react';
 import type { Site } from '../../../../shared/domain.ts';
 import { SECURITY_MODES } from '../../../../shared/domain.ts';
+import { MAILBOX_AUTH_METHODS } from '../../../../shared/inbound.ts';
+import { OAUTH_IMAP_HOSTS, oauthProviderFor } from '../../../../shared/oauth.ts';
 import {
   IMAP_PORTS,
   IMAP_SECURITY_LABELS,
+  MAILBOX_AUTH_LABELS,
   MAILBOX_PRESETS,
   mailboxPresetById,
   type Mailbox,
@@ -13,6 +16,7 @@ import type { Camera } from '../../../../shared/vault.ts';
 import { draftFields, type SetField } from '../../app/draft.ts';
 import { CertificateSection } from '../../components/CertificateSection.tsx';
 import { PresetGrid } from '../../components/PresetGrid.tsx';
+import { OAuthSignIn, type SignInHandle } from '../../components/oauth/OAuthSignIn.tsx';
 import {
   CheckboxField,
   listError,
@@ -34,6 +38,8 @@ interface Props {
   cameras: Camera[];
   /** The server's folders, once "Test connection" listed them. */
   folders: MailboxFolder[] | null;
+  /** Starts the OAuth2 sign-in from elsewhere (a "Sign in again" beside the watcher's verdict). */
+  signIn?: Ref<SignInHandle>;
   onLoadFolders: () => void;
   loadingFolders: boolean;
 }
@@ -77,7 +83,7 @@ export function MailboxForm(p: Props) {
           error={errors.security}
           warning={
             draft.security === 'none'
-              ? 'The password crosses the network unencrypted: only for a server on this computer or its LAN.'
+              ? `The ${draft.auth === 'oauth2' ? 'access token' : 'password'} crosses the network unencrypted: only for a server on this computer or its LAN.`
               : undefined
           }
         />
@@ -88,28 +94,71 @@ export function MailboxForm(p: Props) {
           max={65535}
           hint={`${IMAP_PORTS.tls} for SSL/TLS, ${IMAP_PORTS.starttls} for STARTTLS.`}
         />
-        <TextField label="User name" {...field('username')} placeholder="alerts@example.com" />
-        <TextField
-          label={p.existing?.hasPassword ? 'App password (stored — type to replace)' : 'App password'}
-          name="password"
-          type="password"
-          value={draft.password}
-          onChange={(v) => onChange({ ...draft, password: v, clearPassword: false })}
-          error={errors.password}
+        <SelectField
+          label="Login method"
+          name="auth"
+          value={draft.auth}
+          onChange={(v) => set('auth', v)}
+          options={MAILBOX_AUTH_METHODS.map((m) => ({ value: m, label: MAILBOX_AUTH_LABELS[m] }))}
+          error={errors.auth}
           hint={
-            preset?.passwordHint ??
-            (p.existing?.hasPassword
-              ? 'Leave empty to keep the stored password.'
-              : 'Stored encrypted; never shown again.')
+            draft.auth === 'oauth2' && p.existing?.hasPassword
+              ? 'The stored password is destroyed when you save: an OAuth2 mailbox keeps none.'
+              : undefined
           }
         />
-        {p.existing?.hasPassword ? (
-          <CheckboxField
-            label="Clear the stored password"
-            checked={draft.clearPassword}
-            onChange={(v) => onChange({ ...draft, clearPassword: v, password: v ? '' : draft.password })}
+        <TextField
+          label={draft.auth === 'oauth2' ? 'User name (the mailbox)' : 'User name'}
+          {...field('username')}
+          placeholder="alerts@example.com"
+          hint={
+            draft.auth === 'oauth2'
+              ? 'Filled in by the sign-in; it must be the signed-in mailbox.'
+              : undefined
+          }
+        />
+        {draft.auth === 'oauth2' ? (
+          <OAuthSignIn
+            provider={oauthProviderFor(preset?.provider, draft.host, OAUTH_IMAP_HOSTS)}
+            accountId={draft.oauthAccountId}
+            username={draft.username}
+            purpose="mailbox"
+            error={errors.oauthAccountId}
+            handle={p.signIn}
+            onSignedIn={(account) =>
+              onChange({
+                ...draft,
+                oauthAccountId: account.id,
+                username: draft.username.trim() === '' ? account.account : draft.username,
+              })
+            }
+            onSignedOut={() => onChange({ ...draft, oauthAccountId: null })}
           />
-        ) : null}
+        ) : (
+          <>
+            <TextField
+              label={p.existing?.hasPassword ? 'App password (stored — type to replace)' : 'App password'}
+              name="password"
+              type="password"
+              value={draft.password}
+              onChange={(v) => onChange({ ...draft, password: v, clearPassword: false })}
+              error={errors.password}
+              hint={
+                preset?.passwordHint ??
+                (p.existing?.hasPassword
+                  ? 'Leave empty to keep the stored password.'
+                  : 'Stored encrypted; never shown again.')
+              }
+            />
+            {p.existing?.hasPassword ? (
+              <CheckboxField
+                label="Clear the stored password"
+                checked={draft.clearPassword}
+                onChange={(v) => onChange({ ...draft, clearPassword: v, password: v ? '' : draft.password })}
+              />
+            ) : null}
+          </>
+        )}
       </section>
 
       <FolderSection {...p} set={set} />

@@ -1,15 +1,16 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import type { Site } from '../../../../shared/domain.ts';
 import type { ConnectionTest, Mailbox, MailboxFolder } from '../../../../shared/mailboxes.ts';
 import type { Camera } from '../../../../shared/vault.ts';
 import { api, call, errorMessage, fieldErrors } from '../../api.ts';
 import { navigate } from '../../app/router.ts';
 import { plural } from '../../components/format.tsx';
+import type { SignInHandle } from '../../components/oauth/OAuthSignIn.tsx';
 import { Dialog, DialogActions, Notice, SidePanel, useToast } from '../../components/ui.tsx';
 import { draftOf, emptyDraft, inputOf, testInputOf, type MailboxDraft } from './draft.ts';
 import { MailboxForm } from './MailboxForm.tsx';
 import { MessagesPanel } from './MessagesPanel.tsx';
-import { Verdict, WatcherBadge, WatcherSummary } from './WatcherStatus.tsx';
+import { LoginSummary, Verdict, WatcherBadge, WatcherSummary } from './WatcherStatus.tsx';
 
 type Tab = 'settings' | 'messages';
 
@@ -33,6 +34,7 @@ export function MailboxPanel(p: {
   const [test, setTest] = useState<ConnectionTest | null>(null);
   const [folders, setFolders] = useState<MailboxFolder[] | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const signIn = useRef<SignInHandle>(null);
 
   async function save() {
     setSaving(true);
@@ -100,7 +102,7 @@ export function MailboxPanel(p: {
         m ? (
           <span className="row">
             <WatcherBadge status={m.status} /> {m.username} · {m.host}:{m.port} ·{' '}
-            {m.hasPassword ? 'password stored' : 'no password stored'}
+            {m.auth === 'oauth2' ? 'OAuth2' : null} <LoginSummary mailbox={m} />
           </span>
         ) : (
           'An IMAP mailbox where alert mail lands'
@@ -164,7 +166,21 @@ export function MailboxPanel(p: {
         <MessagesPanel mailbox={m} />
       ) : (
         <>
-          {m ? <WatcherSummary status={m.status} backfillDays={m.backfillDays} /> : null}
+          {m ? (
+            <WatcherSummary
+              status={m.status}
+              backfillDays={m.backfillDays}
+              onSignIn={
+                m.auth === 'oauth2'
+                  ? () => {
+                      // The sign-in lives in the form; shown again if the login method was changed there.
+                      if (draft.auth !== 'oauth2') setDraft({ ...draft, auth: 'oauth2' });
+                      else signIn.current?.start();
+                    }
+                  : undefined
+              }
+            />
+          ) : null}
           {test ? <TestResult test={test} /> : null}
           {summary ? <Notice level="error">{summary}</Notice> : null}
           <MailboxForm
@@ -177,6 +193,7 @@ export function MailboxPanel(p: {
             folders={folders}
             onLoadFolders={() => void runTest()}
             loadingFolders={testing}
+            signIn={signIn}
           />
         </>
       )}

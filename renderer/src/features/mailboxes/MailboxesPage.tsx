@@ -10,7 +10,7 @@ import { FilterSelect } from '../../components/fields.tsx';
 import { plural, When } from '../../components/format.tsx';
 import { Notice, PageHeader } from '../../components/ui.tsx';
 import { MailboxPanel } from './MailboxPanel.tsx';
-import { WatcherBadge } from './WatcherStatus.tsx';
+import { LoginSummary, WatcherBadge } from './WatcherStatus.tsx';
 
 type Row = Mailbox & { covers: string; coverCount: number };
 const col = createColumnHelper<Row>();
@@ -32,7 +32,18 @@ export function MailboxesPage({ route }: { route: Route }) {
   const [live, setLive] = useState<Map<string, MailboxStatus>>(new Map());
   const [stateFilter, setStateFilter] = useState<'all' | WatcherState>('all');
   // Watchers push their state (and progress while catching up); the table follows without polling.
-  useEvent('watcher', (status) => setLive((m) => new Map(m).set(status.mailboxId, status)));
+  // A new state (a login rejected, connected again) may come with a sign-in's new state: read the
+  // list again then, and after every sign-in.
+  useEvent('watcher', (status) => {
+    const before =
+      live.get(status.mailboxId)?.state ??
+      mailboxes.data?.find((m) => m.id === status.mailboxId)?.status.state;
+    if (before !== undefined && before !== status.state) mailboxes.reload();
+    setLive((m) => new Map(m).set(status.mailboxId, status));
+  });
+  useEvent('oauth', (event) => {
+    if (event.state === 'signed-in') mailboxes.reload();
+  });
 
   const siteName = useMemo(() => new Map((sites.data ?? []).map((s) => [s.id, s.name])), [sites.data]);
   const rows = useMemo<Row[]>(
@@ -84,6 +95,31 @@ export function MailboxesPage({ route }: { route: Route }) {
                   next try <When iso={s.nextAttemptAt} />
                 </span>
               ) : null}
+            </span>
+          );
+        },
+      }),
+      col.accessor((m) => (m.signIn ? `OAuth2 ${m.signIn.state}` : 'App password'), {
+        id: 'login',
+        header: 'Login',
+        meta: { width: 'minmax(175px, 0.8fr)', hideBelow: 1100 },
+        cell: (c) => {
+          const m = c.row.original;
+          return m.signIn ? (
+            <span className="two-lines">
+              <span>
+                <LoginSummary mailbox={m} />
+              </span>
+              <span className="muted small">OAuth2</span>
+            </span>
+          ) : (
+            <span className="two-lines">
+              <span>App password</span>
+              {m.hasPassword ? (
+                <span className="muted small">stored</span>
+              ) : (
+                <span className="small bad-text">none stored</span>
+              )}
             </span>
           );
         },

@@ -1,5 +1,5 @@
 import type { SecurityMode } from '../../../../shared/domain.ts';
-import { MAILBOX_DEFAULTS } from '../../../../shared/inbound.ts';
+import { MAILBOX_DEFAULTS, type MailboxAuthMethod } from '../../../../shared/inbound.ts';
 import {
   IMAP_PORTS,
   type Mailbox,
@@ -14,8 +14,11 @@ export interface MailboxDraft {
   host: string;
   port: number | null;
   security: SecurityMode;
+  auth: MailboxAuthMethod;
   username: string;
   password: string;
+  /** OAuth2: the sign-in the form shows (checked against the user name when saving). */
+  oauthAccountId: string | null;
   clearPassword: boolean;
   trustedCertificatePem: string;
   presetId: string | null;
@@ -35,8 +38,10 @@ export function emptyDraft(): MailboxDraft {
     host: '',
     port: IMAP_PORTS.tls,
     security: 'tls',
+    auth: 'password',
     username: '',
     password: '',
+    oauthAccountId: null,
     clearPassword: false,
     trustedCertificatePem: '',
     presetId: null,
@@ -57,8 +62,10 @@ export function draftOf(m: Mailbox): MailboxDraft {
     host: m.host,
     port: m.port,
     security: m.security,
+    auth: m.auth,
     username: m.username,
     password: '',
+    oauthAccountId: m.signIn?.accountId ?? null,
     clearPassword: false,
     trustedCertificatePem: m.trustedCertificatePem ?? '',
     presetId: m.presetId,
@@ -73,7 +80,7 @@ export function draftOf(m: Mailbox): MailboxDraft {
   };
 }
 
-/** Applies a provider preset; the user's title and login stay. */
+/** Applies a provider preset (its login method too); the user's title and user name stay. */
 export function applyPreset(d: MailboxDraft, preset: MailboxPreset): MailboxDraft {
   return {
     ...d,
@@ -81,7 +88,8 @@ export function applyPreset(d: MailboxDraft, preset: MailboxPreset): MailboxDraf
     host: preset.host,
     security: preset.security,
     port: preset.port,
-    title: d.title || `${preset.label} alerts`,
+    auth: preset.auth,
+    title: d.title || `${preset.label.replace(/ — .*$/, '')} alerts`,
   };
 }
 
@@ -104,9 +112,9 @@ export function inputOf(d: MailboxDraft): MailboxInput {
     host: d.host,
     port: d.port as number,
     security: d.security,
-    auth: 'password',
+    auth: d.auth,
     username: d.username,
-    clearPassword: d.clearPassword,
+    clearPassword: d.auth === 'password' && d.clearPassword,
     trustedCertificatePem: d.trustedCertificatePem.trim() === '' ? null : d.trustedCertificatePem,
     presetId: d.presetId,
     watchJunk: d.watchJunk,
@@ -118,11 +126,12 @@ export function inputOf(d: MailboxDraft): MailboxInput {
     backfillDays: d.backfillDays as number,
     pollSeconds: d.pollSeconds as number,
   };
-  if (d.password !== '') input.password = d.password;
+  if (d.auth === 'password' && d.password !== '') input.password = d.password;
+  if (d.auth === 'oauth2') input.oauthAccountId = d.oauthAccountId;
   return input;
 }
 
-/** "Test connection" on the form as typed (the stored password when none is typed). */
+/** "Test connection" on the form as typed (the stored password when none is typed, or the sign-in). */
 export function testInputOf(d: MailboxDraft, mailboxId: string | null): MailboxTestInputT {
   return {
     ...(mailboxId ? { mailboxId } : {}),
@@ -130,9 +139,9 @@ export function testInputOf(d: MailboxDraft, mailboxId: string | null): MailboxT
       host: d.host,
       port: d.port as number,
       security: d.security,
-      auth: 'password',
+      auth: d.auth,
       username: d.username,
-      ...(d.password ? { password: d.password } : {}),
+      ...(d.auth === 'password' && d.password ? { password: d.password } : {}),
       trustedCertificatePem: d.trustedCertificatePem.trim() === '' ? null : d.trustedCertificatePem,
     },
   };
