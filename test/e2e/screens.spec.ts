@@ -256,6 +256,26 @@ for (const viewport of VIEWPORTS) {
         () => expect(page.getByRole('region', { name: 'Audit log' }).getByText(/rows/)).toBeVisible(),
       ],
       [
+        'heartbeats',
+        'heartbeats',
+        () => expect(page.getByRole('heading', { name: 'Heartbeats', exact: true })).toBeVisible(),
+      ],
+      [
+        'mailboxes',
+        'mailboxes',
+        () => expect(page.getByRole('heading', { name: 'Mailboxes', exact: true })).toBeVisible(),
+      ],
+      [
+        'readiness',
+        'readiness',
+        () => expect(page.getByRole('heading', { name: 'Basic-auth readiness', exact: true })).toBeVisible(),
+      ],
+      [
+        'bench',
+        'bench',
+        () => expect(page.getByRole('heading', { name: 'Bench inbox', exact: true })).toBeVisible(),
+      ],
+      [
         'backup',
         'backup',
         () => expect(page.getByRole('heading', { name: 'Backup', exact: true })).toBeVisible(),

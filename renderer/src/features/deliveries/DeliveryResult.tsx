@@ -209,7 +209,7 @@ function AttemptBlock({ attempt, open }: { attempt: AttemptView; open: boolean }
       <summary>
         Attempt {attempt.n} · <When iso={attempt.startedAt} /> · {formatMs(attempt.durationMs)} ·{' '}
         {attempt.outcome === 'sent' ? (
-          <span className="ok-text">sent</span>
+          <span className="ok-text">accepted by the server</span>
         ) : (
           <span className="bad-text">{attempt.failure?.class}</span>
         )}

@@ -95,19 +95,19 @@ export function HeartbeatsPage({ route }: { route: Route }) {
 
   const columns = useMemo(
     () => [
-      col.accessor('cameraName', {
-        header: 'Camera',
-        meta: { width: 'minmax(140px, 1.3fr)' },
-        cell: (c) => <strong>{c.getValue()}</strong>,
-      }),
-      col.accessor('siteName', { header: 'Site', meta: { width: 'minmax(130px, 1fr)' } }),
       col.accessor((r) => r.state ?? 'not set up', {
         id: 'state',
         sortingFn: byRank,
         header: 'State',
-        meta: { width: '106px' },
+        meta: { width: '106px', pin: true },
         cell: (c) => <StateBadge state={c.row.original.state} />,
       }),
+      col.accessor('cameraName', {
+        header: 'Camera',
+        meta: { width: 'minmax(140px, 1.3fr)', pin: true },
+        cell: (c) => <strong>{c.getValue()}</strong>,
+      }),
+      col.accessor('siteName', { header: 'Site', meta: { width: 'minmax(130px, 1fr)' } }),
       col.accessor((r) => r.lastBeatAt ?? '', {
         id: 'last',
         header: 'Last heartbeat',
@@ -127,7 +127,7 @@ export function HeartbeatsPage({ route }: { route: Route }) {
       col.accessor((r) => r.expectedBy ?? '', {
         id: 'expected',
         header: 'Expected by',
-        meta: { width: '130px' },
+        meta: { width: '130px', hideBelow: 1300 },
         cell: (c) =>
           c.row.original.state === 'paused' ? (
             <span className="muted">
@@ -150,7 +150,11 @@ export function HeartbeatsPage({ route }: { route: Route }) {
           );
         },
       }),
-      col.accessor((r) => periodText(r, true), { id: 'period', header: 'Period', meta: { width: '130px' } }),
+      col.accessor((r) => periodText(r, true), {
+        id: 'period',
+        header: 'Period',
+        meta: { width: '130px', hideBelow: 1200 },
+      }),
       col.accessor((r) => r.mailboxes.map((m) => `${m.title} ${watcherLabel(m.state)}`).join(' '), {
         id: 'mailbox',
         header: 'Mailbox',

@@ -192,7 +192,7 @@ export function MailboxesPage({ route }: { route: Route }) {
             label="Filter by watcher state"
             value={stateFilter}
             onChange={setStateFilter}
-            all={{ value: 'all', label: 'Every state' }}
+            all={{ value: 'all', label: 'All states' }}
             options={WATCHER_STATES.map((s) => ({ value: s, label: WATCHER_STATE_LABELS[s] }))}
           />
         }
