@@ -257,7 +257,14 @@ test('unmatched mail is assigned to a camera: the rule is proposed, previewed an
 
   await page.getByRole('tab', { name: 'Status' }).click();
   await expect(row(page, 'Dock Camera')).toContainText('up');
-  await page.getByRole('tab', { name: 'Rules' }).click();
+  // The tabs move with the arrow keys, as in any desktop app; only the selected one takes Tab.
+  await page.getByRole('tab', { name: 'Status' }).focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByRole('tab', { name: /Unmatched mail/ })).toBeFocused();
+  await expect(page.getByRole('tab', { name: /Unmatched mail/ })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('tab', { name: 'Status' })).toHaveAttribute('tabindex', '-1');
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByRole('tab', { name: 'Rules' })).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByRole('table', { name: 'Heartbeat rules' })).toContainText('from a message');
   await shot(page, 'heartbeats-rules-1366');
 });

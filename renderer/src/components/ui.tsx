@@ -1,4 +1,13 @@
-import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useRef,
+  useState,
+  type KeyboardEvent as ReactKeyboardEvent,
+  type ReactNode,
+} from 'react';
 
 export function Badge({
   tone,
@@ -144,6 +153,51 @@ export function PageHeader({
       </div>
       <div className="page-actions">{actions}</div>
     </header>
+  );
+}
+
+/**
+ * A row of tabs: one is selected; Left/Right (and Home/End) move between them as in any desktop
+ * app, and only the selected one is in the Tab order.
+ */
+export function Tabs<T extends string>(p: {
+  tabs: ReadonlyArray<{ id: T; label: ReactNode }>;
+  selected: T;
+  onSelect: (id: T) => void;
+}) {
+  const onKeyDown = (e: ReactKeyboardEvent<HTMLDivElement>) => {
+    const i = p.tabs.findIndex((t) => t.id === p.selected);
+    const next =
+      e.key === 'ArrowRight'
+        ? (i + 1) % p.tabs.length
+        : e.key === 'ArrowLeft'
+          ? (i - 1 + p.tabs.length) % p.tabs.length
+          : e.key === 'Home'
+            ? 0
+            : e.key === 'End'
+              ? p.tabs.length - 1
+              : -1;
+    if (next < 0) return;
+    e.preventDefault();
+    p.onSelect(p.tabs[next]!.id);
+    const buttons = e.currentTarget.querySelectorAll<HTMLButtonElement>('[role="tab"]');
+    buttons[next]?.focus();
+  };
+  return (
+    <div className="tabs" role="tablist" onKeyDown={onKeyDown}>
+      {p.tabs.map((t) => (
+        <button
+          key={t.id}
+          type="button"
+          role="tab"
+          aria-selected={t.id === p.selected}
+          tabIndex={t.id === p.selected ? 0 : -1}
+          onClick={() => p.onSelect(t.id)}
+        >
+          {t.label}
+        </button>
+      ))}
+    </div>
   );
 }
 

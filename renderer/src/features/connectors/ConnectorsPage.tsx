@@ -17,7 +17,7 @@ import {
   lastResultColumn,
   useConnectorHealth,
 } from '../../components/health.tsx';
-import { Badge, Dialog, Notice, PageHeader, SidePanel, useToast } from '../../components/ui.tsx';
+import { Badge, Dialog, Notice, PageHeader, SidePanel, Tabs, useToast } from '../../components/ui.tsx';
 import { ConnectorForm } from './ConnectorForm.tsx';
 import { DiagnosePanel } from './DiagnosePanel.tsx';
 import { TestEmailPanel } from './TestEmailPanel.tsx';
@@ -378,27 +378,15 @@ function ConnectorPanel(p: {
       }
     >
       {c ? (
-        <div className="tabs" role="tablist">
-          <button
-            type="button"
-            role="tab"
-            aria-selected={tab === 'settings'}
-            onClick={() => setTab('settings')}
-          >
-            Settings
-          </button>
-          <button type="button" role="tab" aria-selected={tab === 'test'} onClick={() => setTab('test')}>
-            Test e-mail
-          </button>
-          <button
-            type="button"
-            role="tab"
-            aria-selected={tab === 'diagnose'}
-            onClick={() => setTab('diagnose')}
-          >
-            Diagnose
-          </button>
-        </div>
+        <Tabs
+          tabs={[
+            { id: 'settings', label: 'Settings' },
+            { id: 'test', label: 'Test e-mail' },
+            { id: 'diagnose', label: 'Diagnose' },
+          ]}
+          selected={tab}
+          onSelect={setTab}
+        />
       ) : null}
       {p.health && tab === 'settings' ? (
         <HealthSection level={p.health.level} reasons={p.health.reasons} lastResult={p.health.lastResult} />

@@ -14,7 +14,7 @@ import { ok } from '../../../../shared/result.ts';
 import { DataTable } from '../../components/DataTable.tsx';
 import { FilterSelect } from '../../components/fields.tsx';
 import { plural, When } from '../../components/format.tsx';
-import { Notice, PageHeader } from '../../components/ui.tsx';
+import { Notice, PageHeader, Tabs } from '../../components/ui.tsx';
 import { AlertsPanel } from './AlertsPanel.tsx';
 import { CameraHeartbeatPanel } from './CameraHeartbeatPanel.tsx';
 import { RulesPanel } from './RulesPanel.tsx';
@@ -172,22 +172,22 @@ export function HeartbeatsPage({ route }: { route: Route }) {
         title="Heartbeats"
         description="Every camera's periodic mail across all sites: which are up, late, down, paused, or cannot be seen because their mailbox is not being read."
       />
-      <div className="tabs" role="tablist">
-        {TABS.map(([id, label]) => (
-          <button
-            key={id}
-            type="button"
-            role="tab"
-            aria-selected={tab === id}
-            onClick={() => go({ tab: id === 'status' ? '' : id })}
-          >
-            {label}
-            {id === 'unmatched' && unmatchedCount > 0 ? (
-              <span className="hb-tab-count">{unmatchedCount.toLocaleString()}</span>
-            ) : null}
-          </button>
-        ))}
-      </div>
+      <Tabs
+        tabs={TABS.map(([id, label]) => ({
+          id,
+          label:
+            id === 'unmatched' && unmatchedCount > 0 ? (
+              <>
+                {label}
+                <span className="hb-tab-count">{unmatchedCount.toLocaleString()}</span>
+              </>
+            ) : (
+              label
+            ),
+        }))}
+        selected={tab}
+        onSelect={(id) => go({ tab: id === 'status' ? '' : id })}
+      />
       {overview.error ? <Notice level="error">{overview.error.message}</Notice> : null}
       {tab === 'status' ? (
         <>

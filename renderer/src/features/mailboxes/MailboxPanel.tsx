@@ -6,7 +6,7 @@ import { api, call, errorMessage, fieldErrors } from '../../api.ts';
 import { navigate } from '../../app/router.ts';
 import { plural } from '../../components/format.tsx';
 import type { SignInHandle } from '../../components/oauth/OAuthSignIn.tsx';
-import { Dialog, DialogActions, Notice, SidePanel, useToast } from '../../components/ui.tsx';
+import { Dialog, DialogActions, Notice, SidePanel, Tabs, useToast } from '../../components/ui.tsx';
 import { draftOf, emptyDraft, inputOf, testInputOf, type MailboxDraft } from './draft.ts';
 import { MailboxForm } from './MailboxForm.tsx';
 import { MessagesPanel } from './MessagesPanel.tsx';
@@ -143,24 +143,14 @@ export function MailboxPanel(p: {
       }
     >
       {m ? (
-        <div className="tabs" role="tablist">
-          <button
-            type="button"
-            role="tab"
-            aria-selected={tab === 'settings'}
-            onClick={() => setTab('settings')}
-          >
-            Watcher and settings
-          </button>
-          <button
-            type="button"
-            role="tab"
-            aria-selected={tab === 'messages'}
-            onClick={() => setTab('messages')}
-          >
-            Messages ({m.status.messagesSeen.toLocaleString()})
-          </button>
-        </div>
+        <Tabs
+          tabs={[
+            { id: 'settings', label: 'Watcher and settings' },
+            { id: 'messages', label: `Messages (${m.status.messagesSeen.toLocaleString()})` },
+          ]}
+          selected={tab}
+          onSelect={setTab}
+        />
       ) : null}
       {tab === 'messages' && m ? (
         <MessagesPanel mailbox={m} />
