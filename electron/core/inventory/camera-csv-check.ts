@@ -32,8 +32,8 @@ const SAMPLE_ROWS = 20;
 const PROGRESS_ROWS = 2000;
 const HEADER_LINE = 1;
 
-/** Names used in messages. */
-const LABELS: Record<CameraCsvField, string> = {
+/** The fields' names in messages (and, but for the host, the headers export writes). */
+export const CSV_FIELD_LABELS: Record<CameraCsvField, string> = {
   site: 'Site',
   name: 'Camera name',
   vendor: 'Vendor',
@@ -190,7 +190,7 @@ function planColumns(headers: string[], wanted: CameraCsvInput['mapping']): Colu
       errors.push({
         line: HEADER_LINE,
         field,
-        message: `The columns ${quoted(first)} and ${quoted(header)} both hold ${LABELS[field]}; only ${quoted(first)} is used.`,
+        message: `The columns ${quoted(first)} and ${quoted(header)} both hold ${CSV_FIELD_LABELS[field]}; only ${quoted(first)} is used.`,
       });
       field = null;
     }

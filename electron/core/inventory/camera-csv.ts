@@ -5,7 +5,7 @@ import type { CsvImportPreview, CsvImportResult } from '../../../shared/vault.ts
 import { plural } from '../../../shared/words.ts';
 import { fileStamp, spreadsheetCsv } from '../csv.ts';
 import type { AuditLog } from '../history/audit.ts';
-import type { CameraCsvInput, CsvInventory } from './camera-csv-check.ts';
+import { CSV_FIELD_LABELS, type CameraCsvInput, type CsvInventory } from './camera-csv-check.ts';
 import type { CsvCheckMode, CsvCheckOutcome, CsvThread } from './camera-csv-thread.ts';
 import type { CameraService } from './cameras.ts';
 import type { Inventory, StoredCamera } from './inventory.ts';
@@ -23,23 +23,11 @@ export interface CameraCsvDeps {
 
 export type CsvCall = CameraCsvInput & { progressId?: string | undefined };
 
-/** The header each field gets on export; every one of them is recognised again on import. */
-const EXPORT_HEADERS: Record<CameraCsvField, string> = {
-  site: 'Site',
-  name: 'Camera name',
-  vendor: 'Vendor',
-  model: 'Model',
-  host: 'IP address',
-  serial: 'Serial/MAC',
-  location: 'Location',
-  connector: 'Connector',
-  smtpLogin: 'SMTP login',
-  appPasswordAccount: 'App password account',
-  recipients: 'Recipients',
-  subjectTemplate: 'Subject template',
-  heartbeatMinutes: 'Heartbeat minutes',
-  notes: 'Notes',
-};
+/**
+ * The header each field gets on export (the names messages use, the host's plainer); every one of
+ * them is recognised again on import.
+ */
+const EXPORT_HEADERS: Record<CameraCsvField, string> = { ...CSV_FIELD_LABELS, host: 'IP address' };
 
 /** What the check needs of the inventory, without secrets, and the lists it was taken from. */
 function snapshot(inventory: Inventory): { view: CsvInventory; lists: readonly unknown[] } {
