@@ -13,6 +13,7 @@ import { electronReportPrinter } from './adapters/report-printer.ts';
 import { SafeStorageSecretBox } from './adapters/safe-storage.ts';
 import { createCore, type Core } from './core/core.ts';
 import { deliveryThreadPays } from './core/mail/delivery-thread.ts';
+import { publishedApps } from './core/oauth/published.ts';
 import { storeOnConf } from './core/store/conf-store.ts';
 import {
   lockDataFolder,
@@ -140,6 +141,12 @@ async function start(): Promise<void> {
         : join(app.getAppPath(), 'assets', 'snapshots'),
       osUser: userInfo().username,
       appVersion: app.getVersion(),
+      // Replaced by their values at build time (scripts/build-electron.mjs): not read at run time.
+      builtInOAuthApps: publishedApps({
+        ALERTDESK_MICROSOFT_CLIENT_ID: process.env.ALERTDESK_MICROSOFT_CLIENT_ID,
+        ALERTDESK_GOOGLE_CLIENT_ID: process.env.ALERTDESK_GOOGLE_CLIENT_ID,
+        ALERTDESK_GOOGLE_CLIENT_SECRET: process.env.ALERTDESK_GOOGLE_CLIENT_SECRET,
+      }),
       watchMailboxes: true,
       power: electronPowerMonitor,
     });

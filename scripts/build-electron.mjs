@@ -5,12 +5,24 @@ import { build } from 'esbuild';
 
 const common = { bundle: true, platform: 'node', target: 'node24', sourcemap: true, logLevel: 'warning' };
 
+// The sign-in apps the publisher registered at Microsoft and Google (README: "Sign-in apps"), written
+// into main.js at build time; checked here so that a bad value fails the build, not every sign-in.
+const { PUBLISHED_APP_VARIABLES, publishedApps } = await import('../electron/core/oauth/published.ts');
+const published = Object.fromEntries(
+  PUBLISHED_APP_VARIABLES.map((name) => [name, process.env[name]?.trim() ?? '']),
+);
+publishedApps(published);
+const define = Object.fromEntries(
+  Object.entries(published).map(([name, value]) => [`process.env.${name}`, JSON.stringify(value)]),
+);
+
 await build({
   ...common,
   entryPoints: ['electron/main.ts'],
   outfile: 'dist/electron/main.js',
   format: 'esm',
   packages: 'external',
+  define,
 });
 
 // The delivery thread (SMTP sessions in a worker thread), loaded by main.js from beside it. CommonJS:

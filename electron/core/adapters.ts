@@ -1,6 +1,6 @@
 import type { EventMap, EventTopic } from '../../shared/contract.ts';
 import type { SecretStorageStatus } from '../../shared/domain.ts';
-import type { OAuthProvider } from '../../shared/oauth.ts';
+import type { OAuthApps, OAuthProvider } from '../../shared/oauth.ts';
 import type { ProviderEndpoints } from './oauth/providers.ts';
 import type { PaperSize } from '../../shared/report.ts';
 
@@ -117,6 +117,11 @@ export interface CoreAdapters {
   browser?: ExternalBrowser;
   /** OAuth2 sign-in endpoints other than the providers' own: tests' fake servers on loopback only. */
   oauthEndpoints?: Partial<Record<OAuthProvider, ProviderEndpoints>>;
+  /**
+   * The sign-in apps this build was published with (client IDs compiled in at build time, see
+   * scripts/build-electron.mjs); a field the integrator leaves empty in Sign-in apps uses them.
+   */
+  builtInOAuthApps?: OAuthApps;
   /** The CSV thread's script (camera-csv-worker.ts; .cjs in the app); without it CSV files are checked in this thread. */
   csvThread?: URL;
   /** Wake-from-sleep notices, so mailbox watchers reconnect at once (a timer-drift check backs it up). */

@@ -215,6 +215,7 @@ async function openOnLock(options: CoreOptions, lock: DataFolderLock): Promise<C
     osUser: options.osUser,
     browser: options.browser,
     endpoints: options.oauthEndpoints,
+    builtInApps: options.builtInOAuthApps,
     emit: (event) => emit('oauth', event),
     changed: () => health?.changed(),
     accountChanged: (account, what) => watchers?.accountChanged(account, what),

@@ -13,7 +13,7 @@ import type {
   PowerMonitor,
   ReportPrinter,
 } from './adapters.ts';
-import type { OAuthProvider } from '../../shared/oauth.ts';
+import type { OAuthApps, OAuthProvider } from '../../shared/oauth.ts';
 import type { ProviderEndpoints } from './oauth/providers.ts';
 import { createCore, type Core } from './core.ts';
 import { deliveryThreadPays } from './mail/delivery-thread.ts';
@@ -40,6 +40,8 @@ export interface OpenCoreOptions {
   browser?: ExternalBrowser;
   /** OAuth2 endpoints on loopback (tests' fake authorization server). */
   oauthEndpoints?: Partial<Record<OAuthProvider, ProviderEndpoints>>;
+  /** The sign-in apps a build was published with (see CoreOptions). */
+  builtInOAuthApps?: OAuthApps;
   notifier?: Notifier;
   /**
    * SMTP sessions in a worker thread (`true`) or in this thread (`false`); by default as the app
@@ -96,6 +98,7 @@ export async function openCore(options: OpenCoreOptions): Promise<Core> {
     ...(options.printer ? { printer: options.printer } : {}),
     ...(options.browser ? { browser: options.browser } : {}),
     ...(options.oauthEndpoints ? { oauthEndpoints: options.oauthEndpoints } : {}),
+    ...(options.builtInOAuthApps ? { builtInOAuthApps: options.builtInOAuthApps } : {}),
     ...(options.watchMailboxes ? { watchMailboxes: true } : {}),
     ...(options.power ? { power: options.power } : {}),
     ...(options.notifier ? { notifier: options.notifier } : {}),

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { AppError } from '../../shared/result.ts';
 import { mailboxAccessToken, oauthLogin, OAuthLoginError } from '../../electron/core/oauth/login.ts';
 import { fakeClock } from '../helpers/clock.ts';
@@ -217,6 +217,83 @@ describe('Microsoft sign-in (device authorization grant)', () => {
       expect.arrayContaining(['microsoft.clientId', 'microsoft.tenant']),
     );
     expect(unwrap(await t.api.oauth.apps()).microsoft.clientId).toBe(fake.clientId);
+  });
+});
+
+describe('the sign-in apps a build was published with', () => {
+  const builtIn = () => ({
+    microsoft: { clientId: fake.clientId, tenant: 'common' },
+    google: { clientId: fake.clientId, clientSecret: fake.clientSecret },
+  });
+
+  it('signs in with the built-in apps when the integrator set none, and a later build’s apps replace them', async () => {
+    const dataDir = t.dir;
+    await t.core.close();
+    onTestFinished(() => rm(dataDir, { recursive: true, force: true }));
+    t = await startTestCore({
+      dataDir,
+      clock,
+      browser,
+      oauthEndpoints: fake.endpoints,
+      builtInOAuthApps: builtIn(),
+    });
+    // Setting the built-in values stores nothing of them: the build's apps stay in use.
+    unwrap(
+      await t.api.oauth.updateApps({
+        microsoft: { clientId: fake.clientId, tenant: 'common' },
+        google: { clientId: fake.clientId, clientSecret: fake.clientSecret },
+      }),
+    );
+    expect(unwrap(await t.api.oauth.apps())).toEqual(builtIn());
+    expect((await signIn('microsoft')).event.state).toBe('signed-in');
+    expect((await signIn('google')).event.state).toBe('signed-in');
+
+    await t.core.close();
+    const later = {
+      microsoft: { clientId: 'b1b2c3d4-0000-4000-8000-00000000000b', tenant: 'common' },
+      google: { clientId: 'later.apps.googleusercontent.com', clientSecret: 'later-secret' },
+    };
+    t = await startTestCore({
+      dataDir,
+      clock,
+      browser,
+      oauthEndpoints: fake.endpoints,
+      builtInOAuthApps: later,
+    });
+    expect(unwrap(await t.api.oauth.apps())).toEqual(later);
+  });
+
+  it('uses the integrator’s own app over the built-in one, and the built-in one again when the field is emptied', async () => {
+    const dataDir = t.dir;
+    await t.core.close();
+    onTestFinished(() => rm(dataDir, { recursive: true, force: true }));
+    const published = {
+      microsoft: { clientId: 'a1a2a3a4-0000-4000-8000-00000000000a', tenant: 'common' },
+      google: { clientId: 'published.apps.googleusercontent.com', clientSecret: 'published-secret' },
+    };
+    t = await startTestCore({
+      dataDir,
+      clock,
+      browser,
+      oauthEndpoints: fake.endpoints,
+      builtInOAuthApps: published,
+    });
+    // useFakeApps ran before the reopening: the integrator's own apps win over the build's.
+    expect(unwrap(await t.api.oauth.apps()).microsoft.clientId).toBe(fake.clientId);
+    expect((await signIn('microsoft')).event.state).toBe('signed-in');
+    unwrap(
+      await t.api.oauth.updateApps({
+        microsoft: { clientId: '', tenant: 'organizations' },
+        google: { clientId: '', clientSecret: '' },
+      }),
+    );
+    expect(unwrap(await t.api.oauth.apps())).toEqual({
+      microsoft: { clientId: published.microsoft.clientId, tenant: 'organizations' },
+      google: published.google,
+    });
+    // The fake server does not know the published client: the sign-in goes out with it and is refused.
+    const refused = failure(await t.api.oauth.startSignIn({ provider: 'microsoft' }));
+    expect(refused.message).toMatch(/unauthorized_client.*Application not found/);
   });
 });
 

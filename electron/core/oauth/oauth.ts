@@ -66,6 +66,8 @@ export interface OAuthDeps {
   osUser: string;
   browser?: ExternalBrowser | undefined;
   endpoints?: Partial<Record<OAuthProvider, ProviderEndpoints>> | undefined;
+  /** The sign-in apps the build was published with: what an empty setting stands for. */
+  builtInApps?: OAuthApps | undefined;
   emit: (event: SignInEvent) => void;
   /** Called when an account's state may have changed (health reads it again). */
   changed?: () => void;
@@ -78,6 +80,31 @@ interface SignInRequest {
   expectedAccount?: string | undefined;
   access: OAuthAccess[];
   purpose?: SignInPurpose | undefined;
+}
+
+/** A client ID (and Google's secret with it) left empty stands for the built-in one. */
+function withBuiltIn(set: OAuthApps, builtIn: OAuthApps | undefined): OAuthApps {
+  if (!builtIn) return set;
+  const google = set.google.clientId === '' ? builtIn.google : set.google;
+  return {
+    microsoft: { clientId: set.microsoft.clientId || builtIn.microsoft.clientId, tenant: set.microsoft.tenant },
+    google: { clientId: google.clientId, clientSecret: google.clientSecret },
+  };
+}
+
+function withoutBuiltIn(apps: OAuthApps, builtIn: OAuthApps | undefined): OAuthApps {
+  if (!builtIn) return apps;
+  const googleBuiltIn =
+    builtIn.google.clientId !== '' &&
+    apps.google.clientId === builtIn.google.clientId &&
+    apps.google.clientSecret === builtIn.google.clientSecret;
+  return {
+    microsoft: {
+      clientId: apps.microsoft.clientId === builtIn.microsoft.clientId ? '' : apps.microsoft.clientId,
+      tenant: apps.microsoft.tenant,
+    },
+    google: googleBuiltIn ? { clientId: '', clientSecret: '' } : apps.google,
+  };
 }
 
 const label = (a: Pick<StoredOAuthAccount, 'provider' | 'account'>) =>
@@ -98,19 +125,25 @@ export class OAuthService implements TokenSource {
     this.deps = deps;
   }
 
+  /**
+   * The sign-in apps in use: each one the integrator set, and where they left it empty, the one
+   * this build was published with.
+   */
   apps(): OAuthApps {
-    return this.deps.inventory.oauthApps;
+    return withBuiltIn(this.deps.inventory.oauthApps, this.deps.builtInApps);
   }
 
-  updateApps(apps: OAuthApps): OAuthApps {
-    const before = this.deps.inventory.oauthApps;
+  updateApps(input: OAuthApps): OAuthApps {
+    const before = this.apps();
+    const apps = input;
     const changed = [
       before.microsoft.clientId !== apps.microsoft.clientId && 'Microsoft client ID',
       before.microsoft.tenant !== apps.microsoft.tenant && `Microsoft tenant (${apps.microsoft.tenant})`,
       before.google.clientId !== apps.google.clientId && 'Google client ID',
       before.google.clientSecret !== apps.google.clientSecret && 'Google client secret',
     ].filter(Boolean);
-    this.deps.inventory.commit({ oauthApps: apps }, [
+    // What equals the built-in app is stored empty, so that a later build's app is used.
+    this.deps.inventory.commit({ oauthApps: withoutBuiltIn(apps, this.deps.builtInApps) }, [
       {
         action: 'update',
         recordType: 'inventory',
@@ -118,7 +151,7 @@ export class OAuthService implements TokenSource {
         detail: changed.length ? `changed: ${changed.join(', ')}` : 'no change',
       },
     ]);
-    return apps;
+    return this.apps();
   }
 
   list(): OAuthAccount[] {

@@ -32,8 +32,8 @@ export function SignInAppsDialog({ onClose }: { onClose: () => void }) {
     >
       <p className="muted">
         AlertDesk signs in as an app registered at Microsoft and Google. Use your company's own registration
-        (the README's "Registering your own sign-in app" shows how); existing sign-ins keep the app they were
-        made with.
+        (the README's "Registering your own sign-in app" shows how), or the one your build came with: a client
+        ID left empty is the build's own, if it has one. Existing sign-ins keep the app they were made with.
       </p>
       {value ? (
         <div className="form-grid">
