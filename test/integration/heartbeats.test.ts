@@ -667,6 +667,27 @@ describe('heartbeats in the health roll-up (the Overview)', () => {
   });
 });
 
+describe('heartbeats and the site’s last OK', () => {
+  it('counts the last heartbeat that arrived as the site’s last OK, when nothing was tested', async () => {
+    const { api, site, cameras, beat, pass, state } = await setup(['Gate', 'Dock']);
+    const [gate, dock] = cameras as [(typeof cameras)[0], (typeof cameras)[0]];
+    const siteOf = async () => unwrap(await api.health.overview()).sites.find((s) => s.siteId === site.id)!;
+    expect((await siteOf()).lastOkAt).toBeNull();
+    beat('Gate');
+    await pass(5 * MIN);
+    const gateAt = (await state(gate.id)).lastBeatAt;
+    expect(gateAt).not.toBeNull();
+    expect((await siteOf()).lastOkAt).toBe(gateAt);
+    beat('Dock');
+    await pass(MIN);
+    const dockAt = (await state(dock.id)).lastBeatAt!;
+    expect(dockAt > gateAt!).toBe(true);
+    // The latest heartbeat of any of the site's cameras; no test e-mail was ever sent.
+    expect((await siteOf()).lastOkAt).toBe(dockAt);
+    expect((await siteOf()).lastResultAt).toBeNull();
+  });
+});
+
 describe('heartbeat settings in backups', () => {
   it('carries rules, expectations, maintenance windows and alert settings to another computer', async () => {
     const { api, core, site, cameras, clock } = await setup(['Gate', 'Dock']);

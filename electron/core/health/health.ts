@@ -37,6 +37,11 @@ export interface HealthSignalSource {
   readonly name: string;
   /** The current signals; called on every health read, so it should answer from memory. */
   signals(): Iterable<HealthSignal>;
+  /**
+   * When each camera last proved its alert path through this source (its last heartbeat), by
+   * camera ID: counted in its site's "last OK" beside AlertDesk's own tests.
+   */
+  lastOk?(): Iterable<{ cameraId: string; at: string }>;
 }
 
 export interface HealthDeps {
@@ -192,6 +197,7 @@ export class HealthService {
     const now = this.d.now();
     const staleBefore = new Date(now - inv.settings.verifyStaleDays * DAY).toISOString();
     const signals = this.signals();
+    const provenAt = this.provenAt();
     const stored = { camera: this.d.results.of('camera'), connector: this.d.results.of('connector') };
     const findingReasons = cameraFindings(this.d.findings());
 
@@ -286,7 +292,10 @@ export class HealthService {
             ],
         cameras: cameraCounts,
         connectors: connectorCounts,
-        lastOkAt: latest(results.map((r) => r?.lastOkAt ?? null)),
+        lastOkAt: latest([
+          ...results.map((r) => r?.lastOkAt ?? null),
+          ...ownCameras.map((c) => provenAt.get(c.cameraId) ?? null),
+        ]),
         lastResultAt: latest(results.map((r) => r?.at ?? null)),
       };
     });
@@ -297,6 +306,18 @@ export class HealthService {
         NATURAL.compare(a.name, b.name),
     );
     return { cameras, connectors: [...connectors.values()], sites };
+  }
+
+  /** The latest time each camera proved itself through any source, by camera ID. */
+  private provenAt(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const source of this.sources) {
+      for (const { cameraId, at } of source.lastOk?.() ?? []) {
+        const before = out.get(cameraId);
+        if (!before || at > before) out.set(cameraId, at);
+      }
+    }
+    return out;
   }
 
   /** Every registered source's signals as reasons, by `subject:id`. */

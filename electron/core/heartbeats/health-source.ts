@@ -20,6 +20,11 @@ export function plugIntoHealth(heartbeats: HeartbeatService, health: HealthServi
         yield { subject: 'camera', id: row.cameraId, level, text };
       }
     },
+    // A heartbeat that arrived proves the camera's alert path as much as a test e-mail does.
+    *lastOk() {
+      for (const row of heartbeats.monitor.rows())
+        if (row.lastBeatAt) yield { cameraId: row.cameraId, at: row.lastBeatAt };
+    },
   });
   const off = heartbeats.onChange(() => health.changed());
   return () => {
