@@ -129,7 +129,7 @@ test('the bench inbox: start it, a camera sends a burst of three snapshots, thum
   await expect(
     page.getByRole('region', { name: 'Cameras heard on the bench' }).getByText('Gate PTZ'),
   ).toBeVisible();
-  await shot(page, 'bench-1366');
+  await shot(page, 'bench-messages-1366');
 
   await burst.getByRole('button', { name: 'snapshot-2.jpg' }).click();
   const viewer = page.getByRole('dialog', { name: 'snapshot-2.jpg' });

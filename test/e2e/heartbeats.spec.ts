@@ -146,7 +146,7 @@ test('the heartbeat table shows every camera worst first, with late, down, pause
   await expect(row(page, 'Dock Camera')).toContainText('new');
   await expect(row(page, 'Old Analog Encoder')).toContainText('not set up');
   await expect(page.getByLabel('Cameras by heartbeat state')).toContainText('2 down');
-  await shot(page, 'heartbeats-1366');
+  await shot(page, 'heartbeats-states-1366');
 
   // Filter: the late ones, then one site.
   await page.getByLabel('Filter by state').selectOption('late');

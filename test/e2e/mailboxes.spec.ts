@@ -90,7 +90,7 @@ test('the table shows a connected mailbox and a rejected login, worst first, wit
   await expect(page.getByText('1 mailbox with a rejected login')).toBeVisible();
   // Worst first: the rejected login is the first row.
   await expect(table.getByRole('row').nth(1)).toContainText('North Yard alerts');
-  await shot(page, 'mailboxes-1366');
+  await shot(page, 'mailboxes-watched-1366');
 
   await rejectedRow.click();
   const panel = page.getByRole('complementary', { name: 'North Yard alerts' });

@@ -115,7 +115,7 @@ test('the readiness view lists what stops, by site and account, and exports it f
   await expect(page.getByRole('region', { name: 'Ways out' })).toContainText(
     "Microsoft 365 relay connector by the site's IP",
   );
-  await shot(page, 'readiness-1366');
+  await shot(page, 'readiness-affected-1366');
 
   await page.getByLabel('Customer').selectOption('Portside Ltd');
   await expect(table.locator('tr.readiness-site')).toHaveCount(2);

@@ -87,7 +87,10 @@ function withBuiltIn(set: OAuthApps, builtIn: OAuthApps | undefined): OAuthApps 
   if (!builtIn) return set;
   const google = set.google.clientId === '' ? builtIn.google : set.google;
   return {
-    microsoft: { clientId: set.microsoft.clientId || builtIn.microsoft.clientId, tenant: set.microsoft.tenant },
+    microsoft: {
+      clientId: set.microsoft.clientId || builtIn.microsoft.clientId,
+      tenant: set.microsoft.tenant,
+    },
     google: { clientId: google.clientId, clientSecret: google.clientSecret },
   };
 }
