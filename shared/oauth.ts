@@ -109,27 +109,30 @@ export interface SignInEvent {
 
 // ─── Schemas ──────────────────────────────────────────────────────────────────────────────────
 
-const clientId = (label: string) =>
+export const clientId = (label: string) =>
   z
     .string({ error: `${label} must be text.` })
     .trim()
     .max(200, `${label} is longer than 200 characters.`)
     .refine((v) => /^[\w.\-~]*$/.test(v), `${label} has characters a client ID never has.`);
 
+export const tenantSetting = () =>
+  z
+    .string()
+    .trim()
+    .min(1, 'Give a tenant: common, organizations, consumers, or your tenant ID or domain.')
+    .max(200)
+    .refine(
+      (v) => /^[a-z0-9][a-z0-9.-]*$/i.test(v),
+      'A tenant is common, organizations, consumers, a tenant ID or a domain such as contoso.onmicrosoft.com.',
+    );
+
 export const OAuthAppsFields = z
   .object({
     microsoft: z
       .object({
         clientId: clientId('Microsoft client ID'),
-        tenant: z
-          .string()
-          .trim()
-          .min(1, 'Give a tenant: common, organizations, consumers, or your tenant ID or domain.')
-          .max(200)
-          .refine(
-            (v) => /^[a-z0-9][a-z0-9.-]*$/i.test(v),
-            'A tenant is common, organizations, consumers, a tenant ID or a domain such as contoso.onmicrosoft.com.',
-          ),
+        tenant: tenantSetting(),
       })
       .strict(),
     google: z

@@ -160,7 +160,7 @@ describe('encrypted backup file', () => {
     ]);
     expect(doc).toMatchObject({
       format: 'alertdesk-backup',
-      version: 1,
+      version: 2,
       kdf: { name: 'scrypt', N: 2 ** 17, r: 8, p: 1 },
       counts: { sites: 2, connectors: 2, cameras: 3, appPasswords: 3 },
     });
@@ -292,13 +292,13 @@ describe('restoring a backup that cannot be trusted', () => {
     }
     const newer = await expectRefused(
       edit(backup.content, (doc) => {
-        doc.version = 2;
+        doc.version = 3;
         doc.appVersion = '3.0.0';
       }),
       BACKUP_PASSPHRASE,
       'backup-too-new',
     );
-    expect(newer.message).toMatch(/newer AlertDesk \(3\.0\.0\), backup format version 2/);
+    expect(newer.message).toMatch(/newer AlertDesk \(3\.0\.0\), backup format version 3/);
     const cut = await expectRefused(backup.content.slice(0, 400), BACKUP_PASSPHRASE, 'backup-damaged');
     expect(cut.message).toMatch(/damaged or was changed/);
     await expectRefused(

@@ -512,6 +512,39 @@ describe('connectors with OAuth2', () => {
     expect(await classOf('alerts@contoso.com', a.id, true)).toBe('oauth-consent-revoked');
   });
 
+  it('carries its sign-in to another computer in an encrypted backup: the connector logs in there without a new sign-in', async () => {
+    const a = (await signIn('microsoft')).event.account!;
+    const c = unwrap(await t.api.connectors.create(fields(a.id, 'alerts@contoso.com')));
+    const backup = unwrap(await t.api.backup.export({ passphrase: 'correct horse battery staple' }));
+    // No token in clear in the file.
+    const refresh = await t.core.secrets.open(
+      t.core.inventory.oauthAccount(a.id)!.refreshTokenSealed,
+      `oauth-account/${a.id}/refresh-token`,
+    );
+    expect(backup.content.includes(refresh)).toBe(false);
+    expect(backup.content.includes(Buffer.from(refresh).toString('base64').slice(0, 16))).toBe(false);
+
+    const other = await startTestCore({ clock, browser, oauthEndpoints: fake.endpoints });
+    onTestFinished(() => other.close());
+    unwrap(
+      await other.api.backup.import({ content: backup.content, passphrase: 'correct horse battery staple' }),
+    );
+    const [restored] = unwrap(await other.api.oauth.accounts());
+    expect(restored).toMatchObject({ id: a.id, account: 'alerts@contoso.com', status: 'signed-in' });
+    expect(restored!.connectorIds).toEqual([c.id]);
+    expect(unwrap(await other.api.oauth.apps()).microsoft.clientId).toBe(fake.clientId);
+    // The restored refresh token is redeemed at the provider for a new access token.
+    const refreshes = fake.counts.refresh;
+    const login = await oauthLogin(other.core.oauth, other.core.inventory, {
+      username: 'alerts@contoso.com',
+      oauthAccountId: a.id,
+    });
+    expect(fake.counts.refresh).toBe(refreshes + 1);
+    expect(fake.accessTokenValid('alerts@contoso.com', login.accessToken)).toBe(true);
+    const detail = unwrap(await other.api.audit.query({ filter: { action: 'import' } })).rows[0]!.detail;
+    expect(detail).toContain('1 sign-in restored');
+  });
+
   it('never lets an OAuth2 connector send without encryption', async () => {
     const a = (await signIn('microsoft')).event.account!;
     const error = failure(

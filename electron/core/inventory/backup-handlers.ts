@@ -4,7 +4,7 @@ import { exportBackup, importBackup, type BackupDeps } from './backup.ts';
 
 /** The `backup` calls: the whole inventory, secrets included, under a passphrase. */
 export function backupHandlers(
-  ctx: Pick<CoreContext, 'inventory' | 'options' | 'vault' | 'audit' | 'now' | 'watchers'>,
+  ctx: Pick<CoreContext, 'inventory' | 'options' | 'vault' | 'audit' | 'now' | 'watchers' | 'oauth'>,
 ): Handlers['backup'] {
   const deps: BackupDeps = {
     inventory: ctx.inventory,
@@ -18,8 +18,11 @@ export function backupHandlers(
     export: ({ passphrase }) => exportBackup(deps, passphrase),
     import: async ({ content, passphrase }) => {
       const counts = await importBackup(deps, content, passphrase);
-      // The restored mailboxes replace the watched ones.
+      // The restored sign-ins and mailboxes replace this computer's.
+      ctx.oauth.replaced();
       await ctx.watchers.reconcile();
+      // A mailbox that was waiting for a sign-in tries at once with the restored one.
+      for (const account of ctx.inventory.oauthAccounts) ctx.watchers.accountChanged(account, 'signed-in');
       return counts;
     },
   };

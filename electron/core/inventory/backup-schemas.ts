@@ -10,10 +10,17 @@ import {
   connectorRules,
   connectorShape,
 } from '../../../shared/schemas.ts';
-import { emailAddress, id, isoDate } from '../../../shared/validation.ts';
+import { emailAddress, headerText, id, isoDate } from '../../../shared/validation.ts';
 import { mailboxShape } from '../../../shared/mailboxes.ts';
 import { HeartbeatConfigSchema } from '../../../shared/heartbeats.ts';
 import { APP_PASSWORD_STATUSES } from '../../../shared/vault.ts';
+import {
+  OAUTH_ACCESS,
+  OAUTH_PROVIDERS,
+  OAuthAppsFields,
+  clientId,
+  tenantSetting,
+} from '../../../shared/oauth.ts';
 
 /**
  * What is inside a backup's ciphertext, checked with the very rules a record typed into the app
@@ -100,6 +107,40 @@ const MailboxBackup = z
   })
   .strict();
 
+/** One line of text without control characters (the rule of every header value). */
+const line = (max: number) => headerText('Sign-in field', max);
+
+/** A sign-in (OAuth2), its refresh token in clear like every secret here. */
+const OAuthAccountBackup = z
+  .object({
+    id: id('Sign-in'),
+    provider: z.enum(OAUTH_PROVIDERS),
+    account: emailAddress('Signed-in account'),
+    aliases: z.array(emailAddress('Signed-in account')).max(20),
+    displayName: line(256),
+    tenantId: z
+      .string()
+      .regex(/^[0-9a-f-]{1,64}$/i, 'A tenant ID is a GUID.')
+      .nullable(),
+    access: z.array(z.enum(OAUTH_ACCESS)).min(1).max(OAUTH_ACCESS.length),
+    signedInAt: isoDate(),
+    signedInBy: line(320),
+    status: z.enum(['signed-in', 'consent-revoked', 'refresh-failing']),
+    lastRefresh: z
+      .object({ at: isoDate(), ok: z.boolean(), message: line(2000) })
+      .strict()
+      .nullable(),
+    subject: line(256).pipe(z.string().min(1)),
+    clientId: clientId('Client ID').pipe(z.string().min(1)),
+    tenant: z.union([z.literal(''), tenantSetting()]),
+    refreshToken: z
+      .string()
+      .min(1)
+      .max(16_384)
+      .refine((v) => /^[\x21-\x7e]+$/.test(v), 'A refresh token is printable text without spaces.'),
+  })
+  .strict();
+
 export const BackupPayload = z
   .object({
     sites: z.array(SiteBackup).max(10_000),
@@ -112,6 +153,9 @@ export const BackupPayload = z
     heartbeats: HeartbeatConfigSchema.optional(),
     // Not strict: a setting that no longer exists is dropped instead of refusing the whole backup.
     settings: z.object(SettingsFields.shape).partial(),
+    // Backups of format 1 carry no sign-ins: restoring one keeps this computer's.
+    oauthAccounts: z.array(OAuthAccountBackup).max(10_000).optional(),
+    oauthApps: OAuthAppsFields.optional(),
   })
   .strict();
 export type BackupPayload = z.output<typeof BackupPayload>;

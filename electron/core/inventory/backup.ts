@@ -14,7 +14,13 @@ import { aesGcmOpen, aesGcmSeal, deriveKey } from '../secrets/passphrase-box.ts'
 import { BackupPayload } from './backup-schemas.ts';
 import { normalizeHeartbeatConfig } from '../../../shared/heartbeats.ts';
 import type { AppPasswordService } from '../vault/records.ts';
-import type { Inventory, StoredAppPassword, StoredConnector, StoredMailbox } from './inventory.ts';
+import type {
+  Inventory,
+  StoredAppPassword,
+  StoredConnector,
+  StoredMailbox,
+  StoredOAuthAccount,
+} from './inventory.ts';
 
 export interface BackupDeps {
   inventory: Inventory;
@@ -26,7 +32,8 @@ export interface BackupDeps {
 }
 
 const FORMAT = 'alertdesk-backup';
-const VERSION = 1;
+/** 2: with the sign-ins (OAuth2). Format 1 backups keep opening; an older app refuses a 2 as too new. */
+const VERSION = 2;
 const SALT_BYTES = 16;
 
 /**
@@ -45,7 +52,7 @@ const text = z.string();
 const Header = z
   .object({
     format: z.literal(FORMAT),
-    version: z.literal(VERSION),
+    version: z.union([z.literal(1), z.literal(VERSION)]),
     kdf: z
       .object({
         name: z.literal('scrypt'),
@@ -199,6 +206,17 @@ export async function exportBackup(
       ),
     });
   }
+  const oauthAccounts: NonNullable<Payload['oauthAccounts']> = [];
+  for (const a of inventory.oauthAccounts) {
+    const { refreshTokenSealed, ...rest } = a;
+    const refreshToken = await openOrExplain(
+      secrets,
+      refreshTokenSealed,
+      secretPlace.oauthRefreshToken(a.id),
+      `sign-in of ${a.account}`,
+    );
+    oauthAccounts.push({ ...rest, refreshToken: refreshToken ?? '' });
+  }
   const payload: Payload = {
     sites: [...inventory.sites],
     connectors,
@@ -207,6 +225,8 @@ export async function exportBackup(
     mailboxes,
     heartbeats: inventory.heartbeats,
     settings: inventory.settings,
+    oauthAccounts,
+    oauthApps: inventory.oauthApps,
   };
   const counts = countsOf(payload);
 
@@ -330,7 +350,13 @@ function checkConsistency(header: Header, payload: Payload): void {
       seen.add(k);
     }
   };
-  for (const list of [payload.sites, payload.connectors, payload.cameras, payload.appPasswords])
+  for (const list of [
+    payload.sites,
+    payload.connectors,
+    payload.cameras,
+    payload.appPasswords,
+    payload.oauthAccounts ?? [],
+  ])
     unique(
       list as Array<{ id: string }>,
       (x) => x.id,
@@ -401,6 +427,17 @@ async function restore(deps: BackupDeps, content: string, passphrase: string): P
   // Everything is sealed before anything is written, so a sealing failure leaves the inventory as it was.
   const seal = (plain: string | null, place: string) =>
     plain === null ? Promise.resolve(null) : deps.secrets.seal(plain, place);
+  // A backup with sign-ins replaces this computer's; one made before them (format 1) keeps them.
+  const oauthAccounts: StoredOAuthAccount[] = [];
+  for (const a of payload.oauthAccounts ?? []) {
+    const { refreshToken, ...rest } = a;
+    oauthAccounts.push({
+      ...rest,
+      refreshTokenSealed: await deps.secrets.seal(refreshToken, secretPlace.oauthRefreshToken(a.id)),
+    });
+  }
+  const accounts = payload.oauthAccounts ? oauthAccounts : deps.inventory.oauthAccounts;
+  const signedIn = new Set(accounts.map((a) => a.id));
   const connectors: StoredConnector[] = [];
   for (const c of payload.connectors) {
     const { password, pop, oauthAccountId, ...rest } = c;
@@ -413,7 +450,7 @@ async function restore(deps: BackupDeps, content: string, passphrase: string): P
       ...rest,
       passwordSealed: await seal(password, secretPlace.connectorPassword(c.id)),
       pop: popSealed,
-      oauthAccountId: oauthAccountId && deps.inventory.oauthAccount(oauthAccountId) ? oauthAccountId : null,
+      oauthAccountId: oauthAccountId && signedIn.has(oauthAccountId) ? oauthAccountId : null,
     });
   }
   const appPasswords: StoredAppPassword[] = [];
@@ -457,13 +494,15 @@ async function restore(deps: BackupDeps, content: string, passphrase: string): P
       mailboxes,
       heartbeats,
       settings,
+      ...(payload.oauthAccounts ? { oauthAccounts } : {}),
+      ...(payload.oauthApps ? { oauthApps: payload.oauthApps } : {}),
     },
     [
       {
         action: 'import',
         recordType: 'inventory',
         recordLabel: 'encrypted backup',
-        detail: `restored ${countsText(counts)} from a backup of ${header.createdAt} (AlertDesk ${header.appVersion}); replaced ${countsText(before)}; ${plural(mailboxes.length, 'watched mailbox', 'watched mailboxes')} restored`,
+        detail: `restored ${countsText(counts)} from a backup of ${header.createdAt} (AlertDesk ${header.appVersion}); replaced ${countsText(before)}; ${plural(mailboxes.length, 'watched mailbox', 'watched mailboxes')} restored; ${payload.oauthAccounts ? `${plural(oauthAccounts.length, 'sign-in')} restored` : "this computer's sign-ins kept (the backup has none)"}`,
       },
     ],
   );

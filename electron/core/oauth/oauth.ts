@@ -157,6 +157,15 @@ export class OAuthService implements TokenSource {
     return this.apps();
   }
 
+  /**
+   * The sign-ins were replaced wholesale (a backup restored): access tokens held for the old
+   * records are dropped, so the next use renews with the restored refresh token.
+   */
+  replaced(): void {
+    this.cached.clear();
+    this.deps.changed?.();
+  }
+
   list(): OAuthAccount[] {
     return this.deps.inventory.oauthAccounts.map((a) => this.view(a));
   }
