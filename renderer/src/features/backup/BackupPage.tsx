@@ -59,7 +59,7 @@ export function BackupPage() {
     <div className="page narrow">
       <PageHeader
         title="Backup"
-        description="Move the whole inventory — sites, connectors, cameras and app passwords with their secrets — to another computer, encrypted under a passphrase."
+        description="Move the whole inventory — sites, connectors, cameras, watched mailboxes, app passwords and OAuth2 sign-ins, with their secrets — to another computer, encrypted under a passphrase."
       />
       <section className="card">
         <h2>Export an encrypted backup</h2>
@@ -91,8 +91,9 @@ export function BackupPage() {
       <section className="card">
         <h2>Restore from a backup</h2>
         <Notice level="warning">
-          Restoring replaces the sites, connectors, cameras and app passwords on this computer. The delivery
-          history and the audit log are kept.
+          Restoring replaces the sites, connectors, cameras, watched mailboxes, app passwords, heartbeat rules
+          and OAuth2 sign-ins on this computer. The delivery history, the mail already read and the audit log
+          are kept.
         </Notice>
         {importSummary ? <Notice level="error">{importSummary}</Notice> : null}
         {done ? <Notice level="success">Restored {summary(done)}.</Notice> : null}
