@@ -11,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCore } from '../electron/core/node.ts';
+import { storedConnector } from './fixtures.ts';
 import { median, round2 } from './stats.ts';
 import { commitWrites, write } from '../electron/core/history/db.ts';
 import type {
@@ -47,37 +48,19 @@ try {
       updatedAt: at,
     });
     for (let c = 0; c < CONNECTORS_PER_SITE; c++) {
-      connectors.push({
-        id: `connector-${s}-${c}`,
-        siteId,
-        title: `Relay ${c}`,
-        host: 'smtp.example.test',
-        port: 587,
-        portIsManual: false,
-        security: 'starttls',
-        auth: 'login',
-        username: `alerts${s}@example.test`,
-        passwordSealed: null,
-        oauthAccountId: null,
-        sender: `alerts${s}@example.test`,
-        senderName: '',
-        replyTo: '',
-        connectionTimeoutSec: 60,
-        trustedCertificatePem: null,
-        state: s % 37 === 0 && c === 1 ? 'STOPPED' : 'RUN',
-        presetId: null,
-        extraProperties: [],
-        mailDebug: false,
-        allowPlainLogin: false,
-        pop: null,
-        maxSessions: 4,
-        rateLimitPerMinute: null,
-        dailyLimit: null,
-        retryDelaysSec: [10, 30],
-        lastTest: null,
-        createdAt: at,
-        updatedAt: at,
-      });
+      connectors.push(
+        storedConnector(
+          {
+            id: `connector-${s}-${c}`,
+            siteId,
+            title: `Relay ${c}`,
+            host: 'smtp.example.test',
+            username: `alerts${s}@example.test`,
+            state: s % 37 === 0 && c === 1 ? 'STOPPED' : 'RUN',
+          },
+          at,
+        ),
+      );
     }
     for (let n = 0; n < CAMERAS_PER_SITE; n++) {
       const own = n % 5 === 0;

@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCore } from '../electron/core/node.ts';
+import { storedConnector } from './fixtures.ts';
 import type {
   StoredAppPassword,
   StoredCamera,
@@ -46,37 +47,17 @@ try {
   const connectors: StoredConnector[] = sites.flatMap((site, s) =>
     [0, 1].map((k) => {
       const host = hosts[(s + k) % hosts.length]!;
-      return {
-        id: crypto.randomUUID(),
-        siteId: site.id,
-        title: `${host} ${k}`,
-        host,
-        port: 587,
-        portIsManual: false,
-        security: 'starttls',
-        auth: host.endsWith('.lan') ? 'none' : 'login',
-        username: `alerts${s}@customer${s % 23}.example`,
-        passwordSealed: null,
-        oauthAccountId: null,
-        sender: `alerts${s}@customer${s % 23}.example`,
-        senderName: '',
-        replyTo: '',
-        connectionTimeoutSec: 60,
-        trustedCertificatePem: null,
-        allowPlainLogin: false,
-        state: 'RUN',
-        presetId: null,
-        extraProperties: [],
-        mailDebug: false,
-        pop: null,
-        maxSessions: 4,
-        rateLimitPerMinute: null,
-        dailyLimit: null,
-        retryDelaysSec: [10, 30],
-        lastTest: null,
-        createdAt: at,
-        updatedAt: at,
-      } satisfies StoredConnector;
+      return storedConnector(
+        {
+          id: crypto.randomUUID(),
+          siteId: site.id,
+          title: `${host} ${k}`,
+          host,
+          auth: host.endsWith('.lan') ? 'none' : 'login',
+          username: `alerts${s}@customer${s % 23}.example`,
+        },
+        at,
+      );
     }),
   );
   const records: StoredAppPassword[] = [];
