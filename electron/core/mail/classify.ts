@@ -56,7 +56,6 @@ const commandOf = (raw: RawFailure): string => {
   const c = (raw.command ?? '').toUpperCase();
   if (c.startsWith('MAIL')) return 'MAIL FROM';
   if (c.startsWith('RCPT')) return 'RCPT TO';
-  if (c.startsWith('AUTH')) return c;
   return c;
 };
 
