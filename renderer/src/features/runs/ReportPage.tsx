@@ -47,7 +47,10 @@ interface ReportColumn {
   cell: (i: RunItem) => ReactNode;
 }
 const CAMERA: Omit<ReportColumn, 'width'> = { head: 'Camera', cell: (i) => i.cameraName };
-const ACCOUNT: Omit<ReportColumn, 'width'> = { head: 'Account', cell: (i) => <Address text={i.account} /> };
+const ACCOUNT: Omit<ReportColumn, 'width'> = {
+  head: 'Account',
+  cell: (i) => (i.account ? <Address text={i.account} /> : '—'),
+};
 const RECIPIENTS: Omit<ReportColumn, 'width'> = {
   head: 'Recipients',
   cell: (i) => <Addresses list={i.recipients} />,
